@@ -1,0 +1,98 @@
+"""The HTTP entry: REST API, health endpoints and the console, in front of the services."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from gateway import api, console, problems
+from gateway.clients import ServiceClients
+from gateway.limits import BodySizeLimit
+from yuqing.core.db import create_engine, session_factory
+from yuqing.core.migrations import require_current_schema
+from yuqing.core.settings import SERVICES, GatewaySettings
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = create_engine(settings, "gateway")
+        await require_current_schema(engine, "gateway", settings)
+        app.state.settings = settings
+        app.state.sessions = session_factory(engine)
+        app.state.clients = ServiceClients.connect(settings)
+        yield
+        await app.state.clients.close()
+        await engine.dispose()
+
+    app = FastAPI(
+        title="yuqing 网络舆情处置平台 API",
+        version="1.0.0",
+        description=f"Request bodies are limited to {settings.max_body_bytes} bytes (413 above). "
+                    "Errors are application/problem+json.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(api.router)
+    app.include_router(console.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        clients: ServiceClients = app.state.clients
+        statuses = await asyncio.gather(*(clients.health(name) for name in SERVICES))
+        body = {"services": {name: {"address": settings.address_of(name), "status": status}
+                             for name, status in zip(SERVICES, statuses)}}
+        ready = all(status == "SERVING" for status in statuses)
+        body["status"] = "ready" if ready else "not ready"
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/console/")
+
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,static")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost: before any parsing
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    from yuqing.core.logging import setup_logging
+    from yuqing.core.telemetry import setup_telemetry, shutdown_telemetry
+
+    settings = GatewaySettings()
+    setup_logging("gateway")
+    setup_telemetry("gateway")
+    try:
+        uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+                    log_config=None, access_log=False, timeout_graceful_shutdown=5)
+    finally:
+        shutdown_telemetry()

@@ -1,0 +1,49 @@
+"""Refuse request bodies above the documented limit (413) before anything reads them."""
+
+from __future__ import annotations
+
+import json
+
+
+class BodySizeLimit:
+    def __init__(self, app, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            return await self._refuse(scope, send)
+        received = 0
+        max_bytes = self.max_bytes
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope, send) -> None:
+        body = json.dumps({
+            "type": "https://yuqing.gov.cn/problems/payload-too-large", "title": "请求体过大",
+            "status": 413, "detail": f"请求体不能超过 {self.max_bytes} 字节（{self.max_bytes // 1024} KiB）",
+            "instance": scope.get("path", ""),
+        }, ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

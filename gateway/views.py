@@ -1,0 +1,143 @@
+"""Read models the API and the console both show, composed over gRPC from the services."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import grpc
+
+from gateway.clients import ServiceClients
+from gateway.problems import Problem
+from yuqing.common.v1 import common_pb2
+from yuqing.core.identity import Caller
+from yuqing.core.levels import LEVEL_COLOURS, LEVEL_NAMES, from_proto, to_proto
+from yuqing.core.metrics import METRIC_FIELDS
+from yuqing.dispatch.v1 import dispatch_pb2
+from yuqing.grading.v1 import grading_pb2
+from yuqing.ingest.v1 import ingest_pb2
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(message, present: bool = True) -> str | None:
+    """ISO 8601 in Asia/Shanghai with its offset; None for an unset timestamp."""
+    if not present:
+        return None
+    return message.ToDatetime(tzinfo=dt.UTC).astimezone(SHANGHAI).isoformat()
+
+
+def metrics_json(metrics: common_pb2.Metrics) -> dict[str, int]:
+    return {f: getattr(metrics, f) for f in METRIC_FIELDS}
+
+
+def level_json(level: str | None) -> dict:
+    return {"level": level, "level_name": LEVEL_NAMES.get(level) if level else None,
+            "level_colour": LEVEL_COLOURS.get(level) if level else None}
+
+
+def grade_json(grade: grading_pb2.EventGrade | None) -> dict:
+    if grade is None:
+        return {**level_json(None), "conditions": [], "heat": None, "rule_set_version": None, "graded_at": None}
+    return {
+        **level_json(from_proto(grade.level)),
+        "conditions": [{"metric": c.metric, "metric_name": c.metric_name, "value": c.value,
+                        "threshold": c.threshold, "level": from_proto(c.level), "text": c.text}
+                       for c in grade.conditions],
+        "heat": grade.heat, "rule_set_version": grade.rule_set_version,
+        "graded_at": local_time(grade.graded_at),
+    }
+
+
+def item_json(item: ingest_pb2.Item) -> dict:
+    return {
+        "item_id": item.item_id, "source": item.source, "platform": item.platform, "url": item.url,
+        "canonical_url": item.canonical_url or None, "title": item.title, "content": item.content,
+        "author": item.author, "published_at": local_time(item.published_at, item.HasField("published_at")),
+        "discovered_at": local_time(item.discovered_at), "region_hint": item.region_hint,
+        "metrics": metrics_json(item.metrics), "reporter": item.reporter, "snapshot_count": item.snapshot_count,
+    }
+
+
+def assignment_json(assignment: dispatch_pb2.Assignment) -> dict:
+    return {
+        "assignment_id": assignment.assignment_id, "event_id": assignment.event_id,
+        "unit": {"code": assignment.unit_code, "name": assignment.unit_name},
+        "role": assignment.role, "state": assignment.state, "state_name": assignment.state_name,
+        **level_json(from_proto(assignment.level)), "plan_version": assignment.plan_version,
+        "created_at": local_time(assignment.created_at),
+        "deadlines": [{"step": d.step, "step_name": d.step_name, "owner": d.owner, "due_at": local_time(d.due_at),
+                       "clock": d.clock, "limit": d.limit, "basis_level": from_proto(d.basis_level),
+                       "warning": d.warning or None}
+                      for d in assignment.deadlines],
+    }
+
+
+def event_summary_json(event: ingest_pb2.Event, grade: grading_pb2.EventGrade | None) -> dict:
+    return {
+        "event_id": event.event_id, "title": event.title, "discovered_at": local_time(event.discovered_at),
+        "updated_at": local_time(event.updated_at), "locality": event.locality or None,
+        "item_count": event.item_count, "metrics": metrics_json(event.metrics), **grade_json(grade),
+    }
+
+
+async def event_page(clients: ServiceClients, caller: Caller, level: str | None, page: int, page_size: int) -> dict:
+    offset = (page - 1) * page_size
+    metadata = caller.metadata()
+    if level:
+        graded = await clients.grading.ListGrades(grading_pb2.ListGradesRequest(
+            level=to_proto(level), page_size=page_size, offset=offset), timeout=clients.timeout, metadata=metadata)
+        events = await clients.ingest.BatchGetEvents(ingest_pb2.BatchGetEventsRequest(
+            event_ids=[g.event_id for g in graded.grades]), timeout=clients.timeout, metadata=metadata)
+        by_id = {e.event_id: e for e in events.events}
+        rows = [event_summary_json(by_id[g.event_id], g) for g in graded.grades if g.event_id in by_id]
+        total = graded.total
+    else:
+        listed = await clients.ingest.ListEvents(ingest_pb2.ListEventsRequest(page_size=page_size, offset=offset),
+                                                 timeout=clients.timeout, metadata=metadata)
+        grades = await clients.grading.BatchGetGrades(grading_pb2.BatchGetGradesRequest(
+            event_ids=[e.event_id for e in listed.events]), timeout=clients.timeout, metadata=metadata)
+        by_id = {g.event_id: g for g in grades.grades}
+        rows = [event_summary_json(e, by_id.get(e.event_id)) for e in listed.events]
+        total = listed.total
+    return {"items": rows, "total": total, "page": page, "page_size": page_size}
+
+
+async def event_detail(clients: ServiceClients, caller: Caller, event_id: str) -> dict:
+    metadata = caller.metadata()
+    event_call = clients.ingest.GetEvent(ingest_pb2.GetEventRequest(event_id=event_id),
+                                         timeout=clients.timeout, metadata=metadata)
+    grade_call = clients.grading.GetGrade(grading_pb2.GetGradeRequest(event_id=event_id),
+                                          timeout=clients.timeout, metadata=metadata)
+    assignments_call = clients.dispatch.ListAssignments(dispatch_pb2.ListAssignmentsRequest(event_id=event_id),
+                                                        timeout=clients.timeout, metadata=metadata)
+    event, grade, assignments = await asyncio.gather(event_call, grade_call, assignments_call, return_exceptions=True)
+    for result in (event, assignments):
+        if isinstance(result, BaseException):
+            raise result
+    if isinstance(grade, grpc.aio.AioRpcError) and grade.code() == grpc.StatusCode.NOT_FOUND:
+        grade = None
+    elif isinstance(grade, BaseException):
+        raise grade
+    # A unit's users see an event only through an assignment of their own unit.
+    if not caller.county_wide and not assignments.assignments:
+        raise Problem(404, "资源不存在", f"事件 {event_id} 不存在或不属于本单位", type_="not-found")
+    return {
+        **event_summary_json(event, grade),
+        "items": [item_json(i) for i in event.items],
+        "assignments": [assignment_json(a) for a in assignments.assignments],
+    }
+
+
+async def assignment_page(clients: ServiceClients, caller: Caller, page: int, page_size: int) -> dict:
+    listed = await clients.dispatch.ListAssignments(dispatch_pb2.ListAssignmentsRequest(
+        page_size=page_size, offset=(page - 1) * page_size), timeout=clients.timeout, metadata=caller.metadata())
+    return {"items": [assignment_json(a) for a in listed.assignments], "total": listed.total,
+            "page": page, "page_size": page_size}
+
+
+async def assignment_detail(clients: ServiceClients, caller: Caller, assignment_id: str) -> dict:
+    assignment = await clients.dispatch.GetAssignment(dispatch_pb2.GetAssignmentRequest(
+        assignment_id=assignment_id), timeout=clients.timeout, metadata=caller.metadata())
+    return assignment_json(assignment)

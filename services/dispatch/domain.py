@@ -1,0 +1,135 @@
+"""Dispatch domain: response plans, deadlines, routing to responsible units. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from services.dispatch.calendar import add_working_days
+from yuqing.core.levels import LEVELS
+
+STATE_NAMES = {
+    "pending_ack": "待签收",
+    "acknowledged": "已签收",
+    "verifying": "核查中",
+    "answered": "已反馈",
+    "closed": "已办结",
+}
+ROLE_NAMES = {"lead": "主办", "co": "协办"}
+OWNER_NAMES = {"office": "舆情办", "unit": "责任单位", "spokesperson": "新闻发言人"}
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    name: str
+    owner: str             # office, unit, spokesperson
+    minutes: int = 0       # calendar clock, when set
+    working_days: int = 0  # working-time clock, when set
+
+    @property
+    def clock(self) -> str:
+        return "working" if self.working_days else "calendar"
+
+    @property
+    def limit(self) -> str:
+        if self.working_days:
+            return f"{self.working_days}个工作日"
+        if self.minutes % 60:
+            return f"{self.minutes}分钟"
+        return f"{self.minutes // 60}小时"
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    version: int
+    steps: dict[str, tuple[Step, ...]]  # level → steps
+
+    def to_json(self) -> dict:
+        return {level: [asdict(s) for s in steps] for level, steps in self.steps.items()}
+
+    @classmethod
+    def from_json(cls, version: int, body: dict) -> ResponsePlan:
+        return cls(version, {level: tuple(Step(**s) for s in steps) for level, steps in body.items()})
+
+
+_MAJOR_STEPS = (
+    Step("oral_report", "口头报告县领导", "office", minutes=30),
+    Step("written_report", "书面报告", "office", minutes=90),
+    Step("handover", "交办责任单位", "office", minutes=120),
+    Step("first_response", "首次回应（跟帖或通稿）", "spokesperson", minutes=180),
+    Step("authoritative_release", "权威发布", "spokesperson", minutes=300),
+    Step("media_reply", "通过媒体正面回应", "unit", minutes=720),
+    Step("verified_result", "核查结果反馈（最迟48小时）", "unit", minutes=1440),
+)
+
+# The seed procedure's limits (DESIGN.md §2.3).
+DEFAULT_PLAN = ResponsePlan(
+    version=1,
+    steps={
+        "I": (Step("superior_report", "报告上级网信部门", "office", minutes=30), *_MAJOR_STEPS,
+              Step("press_conference", "召开新闻发布会", "spokesperson", minutes=1440)),
+        "II": _MAJOR_STEPS,
+        "III": (Step("oral_report", "口头报告舆情办分管领导", "office", minutes=30), *_MAJOR_STEPS[1:]),
+        "IV": (Step("handover", "交办责任单位", "office", minutes=120),
+               Step("verify_explain", "核查并正面说明", "unit", working_days=1)),
+        "V": (Step("answer", "相关单位答复", "unit", minutes=2880),),
+    },
+)
+assert set(DEFAULT_PLAN.steps) == set(LEVELS)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    step: Step
+    due_at: dt.datetime
+    basis_level: str
+    started_at: dt.datetime
+    warning: str = ""
+
+
+def deadlines_for(plan: ResponsePlan, level: str, start: dt.datetime, owners: set[str],
+                  skip_steps: set[str] = frozenset()) -> list[Deadline]:
+    """Deadlines of the level's steps, clocks starting at `start`, for the owners given."""
+    result = []
+    for step in plan.steps[level]:
+        if step.owner not in owners or step.key in skip_steps:
+            continue
+        if step.working_days:
+            reckoned = add_working_days(start, step.working_days)
+            result.append(Deadline(step, reckoned.due_at, level, start, reckoned.warning))
+        else:
+            result.append(Deadline(step, start + dt.timedelta(minutes=step.minutes), level, start))
+    return result
+
+
+@dataclass(frozen=True)
+class UnitProfile:
+    code: str
+    name: str
+    kind: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Routing:
+    lead: str
+    co: tuple[str, ...]
+
+
+def route(locality: str, text: str, units: list[UnitProfile], fallback: str) -> Routing:
+    """属地管理、谁主管谁负责: the township named leads and the competent department assists;
+    with no township, the department leads; with neither, the opinion office keeps it."""
+    by_code = {u.code: u for u in units}
+    township = locality if locality in by_code else ""
+    competent = max(
+        (u for u in units if u.kind == "department" and u.keywords),
+        key=lambda u: sum(text.count(k) for k in u.keywords),
+        default=None,
+    )
+    department = competent.code if competent and any(k in text for k in competent.keywords) else ""
+    if township:
+        return Routing(township, (department,) if department else ())
+    if department:
+        return Routing(department, ())
+    return Routing(fallback, ())

@@ -1,0 +1,110 @@
+"""Ingest domain: validation, URL canonicalisation, locality hints. No I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from yuqing.core.errors import FieldProblem, InvalidInput
+from yuqing.core.metrics import METRIC_FIELDS, Metrics
+
+MAX_TITLE_CHARS = 1_000
+MAX_CONTENT_CHARS = 200_000
+MAX_URL_CHARS = 2_048
+MAX_SHORT_FIELD_CHARS = 200
+MAX_FUTURE_SKEW = dt.timedelta(minutes=10)
+
+# Query parameters that identify a campaign or a share, not the page.
+TRACKING_PARAMETERS = frozenset({
+    "spm", "from", "share_from", "share_source", "share_medium", "share_token", "sharer_shareid",
+    "isappinstalled", "scene", "clicktime", "enterid", "wfr", "timestamp", "fbclid", "gclid",
+    "vd_source", "is_copy_url", "is_from_webapp", "sender_device", "sec_user_id", "xsec_token",
+    "xsec_source", "app_platform", "app_version", "share_id", "sourcefrom", "subscene",
+})
+# Mobile hosts that serve the same pages as the desktop host.
+MOBILE_HOSTS = {"m.weibo.cn": "weibo.com", "m.weibo.com": "weibo.com", "m.douyin.com": "www.douyin.com",
+                "m.toutiao.com": "www.toutiao.com", "m.baidu.com": "www.baidu.com",
+                "tieba.baidu.com": "tieba.baidu.com", "m.kuaishou.com": "www.kuaishou.com"}
+
+
+@dataclass(frozen=True)
+class NewItem:
+    source: str
+    discovered_at: dt.datetime
+    platform: str = ""
+    url: str = ""
+    title: str = ""
+    content: str = ""
+    author: str = ""
+    published_at: dt.datetime | None = None
+    region_hint: str = ""
+    metrics: Metrics = field(default_factory=Metrics)
+    source_item_id: str = ""
+    reporter: str = ""
+
+    @property
+    def canonical_url(self) -> str | None:
+        return canonical_url(self.url) if self.url else None
+
+    @property
+    def headline(self) -> str:
+        return self.title or self.content[:60]
+
+
+def validate_item(item: NewItem, now: dt.datetime) -> NewItem:
+    """Every problem at once, each naming its field; an item that passes is storable."""
+    problems: list[FieldProblem] = []
+    if not item.source.strip():
+        problems.append(FieldProblem("source", "必填：请说明信息来源"))
+    if not item.title.strip() and not item.content.strip():
+        problems.append(FieldProblem("title", "标题和正文至少填写一项"))
+    limits = {"title": MAX_TITLE_CHARS, "content": MAX_CONTENT_CHARS, "url": MAX_URL_CHARS}
+    for name in ("source", "platform", "author", "region_hint", "source_item_id", "reporter"):
+        limits[name] = MAX_SHORT_FIELD_CHARS
+    for name, limit in limits.items():
+        if len(getattr(item, name)) > limit:
+            problems.append(FieldProblem(name, f"长度超过上限 {limit} 个字符"))
+    if item.url:
+        parts = urlsplit(item.url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            problems.append(FieldProblem("url", "必须是以 http:// 或 https:// 开头的网址"))
+    for name in METRIC_FIELDS:
+        if getattr(item.metrics, name) < 0:
+            problems.append(FieldProblem(f"metrics.{name}", "不能为负数"))
+    if item.discovered_at > now + MAX_FUTURE_SKEW:
+        problems.append(FieldProblem("discovered_at", "发现时间不能晚于当前时间"))
+    if item.published_at is not None and item.published_at > now + MAX_FUTURE_SKEW:
+        problems.append(FieldProblem("published_at", "发布时间不能晚于当前时间"))
+    if problems:
+        raise InvalidInput("信息内容不符合要求", problems)
+    return item
+
+
+def canonical_url(url: str) -> str:
+    """The same page written differently maps to one string: lower-case scheme and host,
+    desktop host for mobile hosts, no default port, fragment or tracking parameters."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    host = MOBILE_HOSTS.get(host, host)
+    if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
+        host = f"{host}:{parts.port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k.lower() not in TRACKING_PARAMETERS and not k.lower().startswith("utm_")]
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    # http and https serve the same public page; keep one form.
+    return urlunsplit(("https" if scheme in ("http", "https") else scheme, host, path, urlencode(sorted(query)), ""))
+
+
+def locate(item: NewItem, gazetteer: dict[str, str]) -> str:
+    """The township responsible (属地) for the first county place named: the region hint
+    first, then the title and content. Longer names win over names they contain."""
+    names = sorted(gazetteer, key=len, reverse=True)
+    for text in (item.region_hint, item.title, item.content):
+        for name in names:
+            if name and name in text:
+                return gazetteer[name]
+    return ""

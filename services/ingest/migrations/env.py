@@ -1,0 +1,4 @@
+from services.ingest.models import metadata
+from yuqing.core.migrations import run_env
+
+run_env(metadata)

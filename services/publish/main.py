@@ -1,0 +1,24 @@
+"""Publish process: `yuqing serve publish`."""
+
+from services.publish import models
+from services.publish.service import PublishService
+from services.publish.servicer import PublishServicer
+from yuqing.core.bootstrap import Runtime, ServiceParts, run_service
+from yuqing.core.settings import ServiceSettings
+from yuqing.publish.v1 import publish_pb2, publish_pb2_grpc
+
+
+class PublishSettings(ServiceSettings):
+    pass
+
+
+async def build(runtime: Runtime) -> ServiceParts:
+    servicer = PublishServicer(PublishService(runtime.sessions))
+    return ServiceParts(
+        full_service_name=publish_pb2.DESCRIPTOR.services_by_name["PublishService"].full_name,
+        register=lambda server: publish_pb2_grpc.add_PublishServiceServicer_to_server(servicer, server),
+    )
+
+
+def main() -> None:
+    run_service("publish", PublishSettings, (models.outbox, models.inbox), build)

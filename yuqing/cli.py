@@ -1,0 +1,118 @@
+"""`yuqing` command: up, migrate, seed, serve, protos, test."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _serve(name: str) -> None:
+    if name == "gateway":
+        from gateway.app import main
+    else:
+        main = __import__(f"services.{name}.main", fromlist=["main"]).main
+    main()
+
+
+def _print_logins(suite, logins) -> None:
+    data_dir = Path(suite.env["YQ_DATA_DIR"])
+    lines = [f"{'用户名':<16}{'角色':<18}{'单位':<12}密码"]
+    for user, password in logins:
+        lines.append(f"{user.username:<18}{','.join(user.roles):<20}{user.unit or '-':<14}{password or '（沿用上次）'}")
+    logins_file = data_dir / "demo-logins.txt"
+    new_passwords = any(password for _, password in logins)
+    if new_passwords:
+        logins_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        logins_file.chmod(0o600)
+    print("\n".join(lines))
+    if not new_passwords:
+        print(f"（密码沿用上次启动时的设置，见 {logins_file}）")
+
+
+def up(_args) -> int:
+    from yuqing.suite import Suite
+
+    suite = Suite.from_environment()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        print("准备数据库与 Redis …", flush=True)
+        suite.prepare()
+        logins = suite.seed(os.environ.get("YQ_DEMO_PASSWORD") or None)
+        suite.start_all()
+        suite.wait_ready(timeout=90)
+        print(f"\n演示县已启动。控制台：{suite.gateway_url}/console/   API 文档：{suite.gateway_url}/docs")
+        print(f"数据目录：{suite.env['YQ_DATA_DIR']}   日志：{suite.log_dir}\n")
+        _print_logins(suite, logins)
+        print("\n按 Ctrl-C 停止。", flush=True)
+        while not stop.wait(1):
+            for name, process in suite.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} 意外退出（{process.returncode}），正在重启；日志见 {suite.log_dir / (name + '.log')}",
+                          flush=True)
+                    suite.start(name)
+        return 0
+    finally:
+        print("正在停止 …", flush=True)
+        suite.stop()
+        print("已停止。", flush=True)
+
+
+def migrate(_args) -> int:
+    from yuqing.core import migrations
+    from yuqing.core.settings import CoreSettings
+    from yuqing.suite import PROCESSES
+
+    settings = CoreSettings()
+    for name in PROCESSES:
+        migrations.upgrade(name, settings)
+        print(f"{name}: {migrations.head_revision(name, settings)}")
+    return 0
+
+
+def seed(_args) -> int:
+    from yuqing.suite import Suite
+
+    suite = Suite.from_environment()
+    _print_logins(suite, suite.seed(os.environ.get("YQ_DEMO_PASSWORD") or None))
+    return 0
+
+
+def protos(_args) -> int:
+    from yuqing.tools.protos import main
+
+    main()
+    return 0
+
+
+def test(args) -> int:
+    return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="yuqing", description="网络舆情处置平台 yuqing")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start the whole suite with the demo county").set_defaults(func=up)
+    commands.add_parser("migrate", help="bring every database schema to its head revision").set_defaults(func=migrate)
+    commands.add_parser("seed", help="seed the demo county").set_defaults(func=seed)
+    serve = commands.add_parser("serve", help="run one service process")
+    serve.add_argument("name", choices=["ingest", "grading", "dispatch", "publish", "gateway"])
+    serve.set_defaults(func=lambda args: _serve(args.name) or 0)
+    commands.add_parser("protos", help="regenerate Python code from protos/").set_defaults(func=protos)
+    test_parser = commands.add_parser("test", help="run the test suite (arguments go to pytest)")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test_parser.set_defaults(func=test)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

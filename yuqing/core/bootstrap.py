@@ -1,0 +1,93 @@
+"""Wiring shared by every service process: settings → logging → telemetry → database →
+Redis → outbox relay → servicer → gRPC server. A service supplies only `build`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+
+import grpc
+import redis.asyncio as aioredis
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from yuqing.core import redis as redis_core
+from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, stream_name
+from yuqing.core.db import create_engine, session_factory
+from yuqing.core.grpc_server import serve
+from yuqing.core.logging import setup_logging
+from yuqing.core.migrations import require_current_schema
+from yuqing.core.settings import ServiceSettings
+from yuqing.core.telemetry import setup_telemetry, shutdown_telemetry
+
+
+@dataclass
+class Runtime:
+    service: str
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker
+    redis: aioredis.Redis
+    outbox: Outbox
+    inbox: Table
+
+    def consumer(self, stream: str, handler, **kwargs) -> StreamConsumer:
+        """A consumer group named after this service on another service's stream."""
+        return StreamConsumer(
+            redis=self.redis, sessions=self.sessions, inbox=self.inbox,
+            stream=stream_name(self.settings.stream_prefix, stream), group=self.service,
+            consumer=f"{self.service}-{self.settings.consumer_name}", handler=handler,
+            after_commit=self.outbox.notify, **kwargs,
+        )
+
+
+@dataclass
+class ServiceParts:
+    full_service_name: str
+    register: Callable[[grpc.aio.Server], None]
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+async def open_runtime(service: str, settings: ServiceSettings, outbox_table: Table, inbox_table: Table) -> Runtime:
+    engine = create_engine(settings, service)
+    return Runtime(
+        service=service, settings=settings, engine=engine, sessions=session_factory(engine),
+        redis=redis_core.connect(settings), outbox=Outbox(outbox_table, settings.stream_prefix), inbox=inbox_table,
+    )
+
+
+def run_service(
+    service: str,
+    settings_class: type[ServiceSettings],
+    tables: tuple[Table, Table],
+    build: Callable[[Runtime], Iterable | ServiceParts],
+) -> None:
+    settings = settings_class()
+    setup_logging(service)
+    setup_telemetry(service)
+
+    async def main() -> None:
+        runtime = await open_runtime(service, settings, *tables)
+        await require_current_schema(runtime.engine, service, settings)
+        parts = await build(runtime)
+        relay = OutboxRelay(runtime.engine, runtime.redis, runtime.outbox)
+
+        async def close() -> None:
+            await runtime.redis.aclose()
+            await runtime.engine.dispose()
+
+        await serve(
+            service_name=service,
+            full_service_name=parts.full_service_name,
+            listen=settings.listen_address(service),
+            register=parts.register,
+            background=[relay.run, *parts.background],
+            on_stop=close,
+            grace_seconds=settings.grpc_grace_seconds,
+        )
+
+    try:
+        asyncio.run(main())
+    finally:
+        shutdown_telemetry()

@@ -1,0 +1,317 @@
+"""Event bus on Redis Streams with a transactional outbox and idempotent consumers.
+
+Producer side: a use case calls `Outbox.add(session, ...)` inside its own transaction, so the
+message exists exactly when the change it announces commits. `OutboxRelay` copies committed
+rows to the stream and deletes them; a crash between the two re-sends a row, which is safe
+because every message carries its outbox id.
+
+Consumer side: `StreamConsumer` reads through a consumer group. Each message's effect runs
+in one transaction together with an inbox row keyed by (group, message id); a message seen
+before commits nothing new. The message is acknowledged only after that commit, so a crash
+at any point leads to redelivery (own pending entries on restart, XAUTOCLAIM of entries idle
+on a dead consumer), never to a lost or doubled effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from google.protobuf.message import Message
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from sqlalchemy import JSON, BigInteger, Column, Integer, LargeBinary, MetaData, String, Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from yuqing.core.db import UtcDateTime, new_id, utcnow
+from yuqing.core.telemetry import extract_context, inject_context
+
+logger = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
+
+MAX_DELIVERIES = 5
+
+
+def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """The outbox and inbox tables, created in the owning service's own metadata."""
+    outbox = Table(
+        "outbox",
+        metadata,
+        # BIGINT: at thousands of messages a second a 32-bit sequence runs out within days.
+        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("message_id", String(32), nullable=False, unique=True),
+        Column("stream", String(200), nullable=False),
+        Column("type", String(200), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSON, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer_group", String(100), primary_key=True),
+        Column("message_id", String(32), primary_key=True),
+        Column("processed_at", UtcDateTime, nullable=False),
+    )
+    return outbox, inbox
+
+
+async def insert_ignoring_conflicts(session: AsyncSession, table: Table, values: dict) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when a row was inserted."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    result = await session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Envelope:
+    message_id: str
+    type: str
+    payload: bytes
+    stream_id: str
+
+    def parse(self, message_class: type[Message]) -> Message:
+        expected = message_class.DESCRIPTOR.full_name
+        if self.type != expected:
+            raise ValueError(f"message {self.message_id}: type {self.type!r}, expected {expected!r}")
+        return message_class.FromString(self.payload)
+
+
+def stream_name(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}"
+
+
+class Outbox:
+    def __init__(self, table: Table, stream_prefix: str) -> None:
+        self.table = table
+        self.stream_prefix = stream_prefix
+        self.wakeup = asyncio.Event()
+
+    async def add(self, session: AsyncSession, stream: str, message: Message) -> str:
+        message_id = new_id()
+        await session.execute(
+            self.table.insert().values(
+                message_id=message_id,
+                stream=stream_name(self.stream_prefix, stream),
+                type=message.DESCRIPTOR.full_name,
+                payload=message.SerializeToString(),
+                headers=inject_context(),
+                created_at=utcnow(),
+            )
+        )
+        return message_id
+
+    def notify(self) -> None:
+        """Call after a commit that added messages, so the relay sends them at once."""
+        self.wakeup.set()
+
+
+class OutboxRelay:
+    def __init__(self, engine: AsyncEngine, redis: aioredis.Redis, outbox: Outbox, *, batch: int = 500,
+                 idle_poll_seconds: float = 0.5, stream_maxlen: int = 1_000_000) -> None:
+        self.engine = engine
+        self.redis = redis
+        self.outbox = outbox
+        self.batch = batch
+        self.idle_poll_seconds = idle_poll_seconds
+        self.stream_maxlen = stream_maxlen
+
+    async def relay_once(self) -> int:
+        table = self.outbox.table
+        query = select(table).order_by(table.c.seq).limit(self.batch)
+        if self.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+            if not rows:
+                return 0
+            pipe = self.redis.pipeline(transaction=False)
+            for row in rows:
+                fields = {"id": row["message_id"], "type": row["type"], "payload": row["payload"], **row["headers"]}
+                pipe.xadd(row["stream"], fields, maxlen=self.stream_maxlen, approximate=True)
+            await pipe.execute()
+            await conn.execute(delete(table).where(table.c.seq.in_([r["seq"] for r in rows])))
+        return len(rows)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                sent = await self.relay_once()
+            except (aioredis.RedisError, OSError) as error:
+                logger.warning("outbox relay: redis unavailable, retrying", extra={"error": str(error)})
+                await asyncio.sleep(1)
+                continue
+            except Exception:
+                logger.exception("outbox relay failed, retrying")
+                await asyncio.sleep(1)
+                continue
+            if sent == self.batch:
+                continue
+            self.outbox.wakeup.clear()
+            try:
+                await asyncio.wait_for(self.outbox.wakeup.wait(), self.idle_poll_seconds)
+            except TimeoutError:
+                pass
+
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+class StreamConsumer:
+    def __init__(
+        self,
+        *,
+        redis: aioredis.Redis,
+        sessions: async_sessionmaker,
+        inbox: Table,
+        stream: str,
+        group: str,
+        consumer: str,
+        handler: Handler,
+        after_commit: Callable[[], None] = lambda: None,
+        batch: int = 100,
+        block_ms: int = 1000,
+        claim_idle_ms: int = 15_000,
+    ) -> None:
+        self.redis = redis
+        self.sessions = sessions
+        self.inbox = inbox
+        self.stream = stream
+        self.group = group
+        self.consumer = consumer
+        self.handler = handler
+        self.after_commit = after_commit
+        self.batch = batch
+        self.block_ms = block_ms
+        self.claim_idle_ms = claim_idle_ms
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except aioredis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.ensure_group()
+                await self._consume()
+            except (aioredis.ConnectionError, aioredis.TimeoutError, OSError) as error:
+                logger.warning("consumer: redis unavailable, retrying",
+                               extra={"stream": self.stream, "error": str(error)})
+                await asyncio.sleep(1)
+
+    async def _consume(self) -> None:
+        # Entries this consumer read but never acknowledged (it crashed or was killed).
+        await self._drain_own_pending()
+        loop = asyncio.get_running_loop()
+        next_claim = loop.time()
+        while True:
+            if loop.time() >= next_claim:
+                await self._claim_stale()
+                next_claim = loop.time() + self.claim_idle_ms / 1000 / 2
+            response = await self.redis.xreadgroup(
+                self.group, self.consumer, {self.stream: ">"}, count=self.batch, block=self.block_ms
+            )
+            for _stream, entries in response or []:
+                await self.process(entries)
+
+    async def _drain_own_pending(self) -> None:
+        start = "0"
+        while True:
+            response = await self.redis.xreadgroup(
+                self.group, self.consumer, {self.stream: start}, count=self.batch
+            )
+            entries = [e for _s, batch in response or [] for e in batch if e[1]]
+            if not entries:
+                return
+            await self.process(entries)
+            start = entries[-1][0]
+
+    async def _claim_stale(self) -> None:
+        start = "0-0"
+        while True:
+            start, entries, *_ = await self.redis.xautoclaim(
+                self.stream, self.group, self.consumer, self.claim_idle_ms, start_id=start, count=self.batch
+            )
+            entries = [e for e in entries if e and e[1]]
+            if entries:
+                entries = await self._set_aside_poison(entries)
+                await self.process(entries)
+            if start in (b"0-0", "0-0"):
+                return
+
+    async def _set_aside_poison(self, entries: list) -> list:
+        """Entries delivered too often go to `<stream>.dead` so they stop blocking the group."""
+        healthy = []
+        for entry_id, fields in entries:
+            info = await self.redis.xpending_range(self.stream, self.group, min=entry_id, max=entry_id, count=1)
+            if info and info[0]["times_delivered"] > MAX_DELIVERIES:
+                logger.error("message set aside after repeated failures",
+                             extra={"stream": self.stream, "entry": _text(entry_id)})
+                await self.redis.xadd(f"{self.stream}.dead", fields)
+                await self.redis.xack(self.stream, self.group, entry_id)
+            else:
+                healthy.append((entry_id, fields))
+        return healthy
+
+    async def process(self, entries: list) -> None:
+        """Effects of a batch commit together; if the batch fails, each entry is retried alone
+        so one bad message cannot hold back the others."""
+        envelopes = [self._envelope(entry_id, fields) for entry_id, fields in entries]
+        try:
+            await self._commit(envelopes)
+        except Exception:
+            if len(envelopes) == 1:
+                logger.exception("message failed; it stays pending for redelivery",
+                                 extra={"stream": self.stream, "message_id": envelopes[0][0].message_id})
+                return
+            for single in envelopes:
+                try:
+                    await self._commit([single])
+                except Exception:
+                    logger.exception("message failed; it stays pending for redelivery",
+                                     extra={"stream": self.stream, "message_id": single[0].message_id})
+                    continue
+                await self._ack([single])
+            return
+        await self._ack(envelopes)
+
+    async def _commit(self, envelopes: list) -> None:
+        async with self.sessions() as session, session.begin():
+            for envelope, fields in envelopes:
+                with _tracer.start_as_current_span(
+                    f"{self.stream} process", context=extract_context(fields), kind=SpanKind.CONSUMER,
+                    attributes={"messaging.system": "redis", "messaging.destination.name": self.stream,
+                                "messaging.message.id": envelope.message_id,
+                                "messaging.consumer.group.name": self.group},
+                ):
+                    first_time = await insert_ignoring_conflicts(
+                        session, self.inbox,
+                        {"consumer_group": self.group, "message_id": envelope.message_id, "processed_at": utcnow()},
+                    )
+                    if first_time:
+                        await self.handler(session, envelope)
+        self.after_commit()
+
+    async def _ack(self, envelopes: list) -> None:
+        await self.redis.xack(self.stream, self.group, *[e.stream_id for e, _ in envelopes])
+
+    @staticmethod
+    def _envelope(entry_id, raw_fields: dict) -> tuple[Envelope, dict[str, str]]:
+        fields = {_text(k): v for k, v in raw_fields.items()}
+        headers = {k: _text(v) for k, v in fields.items() if k not in ("id", "type", "payload")}
+        envelope = Envelope(
+            message_id=_text(fields["id"]), type=_text(fields["type"]), payload=fields["payload"],
+            stream_id=_text(entry_id),
+        )
+        return envelope, headers
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,148 @@
+"""gRPC bootstrap shared by every service: aio server, health, reflection, telemetry,
+domain-error translation and graceful shutdown on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterable
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from yuqing.core import errors
+
+logger = logging.getLogger(__name__)
+
+_CODES = {
+    errors.InvalidInput: (grpc.StatusCode.INVALID_ARGUMENT, code_pb2.INVALID_ARGUMENT),
+    errors.NotFound: (grpc.StatusCode.NOT_FOUND, code_pb2.NOT_FOUND),
+    errors.PermissionDenied: (grpc.StatusCode.PERMISSION_DENIED, code_pb2.PERMISSION_DENIED),
+    errors.Conflict: (grpc.StatusCode.FAILED_PRECONDITION, code_pb2.FAILED_PRECONDITION),
+}
+
+
+def status_for(error: errors.DomainError) -> grpc.Status:
+    _, code = _CODES.get(type(error), (grpc.StatusCode.UNKNOWN, code_pb2.UNKNOWN))
+    status = status_pb2.Status(code=code, message=error.message)
+    if error.problems:
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=p.field, description=p.reason)
+                for p in error.problems
+            ]
+        )
+        detail = any_pb2.Any()
+        detail.Pack(bad_request)
+        status.details.append(detail)
+    return rpc_status.to_status(status)
+
+
+class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
+    """Servicers raise domain errors; callers receive a status with field-level details."""
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        behaviour = handler.unary_unary
+
+        async def guarded(request, context):
+            try:
+                return await behaviour(request, context)
+            except errors.DomainError as error:
+                await context.abort_with_status(status_for(error))
+
+        return grpc.unary_unary_rpc_method_handler(
+            guarded,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+async def serve(
+    *,
+    service_name: str,
+    full_service_name: str,
+    listen: str,
+    register: Callable[[grpc.aio.Server], None],
+    background: Iterable[Callable[[], Awaitable[None]]] = (),
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+    grace_seconds: float = 5.0,
+) -> None:
+    """Run one service until SIGTERM/SIGINT, then drain: NOT_SERVING, stop(grace), cleanup."""
+    from opentelemetry.instrumentation.grpc import aio_server_interceptor
+
+    server = grpc.aio.server(interceptors=[aio_server_interceptor(), DomainErrorInterceptor()])
+    register(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [full_service_name, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
+    port = server.add_insecure_port(listen)
+    if port == 0:
+        raise RuntimeError(f"{service_name}: cannot listen on {listen}")
+    await server.start()
+
+    tasks = [asyncio.create_task(run(), name=getattr(run, "__name__", "background")) for run in background]
+    for name in ("", full_service_name):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    logger.info("serving", extra={"service": service_name, "listen": listen})
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    failed = asyncio.ensure_future(_first_failure(tasks))
+    await asyncio.wait([asyncio.ensure_future(stop.wait()), failed], return_when=asyncio.FIRST_COMPLETED)
+
+    logger.info("stopping", extra={"service": service_name})
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(grace_seconds)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    failed.cancel()
+    if on_stop is not None:
+        await on_stop()
+    if failed.done() and not failed.cancelled() and failed.exception():
+        raise failed.exception()
+
+
+async def _first_failure(tasks: list[asyncio.Task]) -> None:
+    """Completes when a background task dies, so the process stops instead of limping on."""
+    if not tasks:
+        await asyncio.Event().wait()
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("background task failed", exc_info=task.exception())
+            raise task.exception()
+    raise RuntimeError("background task ended unexpectedly")
+
+
+def client_channel(address: str) -> grpc.aio.Channel:
+    """A channel whose calls carry the current trace context."""
+    from opentelemetry.instrumentation.grpc import aio_client_interceptors
+
+    return grpc.aio.insecure_channel(address, interceptors=aio_client_interceptors())
+
+
+def field_violations(error: grpc.aio.AioRpcError) -> list[errors.FieldProblem]:
+    """Field problems a service attached to an error status (empty when none)."""
+    status = rpc_status.from_call(error)
+    problems: list[errors.FieldProblem] = []
+    if status is None:
+        return problems
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            problems += [errors.FieldProblem(v.field, v.description) for v in bad_request.field_violations]
+    return problems

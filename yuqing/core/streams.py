@@ -1,0 +1,6 @@
+"""Names of the Redis Streams that carry the pipeline (part of the contract, like protos/).
+
+Each stream carries one protobuf message type, named beside it."""
+
+ITEMS = "ingest.items"      # yuqing.ingest.v1.ItemIngested
+LEVELS = "grading.levels"   # yuqing.grading.v1.EventGraded

@@ -1,0 +1,72 @@
+"""OpenTelemetry configured only through the standard OTEL_* variables.
+
+OTEL_TRACES_EXPORTER: otlp | console | none (default none, so the embedded suite needs no
+collector); OTEL_EXPORTER_OTLP_PROTOCOL: grpc | http/protobuf; endpoints, headers and batch
+timings are read by the SDK and exporters themselves. Trace context crosses gRPC through the
+instrumentation's interceptors and crosses Redis Streams as `traceparent` message fields.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+_configured: TracerProvider | None = None
+
+
+def setup_telemetry(service_name: str) -> TracerProvider | None:
+    global _configured
+    if _configured is not None or os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return _configured
+    resource = Resource.create({"service.name": os.environ.get("OTEL_SERVICE_NAME", service_name)}).merge(
+        OTELResourceDetector().detect()
+    )
+    provider = TracerProvider(resource=resource)
+    for name in [n.strip() for n in os.environ.get("OTEL_TRACES_EXPORTER", "none").split(",") if n.strip()]:
+        if name == "otlp":
+            provider.add_span_processor(BatchSpanProcessor(_otlp_exporter()))
+        elif name == "console":
+            provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+        elif name != "none":
+            raise ValueError(f"OTEL_TRACES_EXPORTER: unsupported exporter {name!r} (otlp, console, none)")
+    trace.set_tracer_provider(provider)
+    _configured = provider
+    return provider
+
+
+def _otlp_exporter():
+    protocol = os.environ.get(
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+    )
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    elif protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    else:
+        raise ValueError(f"OTEL_EXPORTER_OTLP_PROTOCOL: unsupported protocol {protocol!r}")
+    return OTLPSpanExporter()
+
+
+def shutdown_telemetry() -> None:
+    if _configured is not None:
+        _configured.shutdown()
+
+
+def inject_context() -> dict[str, str]:
+    """The current trace context as text fields, to travel inside a stream message."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def extract_context(fields: Mapping[str, str]):
+    return propagate.extract(dict(fields))
+
+
+def tracer(name: str) -> trace.Tracer:
+    return trace.get_tracer(name)

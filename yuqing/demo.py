@@ -1,0 +1,78 @@
+"""The demo county (演示县) that `yuqing up` seeds: units, places, people.
+
+Each service seeds only its own part (dispatch: units; ingest: gazetteer; gateway: users)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+COUNTY = "演示县"
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    code: str
+    name: str
+    kind: str  # office, township, department, school, hospital, enterprise
+    parent: str | None = None
+    keywords: tuple[str, ...] = ()
+
+
+UNITS = (
+    DemoUnit("wxb", "县委网信办（舆情办）", "office"),
+    DemoUnit("chengguan", "城关镇人民政府", "township"),
+    DemoUnit("hexi", "河西镇人民政府", "township"),
+    DemoUnit("qingshan", "青山乡人民政府", "township"),
+    DemoUnit("baishui", "白水乡人民政府", "township"),
+    DemoUnit("longtan", "龙潭镇人民政府", "township"),
+    DemoUnit("jyj", "县教育局", "department", keywords=("学校", "食堂", "学生", "教师", "校园", "教育")),
+    DemoUnit("wjj", "县卫生健康局", "department", keywords=("医院", "医生", "患者", "疫情", "卫生", "医疗")),
+    DemoUnit("scjg", "县市场监督管理局", "department", keywords=("食品", "餐馆", "超市", "假冒", "价格", "变质")),
+    DemoUnit("yjj", "县应急管理局", "department", keywords=("煤矿", "事故", "爆炸", "火灾", "安全生产", "洪水", "塌方")),
+    DemoUnit("hbj", "县生态环境分局", "department", keywords=("污染", "排污", "臭味", "黑烟", "环境")),
+    DemoUnit("gaj", "县公安局", "department", keywords=("打架", "诈骗", "治安", "盗窃", "谣言")),
+    DemoUnit("yizhong", "县第一中学", "school", parent="jyj"),
+    DemoUnit("rmyy", "县人民医院", "hospital", parent="wjj"),
+    DemoUnit("chengtou", "县城投集团", "enterprise"),
+)
+
+# Place and institution names → the township responsible (属地).
+PLACES = (
+    ("城关镇", "chengguan", "township"), ("城关", "chengguan", "township"),
+    ("河西镇", "hexi", "township"), ("河西", "hexi", "township"), ("桃源村", "hexi", "village"),
+    ("青山乡", "qingshan", "township"), ("青山村", "qingshan", "village"),
+    ("白水乡", "baishui", "township"), ("白水河", "baishui", "river"),
+    ("龙潭镇", "longtan", "township"), ("龙潭煤矿", "longtan", "institution"),
+    ("县第一中学", "chengguan", "institution"), ("县一中", "chengguan", "institution"),
+    ("县人民医院", "chengguan", "institution"),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    roles: tuple[str, ...]
+    unit: str
+
+
+def users() -> list[DemoUser]:
+    people = [
+        DemoUser("admin", "系统管理员", ("admin",), "wxb"),
+        DemoUser("yqb", "舆情办值班员", ("office",), "wxb"),
+        DemoUser("jiance", "舆情办监测员", ("monitor",), "wxb"),
+        DemoUser("leader", "分管县领导", ("leader",), "wxb"),
+        DemoUser("fayanren", "县政府新闻发言人", ("spokesperson",), "wxb"),
+        DemoUser("shangji", "市委网信办（只读）", ("superior_reader",), ""),
+    ]
+    for unit in UNITS[1:]:
+        people.append(DemoUser(f"{unit.code}_jbr", f"{unit.name}经办人", ("unit_handler",), unit.code))
+        people.append(DemoUser(f"{unit.code}_fzr", f"{unit.name}负责人", ("unit_head",), unit.code))
+        if unit.kind == "township":
+            people.append(DemoUser(f"{unit.code}_xxy", f"{unit.name}信息员", ("monitor",), unit.code))
+    return people
+
+
+def demo_password(fixed: str | None) -> str:
+    return fixed or secrets.token_urlsafe(9)

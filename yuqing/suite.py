@@ -1,0 +1,139 @@
+"""The whole suite on one machine: migrations, demo seed, embedded Redis, and the four
+services plus the gateway as separate processes on loopback ports.
+
+`yuqing up` uses it; the end-to-end tests use it too, so they start the same real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from yuqing.core import migrations
+from yuqing.core.db import create_engine, session_factory
+from yuqing.core.redis import EmbeddedRedis
+from yuqing.core.settings import SERVICES, CoreSettings
+
+PROCESSES = (*SERVICES, "gateway")
+
+
+@dataclass
+class Suite:
+    env: dict[str, str]
+    log_dir: Path
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    embedded_redis: EmbeddedRedis | None = None
+
+    @classmethod
+    def from_environment(cls, overrides: dict[str, str] | None = None) -> Suite:
+        env = {**os.environ, **(overrides or {})}
+        settings = CoreSettings(_env_file=None, **_settings_kwargs(env))
+        data_dir = Path(settings.data_dir).resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        env["YQ_DATA_DIR"] = str(data_dir)
+        return cls(env=env, log_dir=data_dir / "logs")
+
+    @property
+    def settings(self) -> CoreSettings:
+        return CoreSettings(_env_file=None, **_settings_kwargs(self.env))
+
+    @property
+    def gateway_url(self) -> str:
+        host = self.env.get("YQ_GATEWAY_HOST", "127.0.0.1")
+        return f"http://{host}:{self.env.get('YQ_GATEWAY_PORT', '8000')}"
+
+    def prepare(self) -> None:
+        """Embedded Redis when no URL is given, then every schema at its head revision."""
+        if not self.env.get("YQ_REDIS_URL"):
+            self.embedded_redis = EmbeddedRedis(Path(self.env["YQ_DATA_DIR"]))
+            self.env["YQ_REDIS_URL"] = self.embedded_redis.ensure()
+        settings = self.settings
+        for name in PROCESSES:
+            migrations.upgrade(name, settings)
+
+    def seed(self, demo_password: str | None):
+        return asyncio.run(_seed(self.settings, demo_password))
+
+    def start(self, name: str) -> subprocess.Popen:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = {**self.env, "OTEL_SERVICE_NAME": name}
+        log = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "serve", name], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        self.processes[name] = process
+        return process
+
+    def start_all(self) -> None:
+        for name in PROCESSES:
+            self.start(name)
+
+    def wait_ready(self, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        last: object = None
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}")
+            try:
+                response = httpx.get(f"{self.gateway_url}/readyz", timeout=2)
+                last = response.json()
+                if response.status_code == 200:
+                    return last
+            except (httpx.HTTPError, ValueError) as error:
+                last = error
+            time.sleep(0.2)
+        raise TimeoutError(f"suite not ready after {timeout} s: {last}")
+
+    def kill(self, name: str) -> None:
+        """SIGKILL, as a crash would."""
+        process = self.processes[name]
+        process.kill()
+        process.wait()
+
+    def stop(self, timeout: float = 15) -> None:
+        """SIGTERM to every process (each drains gracefully), SIGKILL to laggards."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.embedded_redis is not None:
+            self.embedded_redis.stop()
+
+
+def _settings_kwargs(env: dict[str, str]) -> dict:
+    """CoreSettings fields from an explicit environment (not this process's)."""
+    fields = CoreSettings.model_fields
+    return {name: env[f"YQ_{name.upper()}"] for name in fields if f"YQ_{name.upper()}" in env}
+
+
+async def _seed(settings: CoreSettings, demo_password: str | None):
+    from gateway.seed import seed as seed_users
+    from services.dispatch.seed import seed as seed_units
+    from services.ingest.seed import seed as seed_places
+
+    results = None
+    for name, seeder in (("dispatch", seed_units), ("ingest", seed_places), ("gateway", None)):
+        engine = create_engine(settings, name)
+        try:
+            sessions = session_factory(engine)
+            if seeder is not None:
+                await seeder(sessions)
+            else:
+                results = await seed_users(sessions, demo_password)
+        finally:
+            await engine.dispose()
+    return results
