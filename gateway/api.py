@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NaiveDatetime
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway import views
 from gateway.auth import CurrentCaller, authenticate, issue_token, require_roles
@@ -44,9 +44,6 @@ class MetricsIn(BaseModel):
     mainstream_sites: int = Field(0, ge=0)
 
 
-Instant = AwareDatetime | NaiveDatetime
-
-
 class ItemIn(BaseModel):
     """An item found online. Times without an offset are read as Asia/Shanghai."""
 
@@ -57,8 +54,8 @@ class ItemIn(BaseModel):
     title: str = Field("", max_length=1000)
     content: str = Field("", max_length=200_000)
     author: str = Field("", max_length=200)
-    published_at: Instant | None = None
-    discovered_at: Instant | None = Field(None, description="默认为接收时间；处置时限从此刻起算")
+    published_at: dt.datetime | None = None
+    discovered_at: dt.datetime | None = Field(None, description="默认为接收时间；处置时限从此刻起算")
     region_hint: str = Field("", max_length=200)
     metrics: MetricsIn = Field(default_factory=MetricsIn)
     source_item_id: str = Field("", max_length=200)

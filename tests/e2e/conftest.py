@@ -1,0 +1,92 @@
+"""The real suite — migrations, seed, five processes on loopback ports — per backend."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import run_id
+from tests.e2e.otlp_receiver import OtlpReceiver
+from yuqing.core.db import create_engine, schema_name
+from yuqing.core.settings import SERVICES
+from yuqing.suite import PROCESSES, Suite
+
+PASSWORD = "e2e-demo-password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def otlp():
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def suite(backend, tmp_path_factory, otlp):
+    rid = run_id()
+    overrides = {
+        **backend.env(tmp_path_factory.mktemp(f"suite-{backend.name}"), rid),
+        "YQ_GATEWAY_PORT": str(free_port()),
+        **{f"YQ_{name.upper()}_ADDRESS": f"127.0.0.1:{free_port()}" for name in SERVICES},
+        "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200",
+    }
+    running = Suite.from_environment(overrides)
+    running.prepare()
+    running.seed(PASSWORD)
+    running.start_all()
+    try:
+        running.wait_ready(timeout=90)
+        yield running
+    finally:
+        running.stop()
+        if backend.database_url:
+            _drop_schemas(running)
+
+
+def _drop_schemas(running: Suite) -> None:
+    import asyncio
+
+    async def drop():
+        settings = running.settings
+        engine = create_engine(settings, "gateway")
+        async with engine.begin() as conn:
+            for name in PROCESSES:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
+        await engine.dispose()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def client(suite):
+    with httpx.Client(base_url=suite.gateway_url, timeout=30) as http:
+        token = http.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}).json()
+        http.headers["authorization"] = f"Bearer {token['access_token']}"
+        yield http
+
+
+def wait_for(fetch, ready, timeout: float = 30, interval: float = 0.1):
+    """Poll `fetch()` until `ready(result)`; the last result on success."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = fetch()
+        if ready(result):
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not ready after {timeout} s: {result}")
+        time.sleep(interval)
+
+
+def graded_and_assigned(client: httpx.Client, event_id: str, timeout: float = 30) -> dict:
+    return wait_for(lambda: client.get(f"/api/v1/events/{event_id}").json(),
+                    lambda e: e.get("level") and e.get("assignments"), timeout=timeout)

@@ -1,0 +1,57 @@
+"""Every service answers the standard health check and server reflection from a plain gRPC
+client; one item's trace spans the gateway, ingest, grading and dispatch."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from tests.e2e.conftest import graded_and_assigned
+from yuqing.core.settings import SERVICES
+
+FULL_NAMES = {"ingest": "yuqing.ingest.v1.IngestService", "grading": "yuqing.grading.v1.GradingService",
+              "dispatch": "yuqing.dispatch.v1.DispatchService", "publish": "yuqing.publish.v1.PublishService"}
+
+
+def test_health_and_reflection_on_every_service(suite):
+    for name in SERVICES:
+        with grpc.insecure_channel(suite.settings.address_of(name)) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            for service in ("", FULL_NAMES[name]):
+                status = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
+                assert status == health_pb2.HealthCheckResponse.SERVING
+            reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+            responses = reflection.ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
+            listed = {s.name for r in responses for s in r.list_services_response.service}
+            assert {FULL_NAMES[name], "grpc.health.v1.Health"} <= listed
+
+
+def test_one_trace_from_gateway_through_every_stream_hop(client, otlp):
+    accepted = client.post("/api/v1/items", json={
+        "source": "monitor_patrol", "title": "青山乡青山村山体滑坡", "region_hint": "青山乡",
+        "url": f"https://news.example.cn/{uuid.uuid4().hex}", "metrics": {"views": 1500}}).json()
+    graded_and_assigned(client, accepted["event_id"])
+    deadline = time.monotonic() + 20
+    while True:
+        spans = otlp.snapshot()
+        post_spans = [s for s in spans if s.service == "gateway" and "POST /api/v1/items" in s.name and not s.parent_span_id]
+        traces = {s.trace_id for s in post_spans}
+        by_trace = {t: {s.service for s in spans if s.trace_id == t} for t in traces}
+        complete = [t for t, services in by_trace.items() if {"gateway", "ingest", "grading", "dispatch"} <= services]
+        if complete or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert complete, f"services seen per trace: {by_trace}"
+    trace_spans = [s for s in spans if s.trace_id == complete[0]]
+    ids = {s.span_id for s in trace_spans}
+    # Every span but the root has its parent in the same trace: the edges are unbroken.
+    assert all(s.parent_span_id in ids for s in trace_spans if s.parent_span_id)
+    names = {(s.service, s.name) for s in trace_spans}
+    assert any(svc == "grading" and "ingest.items process" in n for svc, n in names)
+    assert any(svc == "dispatch" and "grading.levels process" in n for svc, n in names)
+    assert any(svc == "ingest" and "SubmitItem" in n for svc, n in names)

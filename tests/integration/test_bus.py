@@ -1,0 +1,165 @@
+"""Outbox → Redis Stream → idempotent consumer, against real databases and real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import Column, String, Table, func, select, text
+
+from tests.conftest import run_id
+from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, add_bus_tables, stream_name
+from yuqing.core.db import create_engine, schema_name, service_metadata, session_factory
+from yuqing.core.redis import EmbeddedRedis
+from yuqing.core.settings import CoreSettings
+from yuqing.ingest.v1 import ingest_pb2
+
+metadata = service_metadata()
+outbox_table, inbox_table = add_bus_tables(metadata)
+effects = Table("effects", metadata, Column("item_id", String(32), primary_key=True))
+
+
+@pytest.fixture
+async def bus(backend, tmp_path):
+    rid = run_id()
+    settings = CoreSettings(_env_file=None, **{k[3:].lower(): v for k, v in backend.env(tmp_path, rid).items()})
+    engine = create_engine(settings, "bustest")
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema_name(settings, "bustest")}"'))
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    embedded = None if backend.redis_url else EmbeddedRedis(tmp_path)
+    redis = aioredis.Redis.from_url(embedded.ensure() if embedded else backend.redis_url)
+    outbox = Outbox(outbox_table, settings.stream_prefix)
+    yield engine, session_factory(engine), redis, outbox, stream_name(settings.stream_prefix, "items")
+    await redis.delete(stream_name(settings.stream_prefix, "items"))
+    await redis.aclose()
+    if embedded:
+        embedded.stop()
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "bustest")}" CASCADE'))
+    await engine.dispose()
+
+
+async def produce(sessions, outbox, item_id: str, fail: bool = False) -> None:
+    async with sessions() as session, session.begin():
+        await outbox.add(session, "items", ingest_pb2.ItemIngested(item_id=item_id, event_id="e"))
+        if fail:
+            raise RuntimeError("use case failed after writing its message")
+
+
+def consumer(redis, sessions, stream, name: str, handler, **kwargs) -> StreamConsumer:
+    return StreamConsumer(redis=redis, sessions=sessions, inbox=inbox_table, stream=stream, group="tests",
+                          consumer=name, handler=handler, **kwargs)
+
+
+async def record_effect(session, envelope):
+    message = envelope.parse(ingest_pb2.ItemIngested)
+    await session.execute(effects.insert().values(item_id=message.item_id))
+
+
+async def effect_count(sessions) -> int:
+    async with sessions() as session:
+        return (await session.execute(select(func.count()).select_from(effects))).scalar_one()
+
+
+async def run_until(condition, timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_message_exists_only_when_its_transaction_commits(bus):
+    engine, sessions, redis, outbox, stream = bus
+    await produce(sessions, outbox, "committed")
+    with pytest.raises(RuntimeError):
+        await produce(sessions, outbox, "rolled-back", fail=True)
+    assert await OutboxRelay(engine, redis, outbox).relay_once() == 1
+    entries = await redis.xrange(stream)
+    assert [ingest_pb2.ItemIngested.FromString(fields[b"payload"]).item_id for _, fields in entries] == ["committed"]
+    assert await OutboxRelay(engine, redis, outbox).relay_once() == 0, "relayed rows must leave the outbox"
+
+
+async def test_trace_context_travels_in_the_message(bus):
+    from opentelemetry.sdk.trace import TracerProvider
+
+    engine, sessions, redis, outbox, stream = bus
+    tracer = TracerProvider().get_tracer("test")
+    with tracer.start_as_current_span("producer") as span:
+        await produce(sessions, outbox, "traced")
+        trace_id = format(span.get_span_context().trace_id, "032x")
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    (_, fields), = await redis.xrange(stream)
+    assert fields[b"traceparent"].decode().split("-")[1] == trace_id
+
+
+async def test_redelivered_and_repeated_messages_take_effect_once(bus):
+    engine, sessions, redis, outbox, stream = bus
+    for item in ("a", "b", "c"):
+        await produce(sessions, outbox, item)
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    # The relay crashed after XADD and before deleting: the same messages are sent again.
+    for _, fields in await redis.xrange(stream):
+        await redis.xadd(stream, fields)
+    worker = consumer(redis, sessions, stream, "w1", record_effect)
+    await worker.ensure_group()
+    # A consumer that read everything and died before acknowledging anything.
+    await redis.xreadgroup("tests", "w1", {stream: ">"}, count=2)
+    task = asyncio.create_task(worker.run())  # the restarted replica, same consumer name
+    try:
+        await run_until(lambda: _pending_is(redis, stream, 0))
+    finally:
+        task.cancel()
+    assert await effect_count(sessions) == 3
+
+
+async def test_entries_of_a_dead_consumer_are_claimed_by_another(bus):
+    engine, sessions, redis, outbox, stream = bus
+    await produce(sessions, outbox, "orphan")
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    survivor = consumer(redis, sessions, stream, "survivor", record_effect, claim_idle_ms=200, block_ms=100)
+    await survivor.ensure_group()
+    await redis.xreadgroup("tests", "dead-replica", {stream: ">"})
+    await asyncio.sleep(0.3)
+    task = asyncio.create_task(survivor.run())
+    try:
+        await run_until(lambda: _pending_is(redis, stream, 0))
+    finally:
+        task.cancel()
+    assert await effect_count(sessions) == 1
+
+
+async def test_failed_effect_rolls_back_and_is_retried(bus):
+    engine, sessions, redis, outbox, stream = bus
+    await produce(sessions, outbox, "flaky")
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    attempts = []
+
+    async def flaky(session, envelope):
+        await record_effect(session, envelope)
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("database hiccup after the effect was written")
+
+    worker = consumer(redis, sessions, stream, "w", flaky, claim_idle_ms=100, block_ms=50)
+    task = asyncio.create_task(worker.run())
+    try:
+        await run_until(lambda: _pending_is(redis, stream, 0, require_delivered=True))
+    finally:
+        task.cancel()
+    assert len(attempts) == 2
+    assert await effect_count(sessions) == 1
+
+
+async def _pending_is(redis, stream, count: int, require_delivered: bool = False) -> bool:
+    try:
+        summary = await redis.xpending(stream, "tests")
+        groups = await redis.xinfo_groups(stream)
+    except aioredis.ResponseError:
+        return False
+    delivered = all(g["last-delivered-id"] != b"0-0" for g in groups)
+    return summary["pending"] == count and (delivered or not require_delivered) and delivered

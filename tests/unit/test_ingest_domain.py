@@ -1,0 +1,44 @@
+import datetime as dt
+
+import pytest
+
+from services.ingest.domain import NewItem, canonical_url, locate, validate_item
+from yuqing.core.errors import InvalidInput
+from yuqing.core.metrics import Metrics
+
+NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("url", "canonical"), [
+    ("https://m.weibo.cn/status/123?utm_source=wx&spm=a.b#comments", "https://weibo.com/status/123"),
+    ("HTTP://Weibo.com:80/status/123/", "https://weibo.com/status/123"),
+    ("https://news.example.cn/a?id=7&from=timeline&page=2", "https://news.example.cn/a?id=7&page=2"),
+    ("https://news.example.cn:8443/a?b=2&a=1", "https://news.example.cn:8443/a?a=1&b=2"),
+])
+def test_canonical_url_folds_variants_of_one_page(url, canonical):
+    assert canonical_url(url) == canonical
+
+
+def test_different_pages_stay_different():
+    assert canonical_url("https://weibo.com/status/123") != canonical_url("https://weibo.com/status/124")
+    assert canonical_url("https://bbs.example.cn/t?id=1") != canonical_url("https://bbs.example.cn/t?id=2")
+
+
+def test_validation_names_every_problem():
+    bad = NewItem(source=" ", discovered_at=NOW + dt.timedelta(hours=1), url="ftp://x", metrics=Metrics(views=-1))
+    with pytest.raises(InvalidInput) as caught:
+        validate_item(bad, NOW)
+    fields = {p.field for p in caught.value.problems}
+    assert fields == {"source", "title", "url", "metrics.views", "discovered_at"}
+
+
+def test_valid_item_passes():
+    item = NewItem(source="monitor_patrol", discovered_at=NOW, content="正文", url="https://a.cn/x")
+    assert validate_item(item, NOW) is item
+
+
+def test_locality_prefers_region_hint_then_longest_name():
+    gazetteer = {"城关": "chengguan", "河西镇": "hexi", "龙潭煤矿": "longtan", "龙潭": "x"}
+    assert locate(NewItem(source="s", discovered_at=NOW, title="河西镇", region_hint="城关"), gazetteer) == "chengguan"
+    assert locate(NewItem(source="s", discovered_at=NOW, content="龙潭煤矿透水"), gazetteer) == "longtan"
+    assert locate(NewItem(source="s", discovered_at=NOW, content="外省消息"), gazetteer) == ""
