@@ -41,10 +41,10 @@ def suite(backend, tmp_path_factory, otlp):
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
     running = Suite.from_environment(overrides)
-    running.prepare()
-    running.seed(PASSWORD)
-    running.start_all()
     try:
+        running.prepare()
+        running.seed(PASSWORD)
+        running.start_all()
         running.wait_ready(timeout=90)
         yield running
     finally:

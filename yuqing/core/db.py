@@ -74,15 +74,14 @@ def create_engine(settings: CoreSettings, service: str, **kwargs) -> AsyncEngine
     url = database_url(settings, service)
     if url.get_backend_name() == "postgresql":
         schema = schema_name(settings, service)
-        engine = create_async_engine(
+        pooling = {} if "poolclass" in kwargs else {"pool_size": 10, "max_overflow": 10}
+        return create_async_engine(
             url,
             connect_args={"server_settings": {"search_path": schema}},
-            pool_size=10,
-            max_overflow=10,
             pool_pre_ping=True,
+            **pooling,
             **kwargs,
         )
-        return engine
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
