@@ -32,8 +32,11 @@ class Suite:
     embedded_redis: EmbeddedRedis | None = None
 
     @classmethod
-    def from_environment(cls, overrides: dict[str, str] | None = None) -> Suite:
-        env = {**os.environ, **(overrides or {})}
+    def from_environment(cls, overrides: dict[str, str] | None = None, inherit_yq: bool = True) -> Suite:
+        """The suite's environment: this process's, with `overrides` on top. Tests pass
+        inherit_yq=False so a developer's own YQ_* settings cannot leak into them."""
+        base = {k: v for k, v in os.environ.items() if inherit_yq or not k.startswith("YQ_")}
+        env = {**base, **(overrides or {})}
         settings = CoreSettings(_env_file=None, **_settings_kwargs(env))
         data_dir = Path(settings.data_dir).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)

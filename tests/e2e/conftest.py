@@ -40,7 +40,7 @@ def suite(backend, tmp_path_factory, otlp):
         "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
-    running = Suite.from_environment(overrides)
+    running = Suite.from_environment(overrides, inherit_yq=False)
     try:
         running.prepare()
         running.seed(PASSWORD)
