@@ -110,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     test_parser = commands.add_parser("test", help="run the test suite (arguments go to pytest)")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test_parser.set_defaults(func=test)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "test":
+        args.pytest_args = [*unknown, *args.pytest_args]  # e.g. `yuqing test -q -k pipeline`
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args.func(args)
 
 
