@@ -1,0 +1,54 @@
+"""Schemas come from migrations only; services refuse a schema at the wrong revision;
+production settings refuse unsafe defaults."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import text
+
+from tests.conftest import run_id
+from yuqing.core import migrations
+from yuqing.core.db import create_engine, schema_name
+from yuqing.core.settings import CoreSettings
+from yuqing.suite import PROCESSES
+
+
+@pytest.fixture
+def settings(backend, tmp_path):
+    values = {k[3:].lower(): v for k, v in backend.env(tmp_path, run_id()).items() if k != "YQ_REDIS_URL"}
+    yield CoreSettings(_env_file=None, **values)
+
+
+async def test_service_refuses_unmigrated_schema_then_runs_after_upgrade(settings):
+    for name in PROCESSES:
+        engine = create_engine(settings, name)
+        try:
+            with pytest.raises(SystemExit, match="run `yuqing migrate` first"):
+                await migrations.require_current_schema(engine, name, settings)
+            await engine.dispose()
+            await asyncio.to_thread(migrations.upgrade, name, settings)
+            await migrations.require_current_schema(engine, name, settings)
+            assert await migrations.current_revision(engine) == migrations.head_revision(name, settings)
+        finally:
+            if engine.dialect.name == "postgresql":
+                async with engine.begin() as conn:
+                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
+            await engine.dispose()
+
+
+def test_production_refuses_development_defaults():
+    with pytest.raises(ValidationError) as caught:
+        CoreSettings(_env_file=None, environment="production")
+    message = str(caught.value)
+    assert "YQ_SECRET_KEY" in message and "YQ_DATABASE_URL" in message and "YQ_REDIS_URL" in message
+    ok = CoreSettings(_env_file=None, environment="production", secret_key="x" * 40,
+                      database_url="postgresql://db/yuqing", redis_url="redis://r:6379/0")
+    assert ok.environment == "production"
+
+
+def test_unsupported_database_is_named():
+    with pytest.raises(ValueError, match="unsupported database 'mysql'"):
+        create_engine(CoreSettings(_env_file=None, database_url="mysql://x/y"), "ingest")
