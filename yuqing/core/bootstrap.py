@@ -4,7 +4,7 @@ Redis → outbox relay → servicer → gRPC server. A service supplies only `bu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import grpc
@@ -61,7 +61,7 @@ def run_service(
     service: str,
     settings_class: type[ServiceSettings],
     tables: tuple[Table, Table],
-    build: Callable[[Runtime], Iterable | ServiceParts],
+    build: Callable[[Runtime], Awaitable[ServiceParts]],
 ) -> None:
     settings = settings_class()
     setup_logging(service)
