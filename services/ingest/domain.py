@@ -25,7 +25,7 @@ TRACKING_PARAMETERS = frozenset({
 # Mobile hosts that serve the same pages as the desktop host.
 MOBILE_HOSTS = {"m.weibo.cn": "weibo.com", "m.weibo.com": "weibo.com", "m.douyin.com": "www.douyin.com",
                 "m.toutiao.com": "www.toutiao.com", "m.baidu.com": "www.baidu.com",
-                "tieba.baidu.com": "tieba.baidu.com", "m.kuaishou.com": "www.kuaishou.com"}
+                "m.kuaishou.com": "www.kuaishou.com"}
 
 
 @dataclass(frozen=True)
