@@ -109,11 +109,7 @@ async def test_redelivered_and_repeated_messages_take_effect_once(bus):
     await worker.ensure_group()
     # A consumer that read everything and died before acknowledging anything.
     await redis.xreadgroup("tests", "w1", {stream: ">"}, count=2)
-    task = asyncio.create_task(worker.run())  # the restarted replica, same consumer name
-    try:
-        await run_until(lambda: _pending_is(redis, stream, 0))
-    finally:
-        task.cancel()
+    await run_until_drained(worker)  # the restarted replica, same consumer name
     assert await effect_count(sessions) == 3
 
 
@@ -125,11 +121,7 @@ async def test_entries_of_a_dead_consumer_are_claimed_by_another(bus):
     await survivor.ensure_group()
     await redis.xreadgroup("tests", "dead-replica", {stream: ">"})
     await asyncio.sleep(0.3)
-    task = asyncio.create_task(survivor.run())
-    try:
-        await run_until(lambda: _pending_is(redis, stream, 0))
-    finally:
-        task.cancel()
+    await run_until_drained(survivor)
     assert await effect_count(sessions) == 1
 
 
@@ -145,21 +137,24 @@ async def test_failed_effect_rolls_back_and_is_retried(bus):
         if len(attempts) == 1:
             raise RuntimeError("database hiccup after the effect was written")
 
-    worker = consumer(redis, sessions, stream, "w", flaky, claim_idle_ms=100, block_ms=50)
-    task = asyncio.create_task(worker.run())
-    try:
-        await run_until(lambda: _pending_is(redis, stream, 0, require_delivered=True))
-    finally:
-        task.cancel()
+    await run_until_drained(consumer(redis, sessions, stream, "w", flaky, claim_idle_ms=100, block_ms=50))
     assert len(attempts) == 2
     assert await effect_count(sessions) == 1
 
 
-async def _pending_is(redis, stream, count: int, require_delivered: bool = False) -> bool:
+async def run_until_drained(worker: StreamConsumer) -> None:
+    """Run the consumer until its group has read every entry and acknowledged all of them."""
+    async def drained() -> bool:
+        try:
+            pending = (await worker.redis.xpending(worker.stream, worker.group))["pending"]
+            group, = [g for g in await worker.redis.xinfo_groups(worker.stream) if g["name"] == worker.group.encode()]
+            last = (await worker.redis.xinfo_stream(worker.stream))["last-generated-id"]
+        except aioredis.ResponseError:
+            return False
+        return pending == 0 and group["last-delivered-id"] == last
+
+    task = asyncio.create_task(worker.run())
     try:
-        summary = await redis.xpending(stream, "tests")
-        groups = await redis.xinfo_groups(stream)
-    except aioredis.ResponseError:
-        return False
-    delivered = all(g["last-delivered-id"] != b"0-0" for g in groups)
-    return summary["pending"] == count and (delivered or not require_delivered) and delivered
+        await run_until(drained)
+    finally:
+        task.cancel()
