@@ -64,10 +64,10 @@ def assignment_json(assignment: dispatch_pb2.Assignment) -> dict:
     return {
         "assignment_id": assignment.assignment_id, "event_id": assignment.event_id,
         "unit": {"code": assignment.unit_code, "name": assignment.unit_name},
-        "role": assignment.role, "state": assignment.state, "state_name": assignment.state_name,
+        "role": assignment.role, "role_name": assignment.role_name, "state": assignment.state, "state_name": assignment.state_name,
         **level_json(from_proto(assignment.level)), "plan_version": assignment.plan_version,
         "created_at": local_time(assignment.created_at),
-        "deadlines": [{"step": d.step, "step_name": d.step_name, "owner": d.owner, "due_at": local_time(d.due_at),
+        "deadlines": [{"step": d.step, "step_name": d.step_name, "owner": d.owner, "owner_name": d.owner_name, "due_at": local_time(d.due_at),
                        "clock": d.clock, "limit": d.limit, "basis_level": from_proto(d.basis_level),
                        "warning": d.warning or None}
                       for d in assignment.deadlines],

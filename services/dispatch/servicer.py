@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.dispatch.domain import STATE_NAMES
+from services.dispatch.domain import OWNER_NAMES, ROLE_NAMES, STATE_NAMES
 from services.dispatch.service import DispatchService
 from yuqing.core.identity import Caller
 from yuqing.core.levels import to_proto
@@ -36,11 +36,11 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
 def assignment_message(row, deadlines) -> dispatch_pb2.Assignment:
     return dispatch_pb2.Assignment(
         assignment_id=row["assignment_id"], event_id=row["event_id"], unit_code=row["unit_code"],
-        unit_name=row["unit_name"], role=row["role"], state=row["state"], state_name=STATE_NAMES[row["state"]],
+        unit_name=row["unit_name"], role=row["role"], role_name=ROLE_NAMES[row["role"]], state=row["state"], state_name=STATE_NAMES[row["state"]],
         level=to_proto(row["level"]), plan_version=row["plan_version"], created_at=timestamp(row["created_at"]),
         deadlines=[
             dispatch_pb2.Deadline(
-                step=d["step"], step_name=d["step_name"], owner=d["owner"], due_at=timestamp(d["due_at"]),
+                step=d["step"], step_name=d["step_name"], owner=d["owner"], owner_name=OWNER_NAMES[d["owner"]], due_at=timestamp(d["due_at"]),
                 clock=d["clock"], limit=d["limit_text"], basis_level=to_proto(d["basis_level"]), warning=d["warning"])
             for d in deadlines
         ],

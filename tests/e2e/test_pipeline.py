@@ -52,7 +52,8 @@ def test_seed_thresholds_grade_and_dispatch(client, metrics, expected):
             c["text"] for c in event["conditions"]]
     assert event["conditions"], "every decision carries its reasons"
     lead, = [a for a in event["assignments"] if a["role"] == "lead"]
-    assert lead["unit"]["code"] == "chengguan" and lead["state_name"] == "待签收"
+    assert lead["unit"]["code"] == "chengguan" and lead["state_name"] == "待签收" and lead["role_name"] == "主办"
+    assert {d["owner_name"] for d in lead["deadlines"]} <= {"舆情办", "责任单位", "新闻发言人"}
     due = {d["step"]: minutes_after_discovery(d["due_at"]) for d in lead["deadlines"]}
     if expected in ("I", "II"):
         assert {step: due[step] for step in MAJOR_LIMITS} == MAJOR_LIMITS

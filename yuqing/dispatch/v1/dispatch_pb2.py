@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from yuqing.common.v1 import common_pb2 as yuqing_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!yuqing/dispatch/v1/dispatch.proto\x12\x12yuqing.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dyuqing/common/v1/common.proto\"\xc3\x01\n\x08\x44\x65\x61\x64line\x12\x0c\n\x04step\x18\x01 \x01(\t\x12\x11\n\tstep_name\x18\x02 \x01(\t\x12\r\n\x05owner\x18\x03 \x01(\t\x12*\n\x06\x64ue_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x63lock\x18\x05 \x01(\t\x12\r\n\x05limit\x18\x06 \x01(\t\x12,\n\x0b\x62\x61sis_level\x18\x07 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x0f\n\x07warning\x18\x08 \x01(\t\"\xab\x02\n\nAssignment\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x11\n\tunit_code\x18\x03 \x01(\t\x12\x11\n\tunit_name\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\r\n\x05state\x18\x06 \x01(\t\x12\x12\n\nstate_name\x18\x07 \x01(\t\x12&\n\x05level\x18\x08 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x14\n\x0cplan_version\x18\t \x01(\x05\x12/\n\tdeadlines\x18\n \x03(\x0b\x32\x1c.yuqing.dispatch.v1.Deadline\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"M\n\x16ListAssignmentsRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"]\n\x17ListAssignmentsResponse\x12\x33\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1e.yuqing.dispatch.v1.Assignment\x12\r\n\x05total\x18\x02 \x01(\x05\"-\n\x14GetAssignmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"E\n\x04Unit\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\"\x12\n\x10ListUnitsRequest\"<\n\x11ListUnitsResponse\x12\'\n\x05units\x18\x01 \x03(\x0b\x32\x18.yuqing.dispatch.v1.Unit2\xb2\x02\n\x0f\x44ispatchService\x12j\n\x0fListAssignments\x12*.yuqing.dispatch.v1.ListAssignmentsRequest\x1a+.yuqing.dispatch.v1.ListAssignmentsResponse\x12Y\n\rGetAssignment\x12(.yuqing.dispatch.v1.GetAssignmentRequest\x1a\x1e.yuqing.dispatch.v1.Assignment\x12X\n\tListUnits\x12$.yuqing.dispatch.v1.ListUnitsRequest\x1a%.yuqing.dispatch.v1.ListUnitsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!yuqing/dispatch/v1/dispatch.proto\x12\x12yuqing.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dyuqing/common/v1/common.proto\"\xd7\x01\n\x08\x44\x65\x61\x64line\x12\x0c\n\x04step\x18\x01 \x01(\t\x12\x11\n\tstep_name\x18\x02 \x01(\t\x12\r\n\x05owner\x18\x03 \x01(\t\x12*\n\x06\x64ue_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x63lock\x18\x05 \x01(\t\x12\r\n\x05limit\x18\x06 \x01(\t\x12,\n\x0b\x62\x61sis_level\x18\x07 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x0f\n\x07warning\x18\x08 \x01(\t\x12\x12\n\nowner_name\x18\t \x01(\t\"\xbe\x02\n\nAssignment\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x11\n\tunit_code\x18\x03 \x01(\t\x12\x11\n\tunit_name\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\r\n\x05state\x18\x06 \x01(\t\x12\x12\n\nstate_name\x18\x07 \x01(\t\x12&\n\x05level\x18\x08 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x14\n\x0cplan_version\x18\t \x01(\x05\x12/\n\tdeadlines\x18\n \x03(\x0b\x32\x1c.yuqing.dispatch.v1.Deadline\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\trole_name\x18\x0c \x01(\t\"M\n\x16ListAssignmentsRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"]\n\x17ListAssignmentsResponse\x12\x33\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1e.yuqing.dispatch.v1.Assignment\x12\r\n\x05total\x18\x02 \x01(\x05\"-\n\x14GetAssignmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"E\n\x04Unit\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\"\x12\n\x10ListUnitsRequest\"<\n\x11ListUnitsResponse\x12\'\n\x05units\x18\x01 \x03(\x0b\x32\x18.yuqing.dispatch.v1.Unit2\xb2\x02\n\x0f\x44ispatchService\x12j\n\x0fListAssignments\x12*.yuqing.dispatch.v1.ListAssignmentsRequest\x1a+.yuqing.dispatch.v1.ListAssignmentsResponse\x12Y\n\rGetAssignment\x12(.yuqing.dispatch.v1.GetAssignmentRequest\x1a\x1e.yuqing.dispatch.v1.Assignment\x12X\n\tListUnits\x12$.yuqing.dispatch.v1.ListUnitsRequest\x1a%.yuqing.dispatch.v1.ListUnitsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,21 +34,21 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'yuqing.dispatch.v1.dispatch
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DEADLINE']._serialized_start=122
-  _globals['_DEADLINE']._serialized_end=317
-  _globals['_ASSIGNMENT']._serialized_start=320
-  _globals['_ASSIGNMENT']._serialized_end=619
-  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=621
-  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=698
-  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=700
-  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=793
-  _globals['_GETASSIGNMENTREQUEST']._serialized_start=795
-  _globals['_GETASSIGNMENTREQUEST']._serialized_end=840
-  _globals['_UNIT']._serialized_start=842
-  _globals['_UNIT']._serialized_end=911
-  _globals['_LISTUNITSREQUEST']._serialized_start=913
-  _globals['_LISTUNITSREQUEST']._serialized_end=931
-  _globals['_LISTUNITSRESPONSE']._serialized_start=933
-  _globals['_LISTUNITSRESPONSE']._serialized_end=993
-  _globals['_DISPATCHSERVICE']._serialized_start=996
-  _globals['_DISPATCHSERVICE']._serialized_end=1302
+  _globals['_DEADLINE']._serialized_end=337
+  _globals['_ASSIGNMENT']._serialized_start=340
+  _globals['_ASSIGNMENT']._serialized_end=658
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=660
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=737
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=739
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=832
+  _globals['_GETASSIGNMENTREQUEST']._serialized_start=834
+  _globals['_GETASSIGNMENTREQUEST']._serialized_end=879
+  _globals['_UNIT']._serialized_start=881
+  _globals['_UNIT']._serialized_end=950
+  _globals['_LISTUNITSREQUEST']._serialized_start=952
+  _globals['_LISTUNITSREQUEST']._serialized_end=970
+  _globals['_LISTUNITSRESPONSE']._serialized_start=972
+  _globals['_LISTUNITSRESPONSE']._serialized_end=1032
+  _globals['_DISPATCHSERVICE']._serialized_start=1035
+  _globals['_DISPATCHSERVICE']._serialized_end=1341
 # @@protoc_insertion_point(module_scope)

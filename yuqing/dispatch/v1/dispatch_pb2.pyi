@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Deadline(_message.Message):
-    __slots__ = ("step", "step_name", "owner", "due_at", "clock", "limit", "basis_level", "warning")
+    __slots__ = ("step", "step_name", "owner", "due_at", "clock", "limit", "basis_level", "warning", "owner_name")
     STEP_FIELD_NUMBER: _ClassVar[int]
     STEP_NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +20,7 @@ class Deadline(_message.Message):
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     BASIS_LEVEL_FIELD_NUMBER: _ClassVar[int]
     WARNING_FIELD_NUMBER: _ClassVar[int]
+    OWNER_NAME_FIELD_NUMBER: _ClassVar[int]
     step: str
     step_name: str
     owner: str
@@ -28,10 +29,11 @@ class Deadline(_message.Message):
     limit: str
     basis_level: _common_pb2.Level
     warning: str
-    def __init__(self, step: _Optional[str] = ..., step_name: _Optional[str] = ..., owner: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., clock: _Optional[str] = ..., limit: _Optional[str] = ..., basis_level: _Optional[_Union[_common_pb2.Level, str]] = ..., warning: _Optional[str] = ...) -> None: ...
+    owner_name: str
+    def __init__(self, step: _Optional[str] = ..., step_name: _Optional[str] = ..., owner: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., clock: _Optional[str] = ..., limit: _Optional[str] = ..., basis_level: _Optional[_Union[_common_pb2.Level, str]] = ..., warning: _Optional[str] = ..., owner_name: _Optional[str] = ...) -> None: ...
 
 class Assignment(_message.Message):
-    __slots__ = ("assignment_id", "event_id", "unit_code", "unit_name", "role", "state", "state_name", "level", "plan_version", "deadlines", "created_at")
+    __slots__ = ("assignment_id", "event_id", "unit_code", "unit_name", "role", "state", "state_name", "level", "plan_version", "deadlines", "created_at", "role_name")
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +45,7 @@ class Assignment(_message.Message):
     PLAN_VERSION_FIELD_NUMBER: _ClassVar[int]
     DEADLINES_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_NAME_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     event_id: str
     unit_code: str
@@ -54,7 +57,8 @@ class Assignment(_message.Message):
     plan_version: int
     deadlines: _containers.RepeatedCompositeFieldContainer[Deadline]
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., role: _Optional[str] = ..., state: _Optional[str] = ..., state_name: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., plan_version: _Optional[int] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    role_name: str
+    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., role: _Optional[str] = ..., state: _Optional[str] = ..., state_name: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., plan_version: _Optional[int] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., role_name: _Optional[str] = ...) -> None: ...
 
 class ListAssignmentsRequest(_message.Message):
     __slots__ = ("event_id", "page_size", "offset")
