@@ -37,7 +37,7 @@ class Suite:
         inherit_yq=False so a developer's own YQ_* settings cannot leak into them."""
         base = {k: v for k, v in os.environ.items() if inherit_yq or not k.startswith("YQ_")}
         env = {**base, **(overrides or {})}
-        settings = CoreSettings(_env_file=None, **_settings_kwargs(env))
+        settings = CoreSettings.from_env(env)
         data_dir = Path(settings.data_dir).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         env["YQ_DATA_DIR"] = str(data_dir)
@@ -45,7 +45,7 @@ class Suite:
 
     @property
     def settings(self) -> CoreSettings:
-        return CoreSettings(_env_file=None, **_settings_kwargs(self.env))
+        return CoreSettings.from_env(self.env)
 
     @property
     def gateway_url(self) -> str:
@@ -115,12 +115,6 @@ class Suite:
                 process.wait()
         if self.embedded_redis is not None:
             self.embedded_redis.stop()
-
-
-def _settings_kwargs(env: dict[str, str]) -> dict:
-    """CoreSettings fields from an explicit environment (not this process's)."""
-    fields = CoreSettings.model_fields
-    return {name: env[f"YQ_{name.upper()}"] for name in fields if f"YQ_{name.upper()}" in env}
 
 
 async def _seed(settings: CoreSettings, demo_password: str | None):

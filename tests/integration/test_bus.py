@@ -23,7 +23,7 @@ effects = Table("effects", metadata, Column("item_id", String(32), primary_key=T
 @pytest.fixture
 async def bus(backend, tmp_path):
     rid = run_id()
-    settings = CoreSettings(_env_file=None, **{k[3:].lower(): v for k, v in backend.env(tmp_path, rid).items()})
+    settings = CoreSettings.from_env(backend.env(tmp_path, rid))
     engine = create_engine(settings, "bustest")
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:

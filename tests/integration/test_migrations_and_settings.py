@@ -18,8 +18,7 @@ from yuqing.suite import PROCESSES
 
 @pytest.fixture
 def settings(backend, tmp_path):
-    values = {k[3:].lower(): v for k, v in backend.env(tmp_path, run_id()).items() if k != "YQ_REDIS_URL"}
-    yield CoreSettings(_env_file=None, **values)
+    yield CoreSettings.from_env(backend.env(tmp_path, run_id()))
 
 
 async def test_service_refuses_unmigrated_schema_then_runs_after_upgrade(settings):

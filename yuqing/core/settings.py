@@ -53,6 +53,12 @@ class CoreSettings(BaseSettings):
     def address_of(self, service: str) -> str:
         return getattr(self, f"{service}_address")
 
+    @classmethod
+    def from_env(cls, env: dict[str, str]):
+        """Settings read from an explicit environment (a child process's), not this process's."""
+        values = {name: env[f"YQ_{name.upper()}"] for name in cls.model_fields if f"YQ_{name.upper()}" in env}
+        return cls(_env_file=None, **values)
+
 
 class ServiceSettings(CoreSettings):
     """Settings of one gRPC service process."""
