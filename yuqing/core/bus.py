@@ -261,24 +261,20 @@ class StreamConsumer:
         return healthy
 
     async def process(self, entries: list) -> None:
+        await self._process([self._envelope(entry_id, fields) for entry_id, fields in entries])
+
+    async def _process(self, envelopes: list) -> None:
         """Effects of a batch commit together; if the batch fails, each entry is retried alone
         so one bad message cannot hold back the others."""
-        envelopes = [self._envelope(entry_id, fields) for entry_id, fields in entries]
         try:
             await self._commit(envelopes)
         except Exception:
-            if len(envelopes) == 1:
-                logger.exception("message failed; it stays pending for redelivery",
-                                 extra={"stream": self.stream, "message_id": envelopes[0][0].message_id})
+            if len(envelopes) > 1:
+                for single in envelopes:
+                    await self._process([single])
                 return
-            for single in envelopes:
-                try:
-                    await self._commit([single])
-                except Exception:
-                    logger.exception("message failed; it stays pending for redelivery",
-                                     extra={"stream": self.stream, "message_id": single[0].message_id})
-                    continue
-                await self._ack([single])
+            logger.exception("message failed; it stays pending for redelivery",
+                             extra={"stream": self.stream, "message_id": envelopes[0][0].message_id})
             return
         await self._ack(envelopes)
 
