@@ -32,8 +32,7 @@ class DispatchRepository:
         return ResponsePlan.from_json(row["version"], row["body"])
 
     async def units(self) -> list[UnitProfile]:
-        rows = (await self.session.execute(select(models.units).order_by(models.units.c.code))).mappings().all()
-        return [UnitProfile(r["code"], r["name"], r["kind"], tuple(r["keywords"])) for r in rows]
+        return [UnitProfile(r["code"], r["name"], r["kind"], tuple(r["keywords"])) for r in await self.unit_rows()]
 
     async def unit_rows(self):
         return (await self.session.execute(select(models.units).order_by(models.units.c.code))).mappings().all()

@@ -13,6 +13,12 @@ from yuqing.core.bus import insert_ignoring_conflicts
 from yuqing.core.db import new_id
 
 
+def _graded(decision: Decision, now: dt.datetime) -> dict:
+    """Column values of an event's grade set by `decision`."""
+    return {"level": decision.level, "conditions": decision.explanation(), "rule_set_version": decision.rule_set_version,
+            "heat": decision.heat, "graded_at": now, "updated_at": now, **decision.metrics.values()}
+
+
 class GradingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -34,15 +40,11 @@ class GradingRepository:
         return (await self.session.execute(query)).mappings().first()
 
     async def insert_grade(self, event_id: str, decision: Decision, now: dt.datetime) -> None:
-        await self.session.execute(models.event_grades.insert().values(
-            event_id=event_id, level=decision.level, conditions=decision.explanation(),
-            rule_set_version=decision.rule_set_version, heat=decision.heat, graded_at=now, updated_at=now,
-            **decision.metrics.values()))
+        await self.session.execute(models.event_grades.insert().values(event_id=event_id, **_graded(decision, now)))
 
     async def raise_grade(self, event_id: str, decision: Decision, now: dt.datetime) -> None:
-        await self.session.execute(update(models.event_grades).where(models.event_grades.c.event_id == event_id).values(
-            level=decision.level, conditions=decision.explanation(), rule_set_version=decision.rule_set_version,
-            heat=decision.heat, graded_at=now, updated_at=now, **decision.metrics.values()))
+        await self.session.execute(update(models.event_grades).where(models.event_grades.c.event_id == event_id)
+                                   .values(**_graded(decision, now)))
 
     async def refresh_figures(self, event_id: str, decision: Decision, now: dt.datetime) -> None:
         """The level stays; the latest figures and heat are kept for display."""
