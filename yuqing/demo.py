@@ -37,15 +37,20 @@ UNITS = (
     DemoUnit("chengtou", "县城投集团", "enterprise"),
 )
 
-# Place and institution names → the township responsible (属地).
+# Place and institution names → the township responsible (属地), their kind, and for
+# short forms the full name they stand for.
 PLACES = (
-    ("城关镇", "chengguan", "township"), ("城关", "chengguan", "township"),
-    ("河西镇", "hexi", "township"), ("河西", "hexi", "township"), ("桃源村", "hexi", "village"),
+    ("城关镇", "chengguan", "township"), ("城关", "chengguan", "township", "城关镇"),
+    ("河西镇", "hexi", "township"), ("河西", "hexi", "township", "河西镇"), ("桃源村", "hexi", "village"),
     ("青山乡", "qingshan", "township"), ("青山村", "qingshan", "village"),
     ("白水乡", "baishui", "township"), ("白水河", "baishui", "river"),
     ("龙潭镇", "longtan", "township"), ("龙潭煤矿", "longtan", "institution"),
-    ("县第一中学", "chengguan", "institution"), ("县一中", "chengguan", "institution"),
-    ("县人民医院", "chengguan", "institution"),
+    ("县第一中学", "chengguan", "school"),
+    ("县人民医院", "chengguan", "hospital"), ("县中医院", "chengguan", "hospital"),
+    ("县第二中学", "hexi", "school"), ("县一中", "chengguan", "school", "县第一中学"),
+    ("河西镇中心小学", "hexi", "school"), ("青山乡中心小学", "qingshan", "school"),
+    ("阳光花园", "chengguan", "community"), ("锦绣家园", "chengguan", "community"),
+    ("滨江小区", "hexi", "community"),
 )
 
 

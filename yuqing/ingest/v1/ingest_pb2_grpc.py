@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class IngestServiceStub:
-    """Collects items from every source and groups them into events (舆情事件).
+    """Collects items from every source, cleans them and groups them into events (舆情事件).
     """
 
     def __init__(self, channel):
@@ -39,6 +39,16 @@ class IngestServiceStub:
                 '/yuqing.ingest.v1.IngestService/SubmitItem',
                 request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemRequest.SerializeToString,
                 response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemResponse.FromString,
+                _registered_method=True)
+        self.SubmitItems = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/SubmitItems',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemsResponse.FromString,
+                _registered_method=True)
+        self.StreamItems = channel.stream_unary(
+                '/yuqing.ingest.v1.IngestService/StreamItems',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ItemInput.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.StreamItemsSummary.FromString,
                 _registered_method=True)
         self.GetEvent = channel.unary_unary(
                 '/yuqing.ingest.v1.IngestService/GetEvent',
@@ -55,14 +65,103 @@ class IngestServiceStub:
                 request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.BatchGetEventsRequest.SerializeToString,
                 response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.BatchGetEventsResponse.FromString,
                 _registered_method=True)
+        self.CloseEvent = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/CloseEvent',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.CloseEventRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Event.FromString,
+                _registered_method=True)
+        self.GetAttachment = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/GetAttachment',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.GetAttachmentRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Attachment.FromString,
+                _registered_method=True)
+        self.ListTopics = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/ListTopics',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListTopicsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListTopicsResponse.FromString,
+                _registered_method=True)
+        self.SaveTopic = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/SaveTopic',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Topic.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Topic.FromString,
+                _registered_method=True)
+        self.DeleteTopic = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/DeleteTopic',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.FromString,
+                _registered_method=True)
+        self.ListWordLists = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/ListWordLists',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListWordListsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListWordListsResponse.FromString,
+                _registered_method=True)
+        self.SaveWordList = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/SaveWordList',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.WordList.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.WordList.FromString,
+                _registered_method=True)
+        self.DeleteWordList = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/DeleteWordList',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.FromString,
+                _registered_method=True)
+        self.ListPlaces = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/ListPlaces',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListPlacesRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListPlacesResponse.FromString,
+                _registered_method=True)
+        self.SavePlace = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/SavePlace',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Place.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Place.FromString,
+                _registered_method=True)
+        self.DeletePlace = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/DeletePlace',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.FromString,
+                _registered_method=True)
+        self.ListFeeds = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/ListFeeds',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListFeedsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListFeedsResponse.FromString,
+                _registered_method=True)
+        self.SaveFeed = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/SaveFeed',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.FromString,
+                _registered_method=True)
+        self.DeleteFeed = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/DeleteFeed',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.FromString,
+                _registered_method=True)
+        self.PollFeedNow = channel.unary_unary(
+                '/yuqing.ingest.v1.IngestService/PollFeedNow',
+                request_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.PollFeedNowRequest.SerializeToString,
+                response_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.FromString,
+                _registered_method=True)
 
 
 class IngestServiceServicer:
-    """Collects items from every source and groups them into events (舆情事件).
+    """Collects items from every source, cleans them and groups them into events (舆情事件).
     """
 
     def SubmitItem(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitItems(self, request, context):
+        """Up to 1,000 items; one result per item, in order. A bad item never sinks the batch.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamItems(self, request_iterator, context):
+        """Monitoring platforms that push continuously; items are committed in chunks as they arrive.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -85,6 +184,98 @@ class IngestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CloseEvent(self, request, context):
+        """Ends the watch on an event; a later item on the same matter re-opens it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAttachment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTopics(self, request, context):
+        """Administration: monitoring topics, sensitive-word lists, gazetteer, feeds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveTopic(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteTopic(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWordLists(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveWordList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteWordList(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPlaces(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SavePlace(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeletePlace(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListFeeds(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveFeed(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteFeed(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PollFeedNow(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IngestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +283,16 @@ def add_IngestServiceServicer_to_server(servicer, server):
                     servicer.SubmitItem,
                     request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemRequest.FromString,
                     response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemResponse.SerializeToString,
+            ),
+            'SubmitItems': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitItems,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemsRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemsResponse.SerializeToString,
+            ),
+            'StreamItems': grpc.stream_unary_rpc_method_handler(
+                    servicer.StreamItems,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ItemInput.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.StreamItemsSummary.SerializeToString,
             ),
             'GetEvent': grpc.unary_unary_rpc_method_handler(
                     servicer.GetEvent,
@@ -108,6 +309,81 @@ def add_IngestServiceServicer_to_server(servicer, server):
                     request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.BatchGetEventsRequest.FromString,
                     response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.BatchGetEventsResponse.SerializeToString,
             ),
+            'CloseEvent': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseEvent,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.CloseEventRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Event.SerializeToString,
+            ),
+            'GetAttachment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAttachment,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.GetAttachmentRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Attachment.SerializeToString,
+            ),
+            'ListTopics': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTopics,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListTopicsRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListTopicsResponse.SerializeToString,
+            ),
+            'SaveTopic': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveTopic,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Topic.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Topic.SerializeToString,
+            ),
+            'DeleteTopic': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTopic,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.SerializeToString,
+            ),
+            'ListWordLists': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWordLists,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListWordListsRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListWordListsResponse.SerializeToString,
+            ),
+            'SaveWordList': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveWordList,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.WordList.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.WordList.SerializeToString,
+            ),
+            'DeleteWordList': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteWordList,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.SerializeToString,
+            ),
+            'ListPlaces': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPlaces,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListPlacesRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListPlacesResponse.SerializeToString,
+            ),
+            'SavePlace': grpc.unary_unary_rpc_method_handler(
+                    servicer.SavePlace,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Place.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Place.SerializeToString,
+            ),
+            'DeletePlace': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeletePlace,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.SerializeToString,
+            ),
+            'ListFeeds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFeeds,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListFeedsRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListFeedsResponse.SerializeToString,
+            ),
+            'SaveFeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveFeed,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.SerializeToString,
+            ),
+            'DeleteFeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteFeed,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.SerializeToString,
+            ),
+            'PollFeedNow': grpc.unary_unary_rpc_method_handler(
+                    servicer.PollFeedNow,
+                    request_deserializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.PollFeedNowRequest.FromString,
+                    response_serializer=yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'yuqing.ingest.v1.IngestService', rpc_method_handlers)
@@ -117,7 +393,7 @@ def add_IngestServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class IngestService:
-    """Collects items from every source and groups them into events (舆情事件).
+    """Collects items from every source, cleans them and groups them into events (舆情事件).
     """
 
     @staticmethod
@@ -137,6 +413,60 @@ class IngestService:
             '/yuqing.ingest.v1.IngestService/SubmitItem',
             yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemRequest.SerializeToString,
             yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/SubmitItems',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemsRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.SubmitItemsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamItems(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/yuqing.ingest.v1.IngestService/StreamItems',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ItemInput.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.StreamItemsSummary.FromString,
             options,
             channel_credentials,
             insecure,
@@ -218,6 +548,411 @@ class IngestService:
             '/yuqing.ingest.v1.IngestService/BatchGetEvents',
             yuqing_dot_ingest_dot_v1_dot_ingest__pb2.BatchGetEventsRequest.SerializeToString,
             yuqing_dot_ingest_dot_v1_dot_ingest__pb2.BatchGetEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseEvent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/CloseEvent',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.CloseEventRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Event.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAttachment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/GetAttachment',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.GetAttachmentRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Attachment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTopics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/ListTopics',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListTopicsRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListTopicsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveTopic(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/SaveTopic',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Topic.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Topic.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTopic(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/DeleteTopic',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWordLists(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/ListWordLists',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListWordListsRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListWordListsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveWordList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/SaveWordList',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.WordList.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.WordList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteWordList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/DeleteWordList',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPlaces(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/ListPlaces',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListPlacesRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListPlacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SavePlace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/SavePlace',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Place.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Place.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeletePlace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/DeletePlace',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFeeds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/ListFeeds',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListFeedsRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.ListFeedsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveFeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/SaveFeed',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteFeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/DeleteFeed',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PollFeedNow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.ingest.v1.IngestService/PollFeedNow',
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.PollFeedNowRequest.SerializeToString,
+            yuqing_dot_ingest_dot_v1_dot_ingest__pb2.Feed.FromString,
             options,
             channel_credentials,
             insecure,

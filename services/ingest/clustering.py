@@ -1,0 +1,173 @@
+"""Near-duplicate detection: which event does a new item belong to?
+
+Candidates come from an index of keys: 32 MinHash LSH bands (datasketch, 128 permutations
+over character 3-grams, so reposts with a few words changed share at least one band with
+high probability) and one key per long sentence (so an excerpt finds the post it was cut
+from). Keys live in an indexed table, so a lookup costs the same at 1,000 or 1,000,000
+events. Each candidate is then verified on the exact 3-gram sets:
+
+- Jaccard ≥ 0.4 → near-duplicate (repost, light edit, Traditional/Simplified twin);
+- the shorter text ≥ 60 % contained in the longer → excerpt;
+- same author on the same platform: a looser Jaccard ≥ 0.2 or containment ≥ 0.4 (the same
+  person posting again on the same matter).
+
+Different matters that share a template or boilerplate are kept apart: sentences with
+boilerplate markers (来源, 免责声明, 转发扩散 …) are left out of the fingerprint, and two
+texts that name different county places or mostly different numbers never match.
+docs/ingest.md explains the choices; bench/clustering measures them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasketch import MinHash
+
+from services.ingest.cleaning import match_form
+
+NUM_PERM = 128
+BANDS = 32
+ROWS = NUM_PERM // BANDS
+SHINGLE_CHARS = 3
+MIN_FORM_CHARS = 10          # shorter texts cluster only by exact URL or source id
+MIN_SENTENCE_CHARS = 14
+MAX_SENTENCE_KEYS = 16
+JACCARD_SAME = 0.4
+CONTAINMENT_SAME = 0.6
+MIN_EXCERPT_SHINGLES = 16
+AUTHOR_JACCARD = 0.2
+AUTHOR_CONTAINMENT = 0.4
+NUMBER_OVERLAP_MIN = 0.5
+MAX_CANDIDATES = 12
+MAX_AUTHOR_CANDIDATES = 20
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+BOILERPLATE_MARKERS = (
+    "本文来源", "来源于网络", "免责声明", "如有侵权", "联系删除", "侵删", "点击关注", "欢迎关注", "关注我们",
+    "长按识别", "二维码", "转发扩散", "扩散周知", "阅读原文", "版权归", "责任编辑", "原标题", "点击上方",
+    "求转发", "求扩散", "更多资讯", "下载app", "打开app",
+)
+_BOILERPLATE = re.compile("|".join(map(re.escape, BOILERPLATE_MARKERS)))
+# Fixed permutations: keys written today must equal keys computed next year.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=20261122).permutations
+
+
+def _key(tag: bytes, payload: bytes) -> int:
+    """Signed 64-bit key (fits a BIGINT column)."""
+    return int.from_bytes(hashlib.blake2b(tag + payload, digest_size=8).digest(), "little", signed=True)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    shingles: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    keys: tuple[int, ...] = ()
+
+
+def fingerprint(cleaned: str, places: frozenset[str] = frozenset()) -> Fingerprint:
+    """cleaned: `clean_text` of title and content; places: gazetteer names it mentions."""
+    sentences = [s for s in (match_form(part) for part in _SENTENCE_END.split(cleaned))
+                 if s and not _BOILERPLATE.search(s)]
+    form = "".join(sentences)
+    numbers = frozenset(_NUMBER.findall(form))
+    if len(form) < MIN_FORM_CHARS:
+        return Fingerprint(numbers=numbers, places=places)
+    shingles = frozenset(form[i:i + SHINGLE_CHARS] for i in range(len(form) - SHINGLE_CHARS + 1))
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme="affine32")
+    minhash.update_batch([s.encode() for s in shingles])
+    values = np.asarray(minhash.hashvalues, dtype="<u4")
+    keys = [_key(bytes([band]), values[band * ROWS:(band + 1) * ROWS].tobytes()) for band in range(BANDS)]
+    long_sentences = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS][:MAX_SENTENCE_KEYS]
+    keys += [_key(b"s", s.encode()) for s in dict.fromkeys(long_sentences)]
+    return Fingerprint(shingles, numbers, places, tuple(dict.fromkeys(keys)))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reason: str  # near_duplicate, excerpt, same_author
+    score: float
+
+
+def conflicting(a: Fingerprint, b: Fingerprint) -> bool:
+    """Different county places, or mostly different numbers: a different matter."""
+    if a.places and b.places and not (a.places & b.places):
+        return True
+    if a.numbers and b.numbers:
+        overlap = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
+        if overlap < NUMBER_OVERLAP_MIN:
+            return True
+    return False
+
+
+def compare(a: Fingerprint, b: Fingerprint, same_author: bool = False) -> Verdict | None:
+    if not a.shingles or not b.shingles or conflicting(a, b):
+        return None
+    common = len(a.shingles & b.shingles)
+    jaccard = common / (len(a.shingles) + len(b.shingles) - common)
+    smaller = min(len(a.shingles), len(b.shingles))
+    containment = common / smaller
+    if jaccard >= JACCARD_SAME:
+        return Verdict("near_duplicate", jaccard)
+    if containment >= CONTAINMENT_SAME and smaller >= MIN_EXCERPT_SHINGLES:
+        return Verdict("excerpt", containment)
+    if same_author and (jaccard >= AUTHOR_JACCARD or containment >= AUTHOR_CONTAINMENT):
+        return Verdict("same_author", max(jaccard, containment))
+    return None
+
+
+@dataclass(frozen=True)
+class Known:
+    """An item already placed in an event."""
+
+    item_id: str
+    event_id: str
+    fingerprint: Fingerprint
+    platform: str = ""
+    author: str = ""
+
+
+@dataclass
+class CandidateIndex:
+    """Keys → known items. The service fills one per batch from the key table; the
+    evaluation keeps one over the whole set. Same decisions either way."""
+
+    items: dict[str, Known] = field(default_factory=dict)
+    by_key: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    by_author: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, known: Known, keys: tuple[int, ...] | None = None) -> None:
+        if known.item_id in self.items:
+            return
+        self.items[known.item_id] = known
+        for key in known.fingerprint.keys if keys is None else keys:
+            self.by_key[key].append(known.item_id)
+        if known.author:
+            self.by_author[(known.platform, known.author)].append(known.item_id)
+
+    def assign(self, item_id: str, fp: Fingerprint, new_event_id: str, platform: str = "",
+               author: str = "") -> tuple[str, Verdict | None]:
+        """The event this item joins (or `new_event_id`), remembering it for later items."""
+        match = self.best_match(fp, platform, author)
+        event_id = match[0].event_id if match else new_event_id
+        self.add(Known(item_id, event_id, fp, platform, author))
+        return event_id, match[1] if match else None
+
+    def best_match(self, fp: Fingerprint, platform: str = "", author: str = "") -> tuple[Known, Verdict] | None:
+        shared = Counter(item_id for key in fp.keys for item_id in self.by_key.get(key, ()))
+        candidates = [item_id for item_id, _ in shared.most_common(MAX_CANDIDATES)]
+        if author:
+            candidates += self.by_author.get((platform, author), [])[-MAX_AUTHOR_CANDIDATES:]
+        best: tuple[Known, Verdict] | None = None
+        for item_id in dict.fromkeys(candidates):
+            known = self.items[item_id]
+            same_author = bool(author) and known.author == author and known.platform == platform
+            verdict = compare(fp, known.fingerprint, same_author)
+            if verdict and (best is None or verdict.score > best[1].score):
+                best = (known, verdict)
+        return best
