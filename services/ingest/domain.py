@@ -1,4 +1,4 @@
-"""Ingest domain: validation, URL canonicalisation, locality hints. No I/O."""
+"""Ingest domain: validation and URL canonicalisation. No I/O."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ MAX_CONTENT_CHARS = 200_000
 MAX_URL_CHARS = 2_048
 MAX_SHORT_FIELD_CHARS = 200
 MAX_FUTURE_SKEW = dt.timedelta(minutes=10)
+MAX_BATCH_ITEMS = 1_000
+SUPERIOR_NOTICE = "superior_notice"
+PUBLIC_TIP = "public_tip"
 
 # Query parameters that identify a campaign or a share, not the page.
 TRACKING_PARAMETERS = frozenset({
@@ -42,6 +45,10 @@ class NewItem:
     metrics: Metrics = field(default_factory=Metrics)
     source_item_id: str = ""
     reporter: str = ""
+    attachments: tuple[tuple[str, bytes], ...] = ()  # (filename, bytes); checked by evidence.py
+    reporter_contact: str = ""
+    feedback_deadline: dt.datetime | None = None
+    issuing_agency: str = ""
 
     @property
     def canonical_url(self) -> str | None:
@@ -60,7 +67,8 @@ def validate_item(item: NewItem, now: dt.datetime) -> NewItem:
     if not item.title.strip() and not item.content.strip():
         problems.append(FieldProblem("title", "标题和正文至少填写一项"))
     limits = {"title": MAX_TITLE_CHARS, "content": MAX_CONTENT_CHARS, "url": MAX_URL_CHARS}
-    for name in ("source", "platform", "author", "region_hint", "source_item_id", "reporter"):
+    for name in ("source", "platform", "author", "region_hint", "source_item_id", "reporter",
+                 "reporter_contact", "issuing_agency"):
         limits[name] = MAX_SHORT_FIELD_CHARS
     for name, limit in limits.items():
         if len(getattr(item, name)) > limit:
@@ -76,6 +84,17 @@ def validate_item(item: NewItem, now: dt.datetime) -> NewItem:
         problems.append(FieldProblem("discovered_at", "发现时间不能晚于当前时间"))
     if item.published_at is not None and item.published_at > now + MAX_FUTURE_SKEW:
         problems.append(FieldProblem("published_at", "发布时间不能晚于当前时间"))
+    if item.source == SUPERIOR_NOTICE:
+        if item.feedback_deadline is None:
+            problems.append(FieldProblem("feedback_deadline", "上级通报必须注明反馈时限"))
+        if not item.issuing_agency.strip():
+            problems.append(FieldProblem("issuing_agency", "上级通报必须注明通报单位"))
+    if item.feedback_deadline is not None and item.feedback_deadline <= item.discovered_at:
+        problems.append(FieldProblem("feedback_deadline", "反馈时限必须晚于收到通报的时间"))
+    for name in ("title", "content", "author"):
+        # PostgreSQL text cannot hold NUL; scraped junk sometimes does.
+        if "\x00" in getattr(item, name):
+            problems.append(FieldProblem(name, "包含不允许的控制字符（NUL）"))
     if problems:
         raise InvalidInput("信息内容不符合要求", problems)
     return item
@@ -97,14 +116,3 @@ def canonical_url(url: str) -> str:
         path = path.rstrip("/")
     # http and https serve the same public page; keep one form.
     return urlunsplit(("https" if scheme in ("http", "https") else scheme, host, path, urlencode(sorted(query)), ""))
-
-
-def locate(item: NewItem, gazetteer: dict[str, str]) -> str:
-    """The township responsible (属地) for the first county place named: the region hint
-    first, then the title and content. Longer names win over names they contain."""
-    names = sorted(gazetteer, key=len, reverse=True)
-    for text in (item.region_hint, item.title, item.content):
-        for name in names:
-            if name and name in text:
-                return gazetteer[name]
-    return ""

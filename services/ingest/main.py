@@ -1,6 +1,7 @@
 """Ingest process: `yuqing serve ingest`."""
 
 from services.ingest import models
+from services.ingest.feeds import FeedAdmin, FeedPoller
 from services.ingest.service import IngestService
 from services.ingest.servicer import IngestServicer
 from yuqing.core.bootstrap import Runtime, ServiceParts, run_service
@@ -9,14 +10,19 @@ from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 
 
 class IngestSettings(ServiceSettings):
-    pass
+    feed_fetch_timeout_seconds: float = 15.0
+    feed_polling: bool = True
 
 
 async def build(runtime: Runtime) -> ServiceParts:
-    servicer = IngestServicer(IngestService(runtime.sessions, runtime.outbox))
+    settings: IngestSettings = runtime.settings
+    service = IngestService(runtime.sessions, runtime.outbox)
+    poller = FeedPoller(service, fetch_timeout=settings.feed_fetch_timeout_seconds)
+    servicer = IngestServicer(service, FeedAdmin(service, poller))
     return ServiceParts(
         full_service_name=ingest_pb2.DESCRIPTOR.services_by_name["IngestService"].full_name,
         register=lambda server: ingest_pb2_grpc.add_IngestServiceServicer_to_server(servicer, server),
+        background=[poller.run] if settings.feed_polling else [],
     )
 
 

@@ -215,6 +215,7 @@ class Matcher:
             if places_here and not locality:
                 locality = max(places_here, key=lambda p: len(p.name)).locality
         for name in sorted(place_names):
-            matches.append(MatchRecord("place", name, self._place_by_name[name].kind, (name,)))
+            place = self._place_by_name[name]
+            matches.append(MatchRecord("place", place.canonical, place.kind, (name,)))
         canonical = frozenset(self._place_by_name[name].canonical for name in place_names)
         return ScanResult(tuple(matches), locality, canonical)

@@ -1,6 +1,6 @@
 """Tables owned by ingest."""
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from yuqing.core.bus import add_bus_tables
 from yuqing.core.db import UtcDateTime, service_metadata
@@ -22,6 +22,13 @@ events = Table(
     Column("mainstream_sites", BigInteger, nullable=False, default=0),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # watching → closed; an item on the same matter re-opens a closed event.
+    Column("status", String(16), nullable=False, server_default="watching"),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("reopen_count", Integer, nullable=False, server_default="0"),
+    Column("topics", JSON, nullable=False, server_default="[]"),
+    Column("sensitive_categories", JSON, nullable=False, server_default="[]"),
+    Column("feedback_deadline", UtcDateTime, nullable=True),
     Index("ix_events_updated_at", "updated_at"),
 )
 
@@ -50,7 +57,15 @@ items = Table(
     Column("mainstream_sites", BigInteger, nullable=False, default=0),
     Column("snapshot_count", Integer, nullable=False, default=1),
     Column("created_at", UtcDateTime, nullable=False),
+    # The cleaned copy matching reads; `title` and `content` stay as received (evidence).
+    Column("clean_text", Text, nullable=False, server_default=""),
+    Column("matches", JSON, nullable=False, server_default="[]"),
+    Column("attach_reason", String(32), nullable=False, server_default="new_event"),
+    Column("reporter_contact", String(200), nullable=False, server_default=""),
+    Column("feedback_deadline", UtcDateTime, nullable=True),
+    Column("issuing_agency", String(200), nullable=False, server_default=""),
     Index("uq_items_source_source_item_id", "source", "source_item_id", unique=True),
+    Index("ix_items_platform_author", "platform", "author"),
 )
 
 item_snapshots = Table(
@@ -66,6 +81,96 @@ item_snapshots = Table(
     Column("mainstream_sites", BigInteger, nullable=False),
 )
 
+# Aggregate metrics of an event each time they change: the heat trend.
+event_snapshots = Table(
+    "event_snapshots",
+    metadata,
+    Column("snapshot_id", String(32), primary_key=True),
+    Column("event_id", String(32), ForeignKey("events.event_id"), nullable=False),
+    Column("observed_at", UtcDateTime, nullable=False),
+    Column("item_count", Integer, nullable=False),
+    Column("views", BigInteger, nullable=False),
+    Column("comments", BigInteger, nullable=False),
+    Column("reposts", BigInteger, nullable=False),
+    Column("likes", BigInteger, nullable=False),
+    Column("mainstream_sites", BigInteger, nullable=False),
+    Index("ix_event_snapshots_event_id_observed_at", "event_id", "observed_at"),
+)
+
+# Near-duplicate index (services/ingest/clustering.py): each LSH band or sentence key of an
+# event, with the first item that carried it. Lookups are primary-key probes.
+event_keys = Table(
+    "event_keys",
+    metadata,
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(32), primary_key=True),
+    Column("item_id", String(32), nullable=False),
+)
+
+# Screenshots and other evidence, stored with their SHA-256 (services/ingest/evidence.py).
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("attachment_id", String(32), primary_key=True),
+    Column("item_id", String(32), ForeignKey("items.item_id"), nullable=False, index=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("topic_id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("all_of", JSON, nullable=False),
+    Column("none_of", JSON, nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+word_lists = Table(
+    "word_lists",
+    metadata,
+    Column("list_id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("category", String(50), nullable=False),
+    Column("words", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("feed_id", String(32), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("url", String(2048), nullable=False, unique=True),
+    Column("platform", String(64), nullable=False),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("next_poll_at", UtcDateTime, nullable=False, index=True),
+    Column("last_polled_at", UtcDateTime, nullable=True),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("last_new_items", Integer, nullable=False, default=0),
+    Column("etag", String(500), nullable=False, default=""),
+    Column("last_modified", String(100), nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# One counter bumped by every change to topics, word lists or the gazetteer, so each ingest
+# replica rebuilds its matcher when (and only when) the configuration changed.
+config_version = Table(
+    "config_version",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
 # Place and institution names of the county, each pointing at the township responsible (属地).
 gazetteer = Table(
     "gazetteer",
@@ -73,6 +178,7 @@ gazetteer = Table(
     Column("name", String(100), primary_key=True),
     Column("locality", String(64), nullable=False),
     Column("kind", String(32), nullable=False),
+    Column("alias_of", String(100), nullable=False, server_default=""),
 )
 
 outbox, inbox = add_bus_tables(metadata)

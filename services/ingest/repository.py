@@ -1,98 +1,167 @@
-"""SQL for ingest's tables."""
+"""SQL for ingest's tables. Batch-shaped: one query per kind of lookup for a whole batch."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest import models
-from services.ingest.domain import NewItem
-from yuqing.core.metrics import METRIC_FIELDS, Metrics
+from services.ingest.matching import Place, Topic, WordList
 from yuqing.core.db import new_id
+from yuqing.core.metrics import METRIC_FIELDS, Metrics
+
+# Bound parameters per statement stay well under SQLite's and asyncpg's limits.
+CHUNK = 2_000
+MATCHING_CONFIG = "matching"
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 class IngestRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def gazetteer(self) -> dict[str, str]:
-        rows = await self.session.execute(select(models.gazetteer.c.name, models.gazetteer.c.locality))
-        return dict(rows.all())
+    @property
+    def _dialect(self):
+        return postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
 
-    async def find_same_item(self, item: NewItem):
+    # --- items and events -------------------------------------------------------------
+
+    async def known_items(self, canonical_urls: list[str], source_ids: list[tuple[str, str]]):
+        """Stored items with any of these canonical URLs or (source, source id) pairs."""
         table = models.items
-        clauses = []
-        if item.canonical_url:
-            clauses.append(table.c.canonical_url == item.canonical_url)
-        if item.source_item_id:
-            clauses.append((table.c.source == item.source) & (table.c.source_item_id == item.source_item_id))
-        if not clauses:
-            return None
-        return (await self.session.execute(select(table).where(or_(*clauses)).limit(1))).mappings().first()
+        rows = []
+        for chunk in _chunks(canonical_urls):
+            rows += (await self.session.execute(select(table).where(table.c.canonical_url.in_(chunk)))).mappings().all()
+        for chunk in _chunks(source_ids, CHUNK // 2):
+            rows += (await self.session.execute(
+                select(table).where(tuple_(table.c.source, table.c.source_item_id).in_(chunk)))).mappings().all()
+        return rows
 
-    async def add_event(self, item: NewItem, locality: str, now: dt.datetime) -> str:
-        event_id = new_id()
-        await self.session.execute(models.events.insert().values(
-            event_id=event_id, title=item.headline, discovered_at=item.discovered_at, locality=locality,
-            item_count=0, views=0, comments=0, reposts=0, likes=0, mainstream_sites=0,
-            created_at=now, updated_at=now,
-        ))
-        return event_id
+    async def items_with_keys(self, keys: list[int]) -> list[str]:
+        table = models.event_keys
+        item_ids: list[str] = []
+        for chunk in _chunks(keys):
+            item_ids += (await self.session.execute(select(table.c.item_id).where(table.c.key.in_(chunk)))).scalars()
+        return list(dict.fromkeys(item_ids))
 
-    async def add_item(self, item: NewItem, event_id: str, now: dt.datetime) -> str:
-        item_id = new_id()
-        await self.session.execute(models.items.insert().values(
-            item_id=item_id, event_id=event_id, source=item.source, source_item_id=item.source_item_id or None,
-            platform=item.platform, url=item.url, canonical_url=item.canonical_url, title=item.title,
-            content=item.content, author=item.author, published_at=item.published_at,
-            discovered_at=item.discovered_at, region_hint=item.region_hint, reporter=item.reporter,
-            snapshot_count=1, created_at=now, **item.metrics.values(),
-        ))
-        await self.add_snapshot(item_id, item.metrics, now)
-        return item_id
+    async def recent_items_by_authors(self, authors: list[tuple[str, str]], since: dt.datetime,
+                                      per_author: int) -> list[str]:
+        """Recent items of these (platform, author) pairs, newest first, one query per chunk."""
+        table = models.items
+        item_ids: list[str] = []
+        for chunk in _chunks(authors, CHUNK // 2):
+            item_ids += (await self.session.execute(
+                select(table.c.item_id).where(tuple_(table.c.platform, table.c.author).in_(chunk),
+                                              table.c.discovered_at >= since)
+                .order_by(table.c.discovered_at.desc()).limit(per_author * len(chunk)))).scalars()
+        return item_ids
 
-    async def record_snapshot(self, item_id: str, metrics: Metrics, now: dt.datetime) -> None:
-        """A re-report of a known item: its metrics become the latest snapshot."""
+    async def items_for_matching(self, item_ids: list[str]):
+        table = models.items
+        rows = []
+        for chunk in _chunks(item_ids):
+            rows += (await self.session.execute(
+                select(table.c.item_id, table.c.event_id, table.c.clean_text, table.c.matches, table.c.platform,
+                       table.c.author).where(table.c.item_id.in_(chunk)))).mappings().all()
+        return rows
+
+    async def add_events(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.events.insert(), rows)
+
+    async def add_items(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.items.insert(), rows)
+
+    async def add_snapshots(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.item_snapshots.insert(), rows)
+
+    async def add_attachments(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.attachments.insert(), rows)
+
+    async def add_event_keys(self, rows: list[dict]) -> None:
+        for chunk in _chunks(rows, 1_000):
+            await self.session.execute(self._dialect.insert(models.event_keys).on_conflict_do_nothing(), chunk)
+
+    async def update_item_metrics(self, rows: list[dict]) -> None:
+        """rows: item_id and the five metrics of the newest snapshot."""
+        if not rows:
+            return
+        table = models.items
         await self.session.execute(
-            update(models.items).where(models.items.c.item_id == item_id).values(
-                snapshot_count=models.items.c.snapshot_count + 1, **metrics.values())
+            update(table).where(table.c.item_id == bindparam("b_item_id")).values(
+                snapshot_count=table.c.snapshot_count + 1, **{f: bindparam(f"b_{f}") for f in METRIC_FIELDS}),
+            [{f"b_{k}": v for k, v in row.items()} for row in rows],
+            execution_options={"synchronize_session": False},
         )
-        await self.add_snapshot(item_id, metrics, now)
 
-    async def add_snapshot(self, item_id: str, metrics: Metrics, now: dt.datetime) -> None:
-        await self.session.execute(models.item_snapshots.insert().values(
-            snapshot_id=new_id(), item_id=item_id, observed_at=now, **metrics.values()))
+    async def apply_event_changes(self, changes: list[dict], now: dt.datetime) -> None:
+        """Increments under the row lock, so concurrent batches on one event add up."""
+        table = models.events
+        greatest = func.greatest if self._dialect is postgresql else func.max
+        least = func.least if self._dialect is postgresql else func.min
+        for change in sorted(changes, key=lambda c: c["event_id"]):  # one lock order: no deadlocks
+            values = {f: table.c[f] + change[f] for f in METRIC_FIELDS[:4]}
+            values["mainstream_sites"] = greatest(table.c.mainstream_sites, change["mainstream_sites"])
+            values["item_count"] = table.c.item_count + change["item_count"]
+            values["discovered_at"] = least(table.c.discovered_at, change["discovered_at"])
+            values["updated_at"] = now
+            if change["locality"]:
+                values["locality"] = func.coalesce(func.nullif(table.c.locality, ""), change["locality"])
+            await self.session.execute(update(table).where(table.c.event_id == change["event_id"]).values(**values))
 
-    async def refresh_event_totals(self, event_id: str, now: dt.datetime):
-        """Event metrics are sums over its items' latest snapshots; mainstream sites the
-        largest count any item reports (docs/grading.md)."""
-        items = models.items
-        totals = (await self.session.execute(
-            select(func.count(), *[func.coalesce(func.sum(items.c[f]), 0) for f in METRIC_FIELDS[:4]],
-                   func.coalesce(func.max(items.c.mainstream_sites), 0),
-                   func.min(items.c.discovered_at))
-            .where(items.c.event_id == event_id)
-        )).one()
-        count, *metric_values, discovered_at = totals
-        values = dict(zip(METRIC_FIELDS, (int(v) for v in metric_values)))
-        await self.session.execute(update(models.events).where(models.events.c.event_id == event_id).values(
-            item_count=count, discovered_at=discovered_at, updated_at=now, **values))
-        return await self.event(event_id)
+    async def set_event_fields(self, event_id: str, **values) -> None:
+        await self.session.execute(update(models.events).where(models.events.c.event_id == event_id).values(**values))
+
+    async def add_event_snapshots(self, events) -> None:
+        rows = [{"snapshot_id": new_id(), "event_id": e["event_id"], "observed_at": e["updated_at"],
+                 "item_count": e["item_count"], **Metrics.of(e).values()} for e in events]
+        if rows:
+            await self.session.execute(models.event_snapshots.insert(), rows)
 
     async def event(self, event_id: str):
         return (await self.session.execute(
             select(models.events).where(models.events.c.event_id == event_id))).mappings().first()
 
     async def events(self, event_ids: list[str]):
-        return (await self.session.execute(
-            select(models.events).where(models.events.c.event_id.in_(event_ids)))).mappings().all()
+        rows = []
+        for chunk in _chunks(event_ids):
+            rows += (await self.session.execute(
+                select(models.events).where(models.events.c.event_id.in_(chunk)))).mappings().all()
+        return rows
 
     async def items_of(self, event_id: str):
         return (await self.session.execute(
             select(models.items).where(models.items.c.event_id == event_id).order_by(models.items.c.discovered_at)
         )).mappings().all()
+
+    async def attachments_of(self, item_ids: list[str]):
+        table = models.attachments
+        return (await self.session.execute(
+            select(table.c.attachment_id, table.c.item_id, table.c.filename, table.c.content_type, table.c.size,
+                   table.c.sha256).where(table.c.item_id.in_(item_ids)).order_by(table.c.created_at))).mappings().all()
+
+    async def attachment(self, item_id: str, attachment_id: str):
+        table = models.attachments
+        return (await self.session.execute(select(table).where(
+            table.c.item_id == item_id, table.c.attachment_id == attachment_id))).mappings().first()
+
+    async def trend(self, event_id: str, limit: int = 500):
+        table = models.event_snapshots
+        rows = (await self.session.execute(
+            select(table).where(table.c.event_id == event_id).order_by(table.c.observed_at.desc()).limit(limit)
+        )).mappings().all()
+        return list(reversed(rows))
 
     async def page_of_events(self, limit: int, offset: int):
         table = models.events
@@ -102,10 +171,106 @@ class IngestRepository:
         )).mappings().all()
         return rows, total
 
-    async def upsert_place(self, name: str, locality: str, kind: str) -> None:
-        existing = (await self.session.execute(
-            select(models.gazetteer.c.name).where(models.gazetteer.c.name == name))).first()
-        if existing is None:
-            await self.session.execute(models.gazetteer.insert().values(name=name, locality=locality, kind=kind))
+    # --- matching configuration --------------------------------------------------------
 
+    async def config_version(self) -> int:
+        table = models.config_version
+        return (await self.session.execute(
+            select(table.c.version).where(table.c.name == MATCHING_CONFIG))).scalar_one_or_none() or 0
+
+    async def bump_config_version(self) -> None:
+        table = models.config_version
+        bumped = await self.session.execute(
+            update(table).where(table.c.name == MATCHING_CONFIG).values(version=table.c.version + 1))
+        if bumped.rowcount == 0:
+            await self.session.execute(
+                self._dialect.insert(table).values(name=MATCHING_CONFIG, version=1).on_conflict_do_update(
+                    index_elements=["name"], set_={"version": table.c.version + 1}))
+
+    async def topics(self) -> list[Topic]:
+        rows = (await self.session.execute(select(models.topics).order_by(models.topics.c.name))).mappings().all()
+        return [Topic(r["topic_id"], r["name"], tuple(tuple(g) for g in r["all_of"]), tuple(r["none_of"]),
+                      r["scope"], r["enabled"]) for r in rows]
+
+    async def word_lists(self) -> list[WordList]:
+        rows = (await self.session.execute(select(models.word_lists).order_by(models.word_lists.c.name))).mappings().all()
+        return [WordList(r["list_id"], r["name"], r["category"], tuple(r["words"])) for r in rows]
+
+    async def places(self) -> list[Place]:
+        table = models.gazetteer
+        rows = (await self.session.execute(select(table).order_by(table.c.name))).mappings().all()
+        return [Place(r["name"], r["locality"], r["kind"], r["alias_of"]) for r in rows]
+
+    async def save_topic(self, topic: Topic, now: dt.datetime) -> Topic:
+        values = {"name": topic.name, "all_of": [list(g) for g in topic.all_of], "none_of": list(topic.none_of),
+                  "scope": topic.scope, "enabled": topic.enabled, "updated_at": now}
+        topic_id = await self._save(models.topics, "topic_id", topic.topic_id, values)
+        return Topic(topic_id, topic.name, topic.all_of, topic.none_of, topic.scope, topic.enabled)
+
+    async def save_word_list(self, word_list: WordList, now: dt.datetime) -> WordList:
+        values = {"name": word_list.name, "category": word_list.category, "words": list(word_list.words),
+                  "updated_at": now}
+        list_id = await self._save(models.word_lists, "list_id", word_list.list_id, values)
+        return WordList(list_id, word_list.name, word_list.category, word_list.words)
+
+    async def _save(self, table, key: str, row_id: str, values: dict) -> str | None:
+        """Insert when row_id is empty, update otherwise; None when the row does not exist."""
+        if not row_id:
+            row_id = new_id()
+            await self.session.execute(table.insert().values({key: row_id, **values}))
+        elif (await self.session.execute(update(table).where(table.c[key] == row_id).values(**values))).rowcount == 0:
+            return None
+        await self.bump_config_version()
+        return row_id
+
+    async def save_place(self, place: Place) -> None:
+        table = models.gazetteer
+        values = {"locality": place.locality, "kind": place.kind, "alias_of": place.alias_of}
+        await self.session.execute(self._dialect.insert(table).values(name=place.name, **values)
+                                   .on_conflict_do_update(index_elements=["name"], set_=values))
+        await self.bump_config_version()
+
+    async def delete_row(self, table, key: str, row_id: str) -> bool:
+        deleted = (await self.session.execute(delete(table).where(table.c[key] == row_id))).rowcount > 0
+        if deleted and table is not models.feeds:
+            await self.bump_config_version()
+        return deleted
+
+    # --- feeds ---------------------------------------------------------------------------
+
+    async def feeds(self):
+        return (await self.session.execute(select(models.feeds).order_by(models.feeds.c.name))).mappings().all()
+
+    async def feed(self, feed_id: str):
+        return (await self.session.execute(
+            select(models.feeds).where(models.feeds.c.feed_id == feed_id))).mappings().first()
+
+    async def insert_feed(self, values: dict) -> None:
+        await self.session.execute(models.feeds.insert().values(**values))
+
+    async def update_feed(self, feed_id: str, **values) -> bool:
+        result = await self.session.execute(
+            update(models.feeds).where(models.feeds.c.feed_id == feed_id).values(**values))
+        return result.rowcount > 0
+
+    async def claim_due_feeds(self, now: dt.datetime, lease: dt.timedelta, limit: int):
+        """Due feeds, leased to this poller: another replica skips them until the lease ends."""
+        table = models.feeds
+        query = (select(table).where(table.c.enabled.is_(True), table.c.next_poll_at <= now)
+                 .order_by(table.c.next_poll_at).limit(limit))
+        if self._dialect is postgresql:
+            query = query.with_for_update(skip_locked=True)
+        rows = (await self.session.execute(query)).mappings().all()
+        if rows:
+            await self.session.execute(update(table).where(table.c.feed_id.in_([r["feed_id"] for r in rows]))
+                                       .values(next_poll_at=now + lease))
+        return rows
+
+    async def known_source_ids(self, source: str, source_ids: list[str]) -> set[str]:
+        table = models.items
+        known: set[str] = set()
+        for chunk in _chunks(source_ids):
+            known |= set((await self.session.execute(select(table.c.source_item_id).where(
+                and_(table.c.source == source, table.c.source_item_id.in_(chunk))))).scalars())
+        return known
 

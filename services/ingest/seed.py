@@ -1,5 +1,6 @@
 """Demo county gazetteer for ingest's locality hints."""
 
+from services.ingest.matching import Place
 from services.ingest.repository import IngestRepository
 from yuqing import demo
 
@@ -7,5 +8,7 @@ from yuqing import demo
 async def seed(sessions) -> None:
     async with sessions() as session, session.begin():
         repo = IngestRepository(session)
-        for name, locality, kind in demo.PLACES:
-            await repo.upsert_place(name, locality, kind)
+        known = {p.name for p in await repo.places()}
+        for entry in demo.PLACES:
+            if entry[0] not in known:
+                await repo.save_place(Place(*entry))

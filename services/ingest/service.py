@@ -1,29 +1,85 @@
-"""Ingest use cases; each owns its transaction and announces its change through the outbox."""
+"""Ingest use cases; each owns its transaction and announces its change through the outbox.
+
+A batch is stored in one transaction: every valid item lands (as a new item or as a new
+metrics snapshot of a known one) together with its event changes and its stream messages;
+an invalid item is rejected with its reasons and changes nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from services.ingest.domain import NewItem, locate, validate_item
+from services.ingest import models
+from services.ingest.cleaning import clean_text
+from services.ingest.clustering import MAX_AUTHOR_CANDIDATES, CandidateIndex, Fingerprint, Known, fingerprint
+from services.ingest.domain import MAX_BATCH_ITEMS, NewItem, validate_item
+from services.ingest.evidence import Evidence, check_attachments
+from services.ingest.matching import (Matcher, Place, ScanResult, Topic, WordList, validate_place, validate_topic,
+                                      validate_word_list)
 from services.ingest.repository import IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
-from yuqing.core.db import utcnow
-from yuqing.core.errors import NotFound
-from yuqing.core.metrics import Metrics
+from yuqing.core.db import new_id, utcnow
+from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from yuqing.core.metrics import METRIC_FIELDS, Metrics
 from yuqing.core.protobuf import metrics_message, timestamp
 from yuqing.ingest.v1 import ingest_pb2
 
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+AUTHOR_WINDOW = dt.timedelta(days=30)
+WATCHING, CLOSED = "watching", "closed"
+
+
 @dataclass(frozen=True)
-class Submitted:
-    item_id: str
-    event_id: str
-    duplicate: bool
+class ItemOutcome:
+    index: int
+    status: str
+    item_id: str = ""
+    event_id: str = ""
+    message: str = ""
+    problems: tuple[FieldProblem, ...] = ()
+
+
+@dataclass
+class _Pending:
+    """A valid item on its way into the database."""
+
+    index: int
+    item: NewItem
+    evidence: list[Evidence]
+    item_id: str = ""
+    event_id: str = ""
+    new_event: bool = False
+    duplicate: bool = False
+    reason: str = ""
+    headline: str = ""
+    cleaned: str = ""
+    scan: ScanResult = field(default_factory=ScanResult)
+    fp: Fingerprint | None = None
+
+
+class MatcherCache:
+    """The matcher for the current configuration version; rebuilt only after an admin change."""
+
+    def __init__(self) -> None:
+        self.version = -1
+        self.matcher = Matcher()
+
+    async def current(self, repo: IngestRepository) -> Matcher:
+        version = await repo.config_version()
+        if version != self.version:
+            self.matcher = Matcher(await repo.topics(), await repo.word_lists(), await repo.places())
+            self.version = version
+        return self.matcher
+
+
+def _headline(title: str, content: str) -> str:
+    return title or content[:60]
 
 
 class IngestService:
@@ -31,44 +87,226 @@ class IngestService:
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
+        self.matchers = MatcherCache()
 
-    async def submit(self, item: NewItem) -> Submitted:
+    async def submit(self, item: NewItem) -> ItemOutcome:
+        outcome = (await self.submit_many([item]))[0]
+        if outcome.status == REJECTED:
+            raise InvalidInput(outcome.message, list(outcome.problems))
+        return outcome
+
+    async def submit_many(self, items: list[NewItem]) -> list[ItemOutcome]:
+        if len(items) > MAX_BATCH_ITEMS:
+            raise InvalidInput(f"一批最多 {MAX_BATCH_ITEMS} 条，本批 {len(items)} 条",
+                               [FieldProblem("items", f"最多 {MAX_BATCH_ITEMS} 条")])
         now = self.clock()
-        validate_item(item, now)
-        # A concurrent submit of the same URL may win the unique index; the retry then
-        # finds its item and records a snapshot instead.
-        for attempt in range(3):
+        outcomes: list[ItemOutcome | None] = [None] * len(items)
+        pending: list[_Pending] = []
+        for index, item in enumerate(items):
             try:
-                result = await self._store(item, now)
-            except IntegrityError:
-                if attempt == 2:
-                    raise
+                validate_item(item, now)
+                evidence, problems = check_attachments(list(item.attachments))
+                if problems:
+                    raise InvalidInput("附件不符合要求", problems)
+            except InvalidInput as error:
+                outcomes[index] = ItemOutcome(index, REJECTED, message=error.message, problems=tuple(error.problems))
                 continue
+            pending.append(_Pending(index, item, evidence))
+        if pending:
+            # A concurrent replica may win a unique index (same URL at the same moment); the
+            # retry then finds that item and records a snapshot instead.
+            for attempt in range(3):
+                try:
+                    stored = await self._store(pending, now)
+                    break
+                except IntegrityError:
+                    if attempt == 2:
+                        raise
             self.outbox.notify()
-            return result
-        raise AssertionError("unreachable")
+            for outcome in stored:
+                outcomes[outcome.index] = outcome
+        return [o for o in outcomes if o is not None]
 
-    async def _store(self, item: NewItem, now: dt.datetime) -> Submitted:
+    async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
         async with self.sessions() as session, session.begin():
             repo = IngestRepository(session)
-            same = await repo.find_same_item(item)
-            if same is not None:
-                item_id, event_id, new_event = same["item_id"], same["event_id"], False
-                await repo.record_snapshot(item_id, item.metrics, now)
-            else:
-                locality = locate(item, await repo.gazetteer())
-                event_id = await repo.add_event(item, locality, now)
-                item_id = await repo.add_item(item, event_id, now)
-                new_event = True
-            event = await repo.refresh_event_totals(event_id, now)
-            await self.outbox.add(session, streams.ITEMS, ingest_pb2.ItemIngested(
-                item_id=item_id, event_id=event_id, new_event=new_event, duplicate=not new_event,
-                event_metrics=metrics_message(Metrics.of(event)),
-                event_discovered_at=timestamp(event["discovered_at"]),
-                locality=event["locality"], title=event["title"],
-                text=f"{item.title}\n{item.content}"[:4000],
-            ))
-            return Submitted(item_id=item_id, event_id=event_id, duplicate=not new_event)
+            matcher = await self.matchers.current(repo)
+            new, duplicates = await self._split_known(repo, pending)
+            for p in new:
+                title, content = clean_text(p.item.title), clean_text(p.item.content)
+                p.cleaned = f"{title}\n{content}".strip()
+                p.headline = _headline(title, content)[:1000]
+                p.scan = matcher.scan(title, content, p.item.region_hint)
+                p.fp = fingerprint(p.cleaned, p.scan.places)
+            await self._cluster(repo, new, now)
+
+            new_events = [p for p in new if p.new_event]
+            await repo.add_events([{
+                "event_id": p.event_id, "title": p.headline,
+                "discovered_at": p.item.discovered_at, "locality": p.scan.locality, "item_count": 0,
+                **dict.fromkeys(METRIC_FIELDS, 0), "created_at": now, "updated_at": now, "status": WATCHING,
+                "reopen_count": 0, "topics": [], "sensitive_categories": [], "feedback_deadline": None,
+            } for p in new_events])
+            await repo.add_items([self._item_row(p, now) for p in new])
+            await repo.add_snapshots([{"snapshot_id": new_id(), "item_id": p.item_id, "observed_at": now,
+                                       **p.item.metrics.values()} for p in new + [d for d, _ in duplicates]])
+            await repo.add_attachments([
+                {"attachment_id": new_id(), "item_id": p.item_id, "filename": e.filename,
+                 "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "data": e.data,
+                 "created_at": now} for p in new + [d for d, _ in duplicates] for e in p.evidence])
+            keys = {(k, p.event_id): p.item_id for p in new for k in (p.fp.keys if p.fp else ())}
+            await repo.add_event_keys([{"key": k, "event_id": e, "item_id": i} for (k, e), i in keys.items()])
+
+            changes = self._event_changes(new, duplicates)
+            await repo.update_item_metrics([{"item_id": p.item_id, **p.item.metrics.values()} for p, _ in duplicates])
+            await repo.apply_event_changes(list(changes.values()), now)
+            events = await self._finish_events(repo, pending, changes, now)
+            await repo.add_event_snapshots(events.values())
+
+            outcomes = []
+            for p in sorted(pending, key=lambda p: p.index):
+                event = events[p.event_id]
+                await self.outbox.add(session, streams.ITEMS, ingest_pb2.ItemIngested(
+                    item_id=p.item_id, event_id=p.event_id, new_event=p.new_event, duplicate=p.duplicate,
+                    event_metrics=metrics_message(Metrics.of(event)), event_discovered_at=timestamp(event["discovered_at"]),
+                    locality=event["locality"], title=event["title"], text=(p.cleaned or event["title"])[:4000],
+                    reopened=event["reopened"], topics=event["topics"],
+                    sensitive_categories=event["sensitive_categories"],
+                    feedback_deadline=timestamp(p.item.feedback_deadline), source=p.item.source,
+                    event_item_count=event["item_count"],
+                ))
+                outcomes.append(ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id))
+            return outcomes
+
+    async def _split_known(self, repo: IngestRepository, pending: list[_Pending]):
+        """Exact duplicates (same canonical URL or same source id) — stored or earlier in this
+        batch — become snapshots of that item; the rest are new items."""
+        urls = [p.item.canonical_url for p in pending if p.item.canonical_url]
+        source_ids = [(p.item.source, p.item.source_item_id) for p in pending if p.item.source_item_id]
+        by_url: dict[str, dict] = {}
+        by_source_id: dict[tuple[str, str], dict] = {}
+        for row in await repo.known_items(urls, source_ids):
+            known = {"item_id": row["item_id"], "event_id": row["event_id"], **Metrics.of(row).values(), "pending": None}
+            if row["canonical_url"]:
+                by_url[row["canonical_url"]] = known
+            if row["source_item_id"]:
+                by_source_id[(row["source"], row["source_item_id"])] = known
+        new: list[_Pending] = []
+        duplicates: list[tuple[_Pending, dict]] = []
+        for p in pending:
+            url, source_id = p.item.canonical_url, (p.item.source, p.item.source_item_id)
+            known = (by_url.get(url) if url else None) or (by_source_id.get(source_id) if p.item.source_item_id else None)
+            if known is not None:
+                p.item_id = known["item_id"]
+                p.duplicate = True
+                p.reason = "same_url" if url and by_url.get(url) is known else "same_source_id"
+                duplicates.append((p, known))
+                continue
+            p.item_id = new_id()
+            new.append(p)
+            known = {"item_id": p.item_id, "event_id": "", **p.item.metrics.values(), "pending": p}
+            if url:
+                by_url[url] = known
+            if p.item.source_item_id:
+                by_source_id[source_id] = known
+        return new, duplicates
+
+    async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime) -> None:
+        keys = list({k for p in new for k in p.fp.keys})
+        candidate_ids = await repo.items_with_keys(keys) if keys else []
+        authors = list({(p.item.platform, p.item.author) for p in new if p.item.author})
+        if authors:
+            candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)
+        index = CandidateIndex()
+        for row in await repo.items_for_matching(list(dict.fromkeys(candidate_ids))):
+            places = frozenset(m["ref"] for m in row["matches"] if m["kind"] == "place")
+            index.add(Known(row["item_id"], row["event_id"], fingerprint(row["clean_text"], places),
+                            row["platform"], row["author"]))
+        for p in new:
+            event_id, verdict = index.assign(p.item_id, p.fp, new_id(), p.item.platform, p.item.author)
+            p.event_id = event_id
+            p.new_event = verdict is None
+            p.reason = verdict.reason if verdict else "new_event"
+
+    @staticmethod
+    def _item_row(p: _Pending, now: dt.datetime) -> dict:
+        item = p.item
+        return {
+            "item_id": p.item_id, "event_id": p.event_id, "source": item.source,
+            "source_item_id": item.source_item_id or None, "platform": item.platform, "url": item.url,
+            "canonical_url": item.canonical_url, "title": item.title, "content": item.content, "author": item.author,
+            "published_at": item.published_at, "discovered_at": item.discovered_at, "region_hint": item.region_hint,
+            "reporter": item.reporter, "snapshot_count": 1, "created_at": now, **item.metrics.values(),
+            "clean_text": p.cleaned, "matches": [m.as_dict() for m in p.scan.matches], "attach_reason": p.reason,
+            "reporter_contact": item.reporter_contact, "feedback_deadline": item.feedback_deadline,
+            "issuing_agency": item.issuing_agency,
+        }
+
+    @staticmethod
+    def _event_changes(new: list[_Pending], duplicates: list[tuple[_Pending, dict]]) -> dict[str, dict]:
+        """Per event: metric increments, new item count, earliest discovery, locality hint."""
+        changes: dict[str, dict] = {}
+
+        def change_of(event_id: str, discovered_at: dt.datetime) -> dict:
+            change = changes.setdefault(event_id, {"event_id": event_id, **dict.fromkeys(METRIC_FIELDS, 0),
+                                                   "item_count": 0, "discovered_at": discovered_at, "locality": ""})
+            change["discovered_at"] = min(change["discovered_at"], discovered_at)
+            return change
+
+        for p in new:
+            change = change_of(p.event_id, p.item.discovered_at)
+            for name in METRIC_FIELDS[:4]:
+                change[name] += getattr(p.item.metrics, name)
+            change["mainstream_sites"] = max(change["mainstream_sites"], p.item.metrics.mainstream_sites)
+            change["item_count"] += 1
+            change["locality"] = change["locality"] or p.scan.locality
+        for p, known in duplicates:
+            if known["pending"] is not None:  # a snapshot of an item new in this very batch
+                known["event_id"] = known["pending"].event_id
+            p.event_id = known["event_id"]
+            change = change_of(p.event_id, p.item.discovered_at)
+            for name in METRIC_FIELDS[:4]:
+                change[name] += getattr(p.item.metrics, name) - known[name]
+                known[name] = getattr(p.item.metrics, name)
+            change["mainstream_sites"] = max(change["mainstream_sites"], p.item.metrics.mainstream_sites)
+        return changes
+
+    @staticmethod
+    async def _finish_events(repo: IngestRepository, pending: list[_Pending], changes: dict[str, dict],
+                             now: dt.datetime) -> dict[str, dict]:
+        """Topics, sensitive categories and superior deadlines join the event; a closed event
+        that receives anything is watched again."""
+        topics: dict[str, set[str]] = defaultdict(set)
+        sensitive: dict[str, set[str]] = defaultdict(set)
+        deadlines: dict[str, list[dt.datetime]] = defaultdict(list)
+        for p in pending:
+            topics[p.event_id] |= set(p.scan.topics)
+            sensitive[p.event_id] |= set(p.scan.sensitive_categories)
+            if p.item.feedback_deadline:
+                deadlines[p.event_id].append(p.item.feedback_deadline)
+        events = {}
+        for row in await repo.events(list(changes)):
+            event_id = row["event_id"]
+            values: dict = {}
+            merged_topics = sorted(set(row["topics"]) | topics[event_id])
+            if merged_topics != sorted(row["topics"]):
+                values["topics"] = merged_topics
+            merged_sensitive = sorted(set(row["sensitive_categories"]) | sensitive[event_id])
+            if merged_sensitive != sorted(row["sensitive_categories"]):
+                values["sensitive_categories"] = merged_sensitive
+            if deadlines[event_id]:
+                earliest = min(deadlines[event_id] + ([row["feedback_deadline"]] if row["feedback_deadline"] else []))
+                if earliest != row["feedback_deadline"]:
+                    values["feedback_deadline"] = earliest
+            reopened = row["status"] == CLOSED
+            if reopened:
+                values.update(status=WATCHING, closed_at=None, reopen_count=row["reopen_count"] + 1)
+            if values:
+                await repo.set_event_fields(event_id, **values)
+            events[event_id] = {**row, **values, "reopened": reopened}
+        return events
+
+    # --- reading ---------------------------------------------------------------------------
 
     async def event_with_items(self, event_id: str):
         async with self.sessions() as session:
@@ -76,7 +314,9 @@ class IngestService:
             event = await repo.event(event_id)
             if event is None:
                 raise NotFound(f"事件 {event_id} 不存在")
-            return event, await repo.items_of(event_id)
+            items = await repo.items_of(event_id)
+            attachments = await repo.attachments_of([i["item_id"] for i in items]) if items else []
+            return event, items, attachments, await repo.trend(event_id)
 
     async def events(self, event_ids: list[str]):
         async with self.sessions() as session:
@@ -85,3 +325,74 @@ class IngestService:
     async def page_of_events(self, limit: int, offset: int):
         async with self.sessions() as session:
             return await IngestRepository(session).page_of_events(limit, offset)
+
+    async def attachment(self, item_id: str, attachment_id: str):
+        async with self.sessions() as session:
+            row = await IngestRepository(session).attachment(item_id, attachment_id)
+        if row is None:
+            raise NotFound("附件不存在")
+        return row
+
+    async def close_event(self, event_id: str, reason: str):
+        if not reason.strip():
+            raise InvalidInput("请说明结束跟踪的原因", [FieldProblem("reason", "必填")])
+        async with self.sessions() as session, session.begin():
+            repo = IngestRepository(session)
+            event = await repo.event(event_id)
+            if event is None:
+                raise NotFound(f"事件 {event_id} 不存在")
+            if event["status"] == CLOSED:
+                raise Conflict("该事件已结束跟踪")
+            await repo.set_event_fields(event_id, status=CLOSED, closed_at=self.clock())
+            return await repo.event(event_id)
+
+    # --- matching configuration -------------------------------------------------------------
+
+    async def topics(self) -> list[Topic]:
+        async with self.sessions() as session:
+            return await IngestRepository(session).topics()
+
+    async def save_topic(self, topic: Topic) -> Topic:
+        topic = validate_topic(topic)
+        async with self.sessions() as session, session.begin():
+            repo = IngestRepository(session)
+            if any(t.name == topic.name and t.topic_id != topic.topic_id for t in await repo.topics()):
+                raise Conflict(f"已有同名专题「{topic.name}」", [FieldProblem("name", "名称重复")])
+            saved = await repo.save_topic(topic, self.clock())
+        if saved.topic_id is None:
+            raise NotFound(f"专题 {topic.topic_id} 不存在")
+        return saved
+
+    async def word_lists(self) -> list[WordList]:
+        async with self.sessions() as session:
+            return await IngestRepository(session).word_lists()
+
+    async def save_word_list(self, word_list: WordList) -> WordList:
+        word_list = validate_word_list(word_list)
+        async with self.sessions() as session, session.begin():
+            repo = IngestRepository(session)
+            if any(w.name == word_list.name and w.list_id != word_list.list_id for w in await repo.word_lists()):
+                raise Conflict(f"已有同名词表「{word_list.name}」", [FieldProblem("name", "名称重复")])
+            saved = await repo.save_word_list(word_list, self.clock())
+        if saved.list_id is None:
+            raise NotFound(f"词表 {word_list.list_id} 不存在")
+        return saved
+
+    async def places(self) -> list[Place]:
+        async with self.sessions() as session:
+            return await IngestRepository(session).places()
+
+    async def save_place(self, place: Place) -> Place:
+        place = validate_place(place)
+        async with self.sessions() as session, session.begin():
+            repo = IngestRepository(session)
+            if place.alias_of and place.alias_of not in {p.name for p in await repo.places()}:
+                raise InvalidInput("地名有误", [FieldProblem("alias_of", f"「{place.alias_of}」不在地名库中")])
+            await repo.save_place(place)
+        return place
+
+    async def delete(self, kind: str, row_id: str) -> bool:
+        table, key = {"topic": (models.topics, "topic_id"), "word_list": (models.word_lists, "list_id"),
+                      "place": (models.gazetteer, "name"), "feed": (models.feeds, "feed_id")}[kind]
+        async with self.sessions() as session, session.begin():
+            return await IngestRepository(session).delete_row(table, key, row_id)

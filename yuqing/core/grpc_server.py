@@ -44,13 +44,19 @@ def status_for(error: errors.DomainError) -> grpc.Status:
 
 
 class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
-    """Servicers raise domain errors; callers receive a status with field-level details."""
+    """Servicers raise domain errors; callers receive a status with field-level details.
+    Covers unary and client-streaming methods (the kinds the services define)."""
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
-        behaviour = handler.unary_unary
+        if handler.unary_unary is not None:
+            behaviour, make = handler.unary_unary, grpc.unary_unary_rpc_method_handler
+        elif handler.stream_unary is not None:
+            behaviour, make = handler.stream_unary, grpc.stream_unary_rpc_method_handler
+        else:
+            return handler
 
         async def guarded(request, context):
             try:
@@ -58,11 +64,14 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
             except errors.DomainError as error:
                 await context.abort_with_status(status_for(error))
 
-        return grpc.unary_unary_rpc_method_handler(
-            guarded,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return make(guarded, request_deserializer=handler.request_deserializer,
+                    response_serializer=handler.response_serializer)
+
+
+# Batches of 1,000 items and screenshots exceed gRPC's 4 MiB default.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MESSAGE_SIZE_OPTIONS = (("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES))
 
 
 async def serve(
@@ -78,7 +87,8 @@ async def serve(
     """Run one service until SIGTERM/SIGINT, then drain: NOT_SERVING, stop(grace), cleanup."""
     from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-    server = grpc.aio.server(interceptors=[aio_server_interceptor(), DomainErrorInterceptor()])
+    server = grpc.aio.server(interceptors=[aio_server_interceptor(), DomainErrorInterceptor()],
+                             options=MESSAGE_SIZE_OPTIONS)
     register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -131,7 +141,7 @@ def client_channel(address: str) -> grpc.aio.Channel:
     """A channel whose calls carry the current trace context."""
     from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
-    return grpc.aio.insecure_channel(address, interceptors=aio_client_interceptors())
+    return grpc.aio.insecure_channel(address, interceptors=aio_client_interceptors(), options=MESSAGE_SIZE_OPTIONS)
 
 
 def field_violations(error: grpc.aio.AioRpcError) -> list[errors.FieldProblem]:

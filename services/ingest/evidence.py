@@ -1,0 +1,87 @@
+"""Screenshots kept as evidence: checked by their bytes, not by what the sender declares.
+
+Only still images a browser can show are accepted (PNG, JPEG, GIF, WebP). Size limits are
+enforced before anything is decoded; an image whose header promises more pixels than any
+screenshot has (a decompression bomb) is refused from its header alone."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from yuqing.core.errors import FieldProblem
+
+MAX_ATTACHMENTS = 9
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_TOTAL_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # a 10,000 × 5,000 long screenshot
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+_UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    filename: str
+    content_type: str
+    data: bytes
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def safe_filename(name: str, fallback: str) -> str:
+    """The last path component without control characters; shown escaped, never trusted."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE_FILENAME.sub("_", name).strip(" .")
+    return name[:200] or fallback
+
+
+def check_image(data: bytes) -> str:
+    """The image's MIME type, or ValueError with a Chinese reason."""
+    if not data:
+        raise ValueError("文件为空")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in IMAGE_TYPES:
+                    raise ValueError(f"不支持的图片格式 {image.format}，只接受 PNG、JPEG、GIF、WebP 截图")
+                if image.width * image.height > MAX_PIXELS:
+                    raise ValueError(f"图片尺寸 {image.width}×{image.height} 超过上限（{MAX_PIXELS // 1_000_000} 百万像素）")
+                image.verify()
+                return IMAGE_TYPES[image.format]
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValueError(f"图片尺寸超过上限（{MAX_PIXELS // 1_000_000} 百万像素），疑似解压炸弹") from None
+    except (UnidentifiedImageError, SyntaxError, OSError, EOFError):
+        raise ValueError("不是有效的图片文件（只接受 PNG、JPEG、GIF、WebP 截图）") from None
+
+
+def check_attachments(attachments: list[tuple[str, bytes]]) -> tuple[list[Evidence], list[FieldProblem]]:
+    """(filename, bytes) pairs → accepted evidence, or the problems with each."""
+    problems: list[FieldProblem] = []
+    if len(attachments) > MAX_ATTACHMENTS:
+        return [], [FieldProblem("attachments", f"附件最多 {MAX_ATTACHMENTS} 个")]
+    if sum(len(data) for _, data in attachments) > MAX_TOTAL_ATTACHMENT_BYTES:
+        return [], [FieldProblem("attachments", f"附件合计不能超过 {MAX_TOTAL_ATTACHMENT_BYTES // 1024 // 1024} MB")]
+    evidence = []
+    for index, (filename, data) in enumerate(attachments):
+        field = f"attachments[{index}]"
+        if len(data) > MAX_ATTACHMENT_BYTES:
+            problems.append(FieldProblem(field, f"单个附件不能超过 {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB"))
+            continue
+        try:
+            content_type = check_image(data)
+        except ValueError as error:
+            problems.append(FieldProblem(field, f"{safe_filename(filename, '附件')}：{error}"))
+            continue
+        evidence.append(Evidence(safe_filename(filename, f"截图{index + 1}"), content_type, data,
+                                 hashlib.sha256(data).hexdigest()))
+    return evidence, problems
