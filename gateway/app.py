@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway import api, console, problems
+from gateway import api, console, ingest_admin, intake, problems
 from gateway.clients import ServiceClients
 from gateway.limits import BodySizeLimit
+from yuqing.core import redis as redis_core
 from yuqing.core.db import create_engine, session_factory
 from yuqing.core.migrations import require_current_schema
 from yuqing.core.settings import SERVICES, GatewaySettings
@@ -39,19 +40,25 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.sessions = session_factory(engine)
         app.state.clients = ServiceClients.connect(settings)
+        app.state.redis = redis_core.connect(settings)
         yield
         await app.state.clients.close()
+        await app.state.redis.aclose()
         await engine.dispose()
 
     app = FastAPI(
         title="yuqing 网络舆情处置平台 API",
         version="1.0.0",
-        description=f"Request bodies are limited to {settings.max_body_bytes} bytes (413 above). "
+        description=f"Request bodies are limited to {settings.max_body_bytes} bytes (413 above), except "
+                    + ", ".join(f"{path} ({limit // 1024 // 1024} MiB)" for path, limit in intake.ROUTE_BODY_LIMITS.items())
+                    + ". "
                     "Errors are application/problem+json.",
         lifespan=lifespan,
     )
     problems.install(app)
     app.include_router(api.router)
+    app.include_router(intake.router)
+    app.include_router(ingest_admin.router)
     app.include_router(console.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
@@ -85,7 +92,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,static")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # outermost: before any parsing
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, route_limits=intake.ROUTE_BODY_LIMITS)  # outermost: before any parsing
     return app
 
 

@@ -1,4 +1,5 @@
-"""Refuse request bodies above the documented limit (413) before anything reads them."""
+"""Refuse request bodies above the documented limit (413) before anything reads them.
+Upload routes (batches, screenshots) have their own, larger limits."""
 
 from __future__ import annotations
 
@@ -6,18 +7,19 @@ import json
 
 
 class BodySizeLimit:
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app, max_bytes: int, route_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.route_limits = route_limits or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        max_bytes = self.route_limits.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await self._refuse(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            return await self._refuse(scope, send, max_bytes)
         received = 0
-        max_bytes = self.max_bytes
 
         async def counting_receive():
             nonlocal received
@@ -31,12 +33,12 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, send)
         except _TooLarge:
-            await self._refuse(scope, send)
+            await self._refuse(scope, send, max_bytes)
 
-    async def _refuse(self, scope, send) -> None:
+    async def _refuse(self, scope, send, max_bytes: int) -> None:
         body = json.dumps({
             "type": "https://yuqing.gov.cn/problems/payload-too-large", "title": "请求体过大",
-            "status": 413, "detail": f"请求体不能超过 {self.max_bytes} 字节（{self.max_bytes // 1024} KiB）",
+            "status": 413, "detail": f"请求体不能超过 {max_bytes} 字节（{max_bytes // 1024} KiB）",
             "instance": scope.get("path", ""),
         }, ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [

@@ -45,11 +45,24 @@ _PYDANTIC_REASONS = {
     "extra_forbidden": "不支持的字段",
     "greater_than_equal": "不能为负数",
     "string_too_long": "长度超过上限",
+    "string_too_short": "内容过短或为空",
+    "too_long": "条目数超过上限",
     "model_attributes_type": "必须是 JSON 对象",
     "dict_type": "必须是 JSON 对象",
     "literal_error": "取值不在允许范围内",
     "enum": "取值不在允许范围内",
 }
+
+
+def pydantic_errors(problems: list[dict], prefix: str = "") -> list[dict]:
+    """Pydantic's errors as {field, reason (Chinese), detail}; prefix names the enclosing item."""
+    errors = []
+    for problem in problems:
+        path = _field_path(tuple(problem["loc"]))
+        field = f"{prefix}.{path}" if prefix and path != "body" else (prefix or path)
+        errors.append({"field": field, "reason": _PYDANTIC_REASONS.get(problem["type"], problem["msg"]),
+                       "detail": problem["msg"]})
+    return errors
 
 
 async def validation_handler(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -58,8 +71,7 @@ async def validation_handler(request: Request, error: RequestValidationError) ->
         first = next(p for p in problems if p["type"] == "json_invalid")
         return Problem(400, "请求体不是合法的 JSON", f"解析失败：{first.get('ctx', {}).get('error', '')}",
                        type_="malformed-json").response(request)
-    errors = [{"field": _field_path(tuple(p["loc"])),
-               "reason": _PYDANTIC_REASONS.get(p["type"], p["msg"]), "detail": p["msg"]} for p in problems]
+    errors = pydantic_errors(problems)
     return Problem(422, "请求参数不符合要求", "；".join(f"{e['field']}：{e['reason']}" for e in errors),
                    type_="validation", errors=errors).response(request)
 

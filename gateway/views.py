@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import grpc
+from fastapi.responses import Response
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.clients import ServiceClients
 from gateway.problems import Problem
@@ -19,6 +22,7 @@ from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+WATCH_STATUS_NAMES = {"watching": "跟踪中", "closed": "已结束跟踪"}
 
 
 def local_time(message, present: bool = True) -> str | None:
@@ -26,6 +30,17 @@ def local_time(message, present: bool = True) -> str | None:
     if not present:
         return None
     return message.ToDatetime(tzinfo=dt.UTC).astimezone(SHANGHAI).isoformat()
+
+
+def timestamp_message(value: dt.datetime | None) -> Timestamp | None:
+    """A request's time as a protobuf Timestamp; a time without an offset is Asia/Shanghai."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SHANGHAI)
+    message = Timestamp()
+    message.FromDatetime(value.astimezone(dt.UTC))
+    return message
 
 
 def metrics_json(metrics: common_pb2.Metrics) -> dict[str, int]:
@@ -52,6 +67,12 @@ def grade_json(grade: grading_pb2.EventGrade | None) -> dict:
 
 def item_json(item: ingest_pb2.Item) -> dict:
     return {
+        "clean_text": item.clean_text, "attach_reason": item.attach_reason,
+        "matches": [{"kind": m.kind, "ref": m.ref, "name": m.name, "words": list(m.words)} for m in item.matches],
+        "attachments": [{"attachment_id": a.attachment_id, "filename": a.filename, "content_type": a.content_type,
+                         "size": a.size, "sha256": a.sha256} for a in item.attachments],
+        "feedback_deadline": local_time(item.feedback_deadline, item.HasField("feedback_deadline")),
+        "issuing_agency": item.issuing_agency or None,
         "item_id": item.item_id, "source": item.source, "platform": item.platform, "url": item.url,
         "canonical_url": item.canonical_url or None, "title": item.title, "content": item.content,
         "author": item.author, "published_at": local_time(item.published_at, item.HasField("published_at")),
@@ -79,6 +100,10 @@ def event_summary_json(event: ingest_pb2.Event, grade: grading_pb2.EventGrade | 
         "event_id": event.event_id, "title": event.title, "discovered_at": local_time(event.discovered_at),
         "updated_at": local_time(event.updated_at), "locality": event.locality or None,
         "item_count": event.item_count, "metrics": metrics_json(event.metrics), **grade_json(grade),
+        "status": event.status, "status_name": WATCH_STATUS_NAMES.get(event.status, event.status),
+        "reopen_count": event.reopen_count, "topics": list(event.topics),
+        "sensitive_categories": list(event.sensitive_categories),
+        "feedback_deadline": local_time(event.feedback_deadline, event.HasField("feedback_deadline")),
     }
 
 
@@ -126,6 +151,8 @@ async def event_detail(clients: ServiceClients, caller: Caller, event_id: str) -
     return {
         **event_summary_json(event, grade),
         "items": [item_json(i) for i in event.items],
+        "trend": [{"observed_at": local_time(s.observed_at), "item_count": s.item_count,
+                   "metrics": metrics_json(s.metrics)} for s in event.trend],
         "assignments": [assignment_json(a) for a in assignments.assignments],
     }
 
@@ -141,3 +168,19 @@ async def assignment_detail(clients: ServiceClients, caller: Caller, assignment_
     assignment = await clients.dispatch.GetAssignment(dispatch_pb2.GetAssignmentRequest(
         assignment_id=assignment_id), timeout=clients.timeout, metadata=caller.metadata())
     return assignment_json(assignment)
+
+
+async def attachment_download(clients: ServiceClients, caller: Caller, event_id: str, item_id: str,
+                              attachment_id: str) -> Response:
+    """Evidence as stored, only through an event the caller may see; X-Content-SHA256 carries
+    the hash recorded at intake. Always a download, never rendered inline."""
+    detail = await event_detail(clients, caller, event_id)
+    if item_id not in {i["item_id"] for i in detail["items"]}:
+        raise Problem(404, "资源不存在", "附件不存在", type_="not-found")
+    attachment = await clients.ingest.GetAttachment(
+        ingest_pb2.GetAttachmentRequest(item_id=item_id, attachment_id=attachment_id),
+        timeout=clients.timeout, metadata=caller.metadata())
+    info = attachment.info
+    return Response(attachment.data, media_type=info.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(info.filename)}",
+        "X-Content-SHA256": info.sha256, "Cache-Control": "private, no-store"})

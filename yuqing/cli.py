@@ -93,6 +93,47 @@ def protos(_args) -> int:
     return 0
 
 
+def import_file(args) -> int:
+    """Import a monitoring platform's export into ingest (which must be running)."""
+    import asyncio
+
+    from tqdm import tqdm
+
+    from services.ingest.file_import import FileImportError, import_file as run_import
+    from yuqing.core.grpc_server import client_channel
+    from yuqing.core.identity import Caller
+    from yuqing.core.settings import CoreSettings
+    from yuqing.ingest.v1 import ingest_pb2_grpc
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"文件不存在：{path}", file=sys.stderr)
+        return 2
+    address = args.ingest or CoreSettings().address_of("ingest")
+    caller = Caller(username=args.reporter, roles=frozenset({"monitor"}))
+
+    async def run():
+        channel = client_channel(address)
+        try:
+            with tqdm(desc=f"导入 {path.name}", unit="行", disable=args.quiet) as progress:
+                return await run_import(path, ingest_pb2_grpc.IngestServiceStub(channel), source=args.source,
+                                        platform=args.platform, reporter=args.reporter, fmt=args.format,
+                                        encoding=args.encoding, metadata=caller.metadata(), progress=progress)
+        finally:
+            await channel.close()
+
+    try:
+        summary = asyncio.run(run())
+    except FileImportError as error:
+        print(f"导入失败：{error}", file=sys.stderr)
+        return 2
+    print(f"编码 {summary.encoding}，共 {summary.rows} 行：新增 {summary.accepted}，重复（记为新快照）"
+          f"{summary.duplicates}，拒绝 {len(summary.rejected)}")
+    for problem in summary.rejected:
+        print(f"  第 {problem.line} 行：{problem.reason}")
+    return 1 if summary.rejected else 0
+
+
 def test(args) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_ROOT)
 
@@ -107,6 +148,16 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("name", choices=["ingest", "grading", "dispatch", "publish", "gateway"])
     serve.set_defaults(func=lambda args: _serve(args.name) or 0)
     commands.add_parser("protos", help="regenerate Python code from protos/").set_defaults(func=protos)
+    importer = commands.add_parser("import", help="import a CSV/JSONL/XLSX export into ingest")
+    importer.add_argument("file")
+    importer.add_argument("--source", default="import", help="source recorded on every item")
+    importer.add_argument("--platform", default="", help="platform for rows that name none")
+    importer.add_argument("--format", default="auto", choices=["auto", "csv", "jsonl", "xlsx"])
+    importer.add_argument("--encoding", default="auto", help="auto (detect), utf-8, gb18030, big5 …")
+    importer.add_argument("--reporter", default="import", help="username recorded as the reporter")
+    importer.add_argument("--ingest", default=None, help="ingest gRPC address (default: YQ_INGEST_ADDRESS)")
+    importer.add_argument("--quiet", action="store_true", help="no progress bar")
+    importer.set_defaults(func=import_file)
     test_parser = commands.add_parser("test", help="run the test suite (arguments go to pytest)")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test_parser.set_defaults(func=test)

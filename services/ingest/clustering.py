@@ -12,8 +12,10 @@ events. Each candidate is then verified on the exact 3-gram sets:
   person posting again on the same matter).
 
 Different matters that share a template or boilerplate are kept apart: sentences with
-boilerplate markers (来源, 免责声明, 转发扩散 …) are left out of the fingerprint, and two
-texts that name different county places or mostly different numbers never match.
+boilerplate markers (来源, 免责声明, 转发扩散 …) are left out of the fingerprint; two
+texts that name different county places (or different places of one kind) or mostly
+different numbers never match; and an item never joins an event one of whose similar items
+it contradicts.
 docs/ingest.md explains the choices; bench/clustering measures them.
 """
 
@@ -42,6 +44,8 @@ MIN_EXCERPT_SHINGLES = 16
 AUTHOR_JACCARD = 0.2
 AUTHOR_CONTAINMENT = 0.4
 NUMBER_OVERLAP_MIN = 0.5
+VETO_JACCARD = 0.3
+VETO_CONTAINMENT = 0.5
 MAX_CANDIDATES = 12
 MAX_AUTHOR_CANDIDATES = 20
 
@@ -71,7 +75,7 @@ class Fingerprint:
 
 
 def fingerprint(cleaned: str, places: frozenset[str] = frozenset()) -> Fingerprint:
-    """cleaned: `clean_text` of title and content; places: gazetteer names it mentions."""
+    """cleaned: `clean_text` of title and content; places: `place_key`s of the places it names."""
     sentences = [s for s in (match_form(part) for part in _SENTENCE_END.split(cleaned))
                  if s and not _BOILERPLATE.search(s)]
     form = "".join(sentences)
@@ -94,10 +98,23 @@ class Verdict:
     score: float
 
 
+def _by_kind(places: frozenset[str]) -> dict[str, set[str]]:
+    grouped: dict[str, set[str]] = defaultdict(set)
+    for key in places:
+        kind, _, name = key.partition(":")
+        grouped[kind].add(name)
+    return grouped
+
+
 def conflicting(a: Fingerprint, b: Fingerprint) -> bool:
-    """Different county places, or mostly different numbers: a different matter."""
-    if a.places and b.places and not (a.places & b.places):
-        return True
+    """Different county places of one kind (two townships, two schools), or mostly different
+    numbers: a different matter."""
+    if a.places and b.places:
+        if not (a.places & b.places):
+            return True
+        kinds_a, kinds_b = _by_kind(a.places), _by_kind(b.places)
+        if any(kinds_a[k] and kinds_b.get(k) and not (kinds_a[k] & kinds_b[k]) for k in kinds_a):
+            return True
     if a.numbers and b.numbers:
         overlap = len(a.numbers & b.numbers) / min(len(a.numbers), len(b.numbers))
         if overlap < NUMBER_OVERLAP_MIN:
@@ -105,13 +122,25 @@ def conflicting(a: Fingerprint, b: Fingerprint) -> bool:
     return False
 
 
+def _overlap(a: Fingerprint, b: Fingerprint) -> tuple[float, float, int]:
+    """(Jaccard, containment of the shorter in the longer, size of the shorter)."""
+    common = len(a.shingles & b.shingles)
+    smaller = min(len(a.shingles), len(b.shingles))
+    return common / (len(a.shingles) + len(b.shingles) - common), common / smaller, smaller
+
+
+def contradicts(a: Fingerprint, b: Fingerprint) -> bool:
+    """Reads alike yet names other places or numbers: the same template, another matter."""
+    if not a.shingles or not b.shingles or not conflicting(a, b):
+        return False
+    jaccard, containment, _ = _overlap(a, b)
+    return jaccard >= VETO_JACCARD or containment >= VETO_CONTAINMENT
+
+
 def compare(a: Fingerprint, b: Fingerprint, same_author: bool = False) -> Verdict | None:
     if not a.shingles or not b.shingles or conflicting(a, b):
         return None
-    common = len(a.shingles & b.shingles)
-    jaccard = common / (len(a.shingles) + len(b.shingles) - common)
-    smaller = min(len(a.shingles), len(b.shingles))
-    containment = common / smaller
+    jaccard, containment, smaller = _overlap(a, b)
     if jaccard >= JACCARD_SAME:
         return Verdict("near_duplicate", jaccard)
     if containment >= CONTAINMENT_SAME and smaller >= MIN_EXCERPT_SHINGLES:
@@ -164,10 +193,18 @@ class CandidateIndex:
         if author:
             candidates += self.by_author.get((platform, author), [])[-MAX_AUTHOR_CANDIDATES:]
         best: tuple[Known, Verdict] | None = None
+        vetoed: set[str] = set()
         for item_id in dict.fromkeys(candidates):
             known = self.items[item_id]
+            if contradicts(fp, known.fingerprint):
+                vetoed.add(known.event_id)
+                continue
             same_author = bool(author) and known.author == author and known.platform == platform
             verdict = compare(fp, known.fingerprint, same_author)
             if verdict and (best is None or verdict.score > best[1].score):
                 best = (known, verdict)
+        # An item joins an event only if it contradicts none of the event's items it resembles
+        # (an excerpt naming only the county hospital must not bridge fires in two townships).
+        if best is not None and best[0].event_id in vetoed:
+            return None
         return best

@@ -50,6 +50,12 @@ class Place:
         return self.alias_of or self.name
 
 
+def place_key(kind: str, canonical_name: str) -> str:
+    """How clustering compares places: by kind, so sharing the county hospital does not make
+    fires in two townships one matter."""
+    return f"{kind}:{canonical_name}"
+
+
 @dataclass(frozen=True)
 class MatchRecord:
     kind: str  # topic, sensitive, place
@@ -65,7 +71,7 @@ class MatchRecord:
 class ScanResult:
     matches: tuple[MatchRecord, ...] = ()
     locality: str = ""
-    places: frozenset[str] = frozenset()  # canonical names of the places mentioned
+    places: frozenset[str] = frozenset()  # place_key of each place mentioned
 
     @property
     def topics(self) -> list[str]:
@@ -217,5 +223,6 @@ class Matcher:
         for name in sorted(place_names):
             place = self._place_by_name[name]
             matches.append(MatchRecord("place", place.canonical, place.kind, (name,)))
-        canonical = frozenset(self._place_by_name[name].canonical for name in place_names)
+        canonical = frozenset(place_key(self._place_by_name[name].kind, self._place_by_name[name].canonical)
+                              for name in place_names)
         return ScanResult(tuple(matches), locality, canonical)

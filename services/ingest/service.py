@@ -19,8 +19,8 @@ from services.ingest.cleaning import clean_text
 from services.ingest.clustering import MAX_AUTHOR_CANDIDATES, CandidateIndex, Fingerprint, Known, fingerprint
 from services.ingest.domain import MAX_BATCH_ITEMS, NewItem, validate_item
 from services.ingest.evidence import Evidence, check_attachments
-from services.ingest.matching import (Matcher, Place, ScanResult, Topic, WordList, validate_place, validate_topic,
-                                      validate_word_list)
+from services.ingest.matching import (Matcher, Place, ScanResult, Topic, WordList, place_key, validate_place,
+                                      validate_topic, validate_word_list)
 from services.ingest.repository import IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
@@ -219,7 +219,7 @@ class IngestService:
             candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)
         index = CandidateIndex()
         for row in await repo.items_for_matching(list(dict.fromkeys(candidate_ids))):
-            places = frozenset(m["ref"] for m in row["matches"] if m["kind"] == "place")
+            places = frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
             index.add(Known(row["item_id"], row["event_id"], fingerprint(row["clean_text"], places),
                             row["platform"], row["author"]))
         for p in new:

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from services.ingest.domain import NewItem, canonical_url, locate, validate_item
+from services.ingest.domain import NewItem, canonical_url, validate_item
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 
@@ -37,8 +37,19 @@ def test_valid_item_passes():
     assert validate_item(item, NOW) is item
 
 
-def test_locality_prefers_region_hint_then_longest_name():
-    gazetteer = {"城关": "chengguan", "河西镇": "hexi", "龙潭煤矿": "longtan", "龙潭": "x"}
-    assert locate(NewItem(source="s", discovered_at=NOW, title="河西镇", region_hint="城关"), gazetteer) == "chengguan"
-    assert locate(NewItem(source="s", discovered_at=NOW, content="龙潭煤矿透水"), gazetteer) == "longtan"
-    assert locate(NewItem(source="s", discovered_at=NOW, content="外省消息"), gazetteer) == ""
+def test_superior_notice_needs_its_deadline_and_agency():
+    notice = NewItem(source="superior_notice", discovered_at=NOW, title="市委网信办通报")
+    with pytest.raises(InvalidInput) as caught:
+        validate_item(notice, NOW)
+    assert {p.field for p in caught.value.problems} == {"feedback_deadline", "issuing_agency"}
+    late = NewItem(source="superior_notice", discovered_at=NOW, title="通报", issuing_agency="市委网信办",
+                   feedback_deadline=NOW - dt.timedelta(hours=1))
+    with pytest.raises(InvalidInput) as caught:
+        validate_item(late, NOW)
+    assert [p.field for p in caught.value.problems] == ["feedback_deadline"]
+
+
+def test_nul_characters_are_refused_by_field():
+    with pytest.raises(InvalidInput) as caught:
+        validate_item(NewItem(source="s", discovered_at=NOW, title="a\x00b", content="ok"), NOW)
+    assert [p.field for p in caught.value.problems] == ["title"]

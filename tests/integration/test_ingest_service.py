@@ -1,0 +1,143 @@
+"""Ingest's batch store on each backend: exact and near duplicates, events, evidence, topics."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+
+from PIL import Image
+
+from services.ingest import models
+from services.ingest.domain import NewItem
+from services.ingest.matching import Topic, WordList
+from yuqing.core.metrics import Metrics
+
+STORY = ("城关镇幸福路菜市场11月18日晚发生火灾，现场浓烟滚滚，消防部门出动3辆消防车前往扑救。"
+         "据现场群众反映，火灾造成2人轻微烧伤，已送往县人民医院救治。起火原因正在调查中。")
+OTHER = "白水乡敬老院被曝伙食差，老人每顿只有一个素菜，还经常吃剩饭。有老人家属拍下视频发到网上。"
+
+
+def item(ingest, **fields) -> NewItem:
+    return NewItem(**{"source": "platform", "discovered_at": ingest.clock(), **fields})
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 30), "blue").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_batch_answers_per_item_and_one_bad_item_changes_nothing(ingest):
+    outcomes = await ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/1", content=STORY, metrics=Metrics(views=100)),
+        item(ingest, source="", title="没有来源"),
+        item(ingest, url="ftp://bad", title="错误网址"),
+        item(ingest, url="https://m.weibo.cn/1?spm=abc", content="再次报送", metrics=Metrics(views=300)),
+    ])
+    assert [o.status for o in outcomes] == ["accepted", "rejected", "rejected", "duplicate"]
+    assert outcomes[1].problems[0].field == "source" and outcomes[2].problems[0].field == "url"
+    assert outcomes[3].item_id == outcomes[0].item_id
+    items = await ingest.rows(models.items)
+    assert len(items) == 1 and items[0]["views"] == 300 and items[0]["snapshot_count"] == 2
+    assert items[0]["content"] == STORY and "火灾" in items[0]["clean_text"]
+    assert await ingest.count(models.item_snapshots) == 2
+    event = (await ingest.rows(models.events))[0]
+    assert event["views"] == 300 and event["item_count"] == 1 and event["locality"] == "chengguan"
+    messages = await ingest.messages()
+    assert [m.duplicate for m in messages] == [False, True] and messages[0].new_event
+
+
+async def test_near_duplicates_join_across_batches_and_different_matters_stay_apart(ingest):
+    first = (await ingest.service.submit_many([item(ingest, url="https://weibo.com/a", content=STORY)]))[0]
+    traditional = "城關鎮幸福路菜市場11月18日晚發生火災，現場濃煙滾滾，消防部門出動3輛消防車前往撲救。據現場群眾反映，火災造成2人輕微燒傷。"
+    later = await ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/b", content="转发：" + STORY.replace("反映", "反应")),
+        item(ingest, url="https://weibo.com/c", content=traditional),
+        item(ingest, url="https://weibo.com/d", content="据现场群众反映，火灾造成2人轻微烧伤，已送往县人民医院救治。"),
+        item(ingest, url="https://weibo.com/e", content=STORY.replace("城关镇", "河西镇")),
+        item(ingest, url="https://weibo.com/f", content=OTHER),
+    ])
+    assert [o.event_id == first.event_id for o in later] == [True, True, True, False, False]
+    reasons = {r["url"]: r["attach_reason"] for r in await ingest.rows(models.items)}
+    assert reasons["https://weibo.com/d"] == "excerpt" and reasons["https://weibo.com/b"] == "near_duplicate"
+    event = (await ingest.rows(models.events, models.events.c.event_id == first.event_id))[0]
+    assert event["item_count"] == 4
+
+
+async def test_near_duplicates_inside_one_batch_form_one_event(ingest):
+    outcomes = await ingest.service.submit_many([
+        item(ingest, content=STORY, author="甲"), item(ingest, content="转发：" + STORY, author="乙"),
+        item(ingest, content=OTHER, author="丙")])
+    assert outcomes[0].event_id == outcomes[1].event_id != outcomes[2].event_id
+    assert await ingest.count(models.events) == 2
+
+
+async def test_closed_event_reopens_when_the_matter_resurfaces_or_its_author_posts_again(ingest):
+    first = (await ingest.service.submit_many([item(ingest, content=STORY, platform="微博", author="老王")]))[0]
+    closed = await ingest.service.close_event(first.event_id, "已处置完毕")
+    assert closed["status"] == "closed"
+    ingest.clock.advance(days=3)
+    again = (await ingest.service.submit_many([item(
+        ingest, platform="微博", author="老王",
+        content="更新：城关镇幸福路菜市场11月18日晚发生火灾，今天又去看了，目前仍然没有任何进展，希望大家继续关注。")]))[0]
+    assert again.event_id == first.event_id
+    event = (await ingest.rows(models.events, models.events.c.event_id == first.event_id))[0]
+    assert event["status"] == "watching" and event["reopen_count"] == 1 and event["closed_at"] is None
+    assert (await ingest.messages())[-1].reopened
+    reason = (await ingest.rows(models.items, models.items.c.item_id == again.item_id))[0]["attach_reason"]
+    assert reason == "same_author"
+
+
+async def test_event_trend_grows_with_each_change(ingest):
+    first = (await ingest.service.submit_many([item(ingest, url="https://weibo.com/t", content=STORY,
+                                                    metrics=Metrics(views=100))]))[0]
+    for views in (500, 1500):
+        ingest.clock.advance(hours=1)
+        await ingest.service.submit_many([item(ingest, url="https://weibo.com/t", content=STORY,
+                                               metrics=Metrics(views=views))])
+    _, _, _, trend = await ingest.service.event_with_items(first.event_id)
+    assert [s["views"] for s in trend] == [100, 500, 1500]
+
+
+async def test_topics_and_sensitive_words_are_recorded_on_item_and_event(ingest):
+    await ingest.service.save_topic(Topic("", "消防安全", (("火灾", "失火"), ("菜市场", "商场")), ("演习",)))
+    await ingest.service.save_word_list(WordList("", "伤亡", "涉人员伤亡", ("烧伤", "死亡")))
+    outcome = (await ingest.service.submit_many([item(ingest, content=STORY)]))[0]
+    row = (await ingest.rows(models.items))[0]
+    kinds = {(m["kind"], m["name"]) for m in row["matches"]}
+    assert ("topic", "消防安全") in kinds and ("sensitive", "涉人员伤亡") in kinds and ("place", "township") in kinds
+    event = (await ingest.rows(models.events, models.events.c.event_id == outcome.event_id))[0]
+    assert event["topics"] == ["消防安全"] and event["sensitive_categories"] == ["涉人员伤亡"]
+    message = (await ingest.messages())[-1]
+    assert list(message.sensitive_categories) == ["涉人员伤亡"]
+
+
+async def test_superior_notice_deadline_travels_with_the_event(ingest):
+    deadline = ingest.clock() + dt.timedelta(hours=2)
+    outcome = await ingest.service.submit(item(ingest, source="superior_notice", title="市委网信办关于城关镇菜市场火灾舆情的通报",
+                                               content=STORY, issuing_agency="市委网信办", feedback_deadline=deadline))
+    event = (await ingest.rows(models.events, models.events.c.event_id == outcome.event_id))[0]
+    assert event["feedback_deadline"] == deadline
+    assert (await ingest.messages())[-1].feedback_deadline.ToDatetime(tzinfo=dt.UTC) == deadline
+
+
+async def test_screenshots_are_stored_with_hash_and_bad_ones_store_nothing(ingest):
+    import hashlib
+
+    image = png()
+    good = await ingest.service.submit(item(ingest, source="monitor_report", content=OTHER,
+                                            attachments=(("截图.png", image),)))
+    stored = await ingest.rows(models.attachments)
+    assert [a["sha256"] for a in stored] == [hashlib.sha256(image).hexdigest()] and stored[0]["item_id"] == good.item_id
+    outcome = (await ingest.service.submit_many([item(ingest, source="monitor_report", title="假图片",
+                                                      attachments=(("x.png", b"<svg onload=alert(1)>"),))]))[0]
+    assert outcome.status == "rejected" and outcome.problems[0].field == "attachments[0]"
+    assert await ingest.count(models.items) == 1 and await ingest.count(models.attachments) == 1
+
+
+async def test_concurrent_batches_with_the_same_url_store_one_item(ingest):
+    same = [item(ingest, url="https://weibo.com/race", content=STORY, metrics=Metrics(views=v)) for v in (1, 2, 3, 4)]
+    results = await asyncio.gather(*(ingest.service.submit_many([s]) for s in same))
+    assert len({r[0].item_id for r in results}) == 1
+    assert await ingest.count(models.items) == 1 and await ingest.count(models.item_snapshots) == 4
