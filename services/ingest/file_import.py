@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 from charset_normalizer import from_bytes
 
+from services.ingest.cleaning import clean_text
+
 from yuqing.common.v1 import common_pb2
 from yuqing.core.protobuf import timestamp
 from yuqing.ingest.v1 import ingest_pb2
@@ -45,8 +47,8 @@ COLUMNS = {
     "mainstream_sites": ("mainstream_sites", "主流网站转发数", "主流媒体数"),
 }
 _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
-_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(万|w|千|k|亿)?\+?$", re.IGNORECASE)
-_UNITS = {"万": 10_000, "w": 10_000, "千": 1_000, "k": 1_000, "亿": 100_000_000}
+_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(万|萬|w|千|k|亿|億)?\+?$", re.IGNORECASE)
+_UNITS = {"万": 10_000, "萬": 10_000, "w": 10_000, "千": 1_000, "k": 1_000, "亿": 100_000_000, "億": 100_000_000}
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d",
                  "%Y/%m/%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日")
 
@@ -86,8 +88,13 @@ def detect_encoding(data: bytes) -> str:
     return "gb18030" if name in ("gb2312", "gbk", "gb18030") else name
 
 
+def _column(header) -> str | None:
+    """The item field a column header names; Traditional headers (標題) count too."""
+    return _ALIASES.get(clean_text(str(header)).lower().replace(" ", "")) if header is not None else None
+
+
 def _canonical_headers(headers: list) -> list[str | None]:
-    return [_ALIASES.get(str(h).strip().lower().replace(" ", "")) if h is not None else None for h in headers]
+    return [_column(h) for h in headers]
 
 
 def _rows_from_text(text: str, fmt: str) -> Iterator[tuple[int, dict | RowProblem]]:
@@ -125,8 +132,7 @@ def _rows_from_text(text: str, fmt: str) -> Iterator[tuple[int, dict | RowProble
             if not isinstance(value, dict):
                 yield line_number, RowProblem(line_number, "每行必须是一个 JSON 对象")
                 continue
-            yield line_number, {_ALIASES.get(str(k).strip().lower()): v for k, v in value.items()
-                                if _ALIASES.get(str(k).strip().lower())}
+            yield line_number, {_column(k): v for k, v in value.items() if _column(k)}
 
 
 def _rows_from_xlsx(path: Path) -> Iterator[tuple[int, dict | RowProblem]]:
