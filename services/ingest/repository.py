@@ -45,11 +45,16 @@ class IngestRepository:
                 select(table).where(tuple_(table.c.source, table.c.source_item_id).in_(chunk)))).mappings().all()
         return rows
 
-    async def items_with_keys(self, keys: list[int]) -> list[str]:
+    async def items_with_keys(self, keys: list[int], max_events_per_key: int) -> list[str]:
+        """Items carrying these keys. A key shared by many events is boilerplate, not a sign
+        of one matter; it is ignored so it cannot flood the candidates."""
         table = models.event_keys
-        item_ids: list[str] = []
+        by_key: dict[int, list[str]] = {}
         for chunk in _chunks(keys):
-            item_ids += (await self.session.execute(select(table.c.item_id).where(table.c.key.in_(chunk)))).scalars()
+            for key, item_id in await self.session.execute(
+                    select(table.c.key, table.c.item_id).where(table.c.key.in_(chunk))):
+                by_key.setdefault(key, []).append(item_id)
+        item_ids = [i for ids in by_key.values() if len(ids) <= max_events_per_key for i in ids]
         return list(dict.fromkeys(item_ids))
 
     async def recent_items_by_authors(self, authors: list[tuple[str, str]], since: dt.datetime,

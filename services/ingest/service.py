@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.ingest import models
@@ -32,6 +32,7 @@ from yuqing.ingest.v1 import ingest_pb2
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 AUTHOR_WINDOW = dt.timedelta(days=30)
+MAX_EVENTS_PER_KEY = 20
 WATCHING, CLOSED = "watching", "closed"
 
 
@@ -78,6 +79,13 @@ class MatcherCache:
         return self.matcher
 
 
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    text = str(getattr(error, "orig", error)).lower()
+    return "deadlock" in text or "could not serialize" in text or "database is locked" in text
+
+
 def _headline(title: str, content: str) -> str:
     return title or content[:60]
 
@@ -113,14 +121,15 @@ class IngestService:
                 continue
             pending.append(_Pending(index, item, evidence))
         if pending:
-            # A concurrent replica may win a unique index (same URL at the same moment); the
-            # retry then finds that item and records a snapshot instead.
-            for attempt in range(3):
+            # A concurrent batch may win a unique index (same URL at the same moment): the retry
+            # finds that item and records a snapshot instead. PostgreSQL may also pick this
+            # batch as a deadlock victim; the whole batch is then retried.
+            for attempt in range(4):
                 try:
                     stored = await self._store(pending, now)
                     break
-                except IntegrityError:
-                    if attempt == 2:
+                except (IntegrityError, OperationalError, DBAPIError) as error:
+                    if attempt == 3 or not _retryable(error):
                         raise
             self.outbox.notify()
             for outcome in stored:
@@ -147,7 +156,10 @@ class IngestService:
                 **dict.fromkeys(METRIC_FIELDS, 0), "created_at": now, "updated_at": now, "status": WATCHING,
                 "reopen_count": 0, "topics": [], "sensitive_categories": [], "feedback_deadline": None,
             } for p in new_events])
-            await repo.add_items([self._item_row(p, now) for p in new])
+            # One insert order for every batch (by unique keys), so concurrent batches queue
+            # behind each other instead of deadlocking.
+            await repo.add_items(sorted((self._item_row(p, now) for p in new),
+                                        key=lambda r: (r["canonical_url"] or "", r["source"], r["source_item_id"] or "")))
             await repo.add_snapshots([{"snapshot_id": new_id(), "item_id": p.item_id, "observed_at": now,
                                        **p.item.metrics.values()} for p in new + [d for d, _ in duplicates]])
             await repo.add_attachments([
@@ -155,7 +167,7 @@ class IngestService:
                  "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "data": e.data,
                  "created_at": now} for p in new + [d for d, _ in duplicates] for e in p.evidence])
             keys = {(k, p.event_id): p.item_id for p in new for k in (p.fp.keys if p.fp else ())}
-            await repo.add_event_keys([{"key": k, "event_id": e, "item_id": i} for (k, e), i in keys.items()])
+            await repo.add_event_keys([{"key": k, "event_id": e, "item_id": i} for (k, e), i in sorted(keys.items())])
 
             changes = self._event_changes(new, duplicates)
             await repo.update_item_metrics([{"item_id": p.item_id, **p.item.metrics.values()} for p, _ in duplicates])
@@ -213,7 +225,7 @@ class IngestService:
 
     async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime) -> None:
         keys = list({k for p in new for k in p.fp.keys})
-        candidate_ids = await repo.items_with_keys(keys) if keys else []
+        candidate_ids = await repo.items_with_keys(keys, MAX_EVENTS_PER_KEY) if keys else []
         authors = list({(p.item.platform, p.item.author) for p in new if p.item.author})
         if authors:
             candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)

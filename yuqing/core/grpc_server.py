@@ -63,6 +63,12 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
                 return await behaviour(request, context)
             except errors.DomainError as error:
                 await context.abort_with_status(status_for(error))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The caller gets a short status; the details (SQL, parameters) stay in the log.
+                logger.exception("unexpected error in %s", handler_call_details.method)
+                await context.abort(grpc.StatusCode.INTERNAL, "服务内部错误，请稍后重试（详情见服务日志）")
 
         return make(guarded, request_deserializer=handler.request_deserializer,
                     response_serializer=handler.response_serializer)
