@@ -129,25 +129,25 @@ def _overlap(a: Fingerprint, b: Fingerprint) -> tuple[float, float, int]:
     return common / (len(a.shingles) + len(b.shingles) - common), common / smaller, smaller
 
 
-def contradicts(a: Fingerprint, b: Fingerprint) -> bool:
-    """Reads alike yet names other places or numbers: the same template, another matter."""
-    if not a.shingles or not b.shingles or not conflicting(a, b):
-        return False
-    jaccard, containment, _ = _overlap(a, b)
-    return jaccard >= VETO_JACCARD or containment >= VETO_CONTAINMENT
+def judge(a: Fingerprint, b: Fingerprint, same_author: bool = False) -> tuple[Verdict | None, bool]:
+    """(the verdict, whether b contradicts a): one overlap computation serves both."""
+    if not a.shingles or not b.shingles:
+        return None, False
+    jaccard, containment, smaller = _overlap(a, b)
+    if conflicting(a, b):
+        # Reads alike yet names other places or numbers: the same template, another matter.
+        return None, jaccard >= VETO_JACCARD or containment >= VETO_CONTAINMENT
+    if jaccard >= JACCARD_SAME:
+        return Verdict("near_duplicate", jaccard), False
+    if containment >= CONTAINMENT_SAME and smaller >= MIN_EXCERPT_SHINGLES:
+        return Verdict("excerpt", containment), False
+    if same_author and (jaccard >= AUTHOR_JACCARD or containment >= AUTHOR_CONTAINMENT):
+        return Verdict("same_author", max(jaccard, containment)), False
+    return None, False
 
 
 def compare(a: Fingerprint, b: Fingerprint, same_author: bool = False) -> Verdict | None:
-    if not a.shingles or not b.shingles or conflicting(a, b):
-        return None
-    jaccard, containment, smaller = _overlap(a, b)
-    if jaccard >= JACCARD_SAME:
-        return Verdict("near_duplicate", jaccard)
-    if containment >= CONTAINMENT_SAME and smaller >= MIN_EXCERPT_SHINGLES:
-        return Verdict("excerpt", containment)
-    if same_author and (jaccard >= AUTHOR_JACCARD or containment >= AUTHOR_CONTAINMENT):
-        return Verdict("same_author", max(jaccard, containment))
-    return None
+    return judge(a, b, same_author)[0]
 
 
 @dataclass(frozen=True)
@@ -196,12 +196,11 @@ class CandidateIndex:
         vetoed: set[str] = set()
         for item_id in dict.fromkeys(candidates):
             known = self.items[item_id]
-            if contradicts(fp, known.fingerprint):
-                vetoed.add(known.event_id)
-                continue
             same_author = bool(author) and known.author == author and known.platform == platform
-            verdict = compare(fp, known.fingerprint, same_author)
-            if verdict and (best is None or verdict.score > best[1].score):
+            verdict, contradicted = judge(fp, known.fingerprint, same_author)
+            if contradicted:
+                vetoed.add(known.event_id)
+            elif verdict and (best is None or verdict.score > best[1].score):
                 best = (known, verdict)
         # An item joins an event only if it contradicts none of the event's items it resembles
         # (an excerpt naming only the county hospital must not bridge fires in two townships).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import calendar
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -117,11 +118,8 @@ class FeedPoller:
             due = await IngestRepository(session).claim_due_feeds(self.clock(), LEASE, limit)
         if not due:
             return 0
-        if client is None:
-            async with self._client() as own:
-                await asyncio.gather(*(self.poll(own, feed) for feed in due))
-        else:
-            await asyncio.gather(*(self.poll(client, feed) for feed in due))
+        async with (self._client() if client is None else contextlib.nullcontext(client)) as http:
+            await asyncio.gather(*(self.poll(http, feed) for feed in due))
         return len(due)
 
     async def poll(self, client: httpx.AsyncClient, feed) -> None:

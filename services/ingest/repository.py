@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest import models
 from services.ingest.matching import Place, Topic, WordList
-from yuqing.core.db import new_id
+from yuqing.core.db import UtcDateTime, new_id
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 
 # Bound parameters per statement stay well under SQLite's and asyncpg's limits.
@@ -111,19 +111,25 @@ class IngestRepository:
         )
 
     async def apply_event_changes(self, changes: list[dict], now: dt.datetime) -> None:
-        """Increments under the row lock, so concurrent batches on one event add up."""
+        """Increments under the row lock, so concurrent batches on one event add up. One
+        statement for all events, applied in event-id order (one lock order: no deadlocks)."""
+        if not changes:
+            return
         table = models.events
         greatest = func.greatest if self._dialect is postgresql else func.max
         least = func.least if self._dialect is postgresql else func.min
-        for change in sorted(changes, key=lambda c: c["event_id"]):  # one lock order: no deadlocks
-            values = {f: table.c[f] + change[f] for f in METRIC_FIELDS[:4]}
-            values["mainstream_sites"] = greatest(table.c.mainstream_sites, change["mainstream_sites"])
-            values["item_count"] = table.c.item_count + change["item_count"]
-            values["discovered_at"] = least(table.c.discovered_at, change["discovered_at"])
-            values["updated_at"] = now
-            if change["locality"]:
-                values["locality"] = func.coalesce(func.nullif(table.c.locality, ""), change["locality"])
-            await self.session.execute(update(table).where(table.c.event_id == change["event_id"]).values(**values))
+        values = {f: table.c[f] + bindparam(f"b_{f}") for f in METRIC_FIELDS[:4]}
+        values["mainstream_sites"] = greatest(table.c.mainstream_sites, bindparam("b_mainstream_sites"))
+        values["item_count"] = table.c.item_count + bindparam("b_item_count")
+        values["discovered_at"] = least(table.c.discovered_at, bindparam("b_discovered_at", type_=UtcDateTime))
+        values["updated_at"] = now
+        # An empty hint leaves the locality as it is; a hint fills an empty locality only.
+        values["locality"] = func.coalesce(func.nullif(table.c.locality, ""), func.nullif(bindparam("b_locality"), ""), "")
+        await self.session.execute(
+            update(table).where(table.c.event_id == bindparam("b_event_id")).values(**values),
+            [{f"b_{k}": v for k, v in change.items()} for change in sorted(changes, key=lambda c: c["event_id"])],
+            execution_options={"synchronize_session": False},
+        )
 
     async def set_event_fields(self, event_id: str, **values) -> None:
         await self.session.execute(update(models.events).where(models.events.c.event_id == event_id).values(**values))

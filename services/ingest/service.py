@@ -175,20 +175,22 @@ class IngestService:
             events = await self._finish_events(repo, pending, changes, now)
             await repo.add_event_snapshots(events.values())
 
-            outcomes = []
-            for p in sorted(pending, key=lambda p: p.index):
-                event = events[p.event_id]
-                await self.outbox.add(session, streams.ITEMS, ingest_pb2.ItemIngested(
-                    item_id=p.item_id, event_id=p.event_id, new_event=p.new_event, duplicate=p.duplicate,
-                    event_metrics=metrics_message(Metrics.of(event)), event_discovered_at=timestamp(event["discovered_at"]),
-                    locality=event["locality"], title=event["title"], text=(p.cleaned or event["title"])[:4000],
-                    reopened=event["reopened"], topics=event["topics"],
-                    sensitive_categories=event["sensitive_categories"],
-                    feedback_deadline=timestamp(p.item.feedback_deadline), source=p.item.source,
-                    event_item_count=event["item_count"],
-                ))
-                outcomes.append(ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id))
-            return outcomes
+            ordered = sorted(pending, key=lambda p: p.index)
+            await self.outbox.add_many(session, streams.ITEMS, [self._announcement(p, events[p.event_id])
+                                                                for p in ordered])
+            return [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
+                    for p in ordered]
+
+    @staticmethod
+    def _announcement(p: _Pending, event: dict) -> ingest_pb2.ItemIngested:
+        return ingest_pb2.ItemIngested(
+            item_id=p.item_id, event_id=p.event_id, new_event=p.new_event, duplicate=p.duplicate,
+            event_metrics=metrics_message(Metrics.of(event)), event_discovered_at=timestamp(event["discovered_at"]),
+            locality=event["locality"], title=event["title"], text=(p.cleaned or event["title"])[:4000],
+            reopened=event["reopened"], topics=event["topics"], sensitive_categories=event["sensitive_categories"],
+            feedback_deadline=timestamp(p.item.feedback_deadline), source=p.item.source,
+            event_item_count=event["item_count"],
+        )
 
     async def _split_known(self, repo: IngestRepository, pending: list[_Pending]):
         """Exact duplicates (same canonical URL or same source id) — stored or earlier in this

@@ -92,18 +92,17 @@ class Outbox:
         self.wakeup = asyncio.Event()
 
     async def add(self, session: AsyncSession, stream: str, message: Message) -> str:
-        message_id = new_id()
-        await session.execute(
-            self.table.insert().values(
-                message_id=message_id,
-                stream=stream_name(self.stream_prefix, stream),
-                type=message.DESCRIPTOR.full_name,
-                payload=message.SerializeToString(),
-                headers=inject_context(),
-                created_at=utcnow(),
-            )
-        )
-        return message_id
+        return (await self.add_many(session, stream, [message]))[0]
+
+    async def add_many(self, session: AsyncSession, stream: str, messages: list[Message]) -> list[str]:
+        """One statement for a whole batch of messages, in order."""
+        if not messages:
+            return []
+        headers, now, name = inject_context(), utcnow(), stream_name(self.stream_prefix, stream)
+        rows = [{"message_id": new_id(), "stream": name, "type": m.DESCRIPTOR.full_name,
+                 "payload": m.SerializeToString(), "headers": headers, "created_at": now} for m in messages]
+        await session.execute(self.table.insert(), rows)
+        return [r["message_id"] for r in rows]
 
     def notify(self) -> None:
         """Call after a commit that added messages, so the relay sends them at once."""
