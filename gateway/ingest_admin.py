@@ -32,7 +32,7 @@ class TopicIn(BaseModel):
 class WordListIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
-    category: str = Field(min_length=1, max_length=50, description="敏感类别，如 涉稳、涉腐、涉安全生产")
+    category: str = Field(min_length=1, max_length=50, description="敏感类别：食品安全、公共卫生、安全生产、环境污染、自然灾害、教育、涉稳、保密之一")
     words: list[Annotated[str, Field(max_length=50)]] = Field(min_length=1, max_length=20_000)
 
 

@@ -15,7 +15,7 @@ class GradingSettings(ServiceSettings):
 
 async def build(runtime: Runtime) -> ServiceParts:
     service = GradingService(runtime.sessions, runtime.outbox)
-    await service.ensure_default_rule_set()
+    await service.ensure_defaults()
     servicer = GradingServicer(service)
     return ServiceParts(
         full_service_name=grading_pb2.DESCRIPTOR.services_by_name["GradingService"].full_name,

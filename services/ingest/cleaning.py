@@ -7,11 +7,10 @@ pinyin annotations go (`網(wǎng)絡`), then widths and script are folded (NFKC
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
 
-import opencc
 from selectolax.lexbor import LexborHTMLParser
+
+from yuqing.core.text import fold
 
 # Tags whose content is never text a reader sees.
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head")
@@ -24,15 +23,8 @@ _PLAIN_SYLLABLE = re.compile(
     r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:[aeiouv]|ü){1,3}(?:ng|n|r)?[1-5]?")
 _ANNOTATION = re.compile(
     r"(?<=[\u3400-\u9fff])[(（]\s*([a-zA-Z" + _TONE_MARKS + r"ü]{1,7}[1-5]?)\s*[)）]")
-_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
-_BLANK_LINES = re.compile(r"\s*\n\s*")
 # What matching ignores: everything except letters, digits and CJK ideographs.
 _NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
-
-
-@lru_cache(maxsize=1)
-def _converter() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
 
 
 def html_to_text(raw: str) -> str:
@@ -55,14 +47,6 @@ def _is_pinyin(annotation: str) -> bool:
 def strip_pinyin_annotations(text: str) -> str:
     """`網(wǎng)絡` → `網絡`; a parenthesis that is not one pinyin syllable (`县一中(yizhong)`) stays."""
     return _ANNOTATION.sub(lambda m: "" if _is_pinyin(m.group(1)) else m.group(0), text)
-
-
-def fold(text: str) -> str:
-    """Full-width to half-width (NFKC), Traditional to Simplified, whitespace runs to one."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _converter().convert(text)
-    text = _HORIZONTAL_SPACE.sub(" ", text)
-    return _BLANK_LINES.sub("\n", text).strip()
 
 
 def clean_text(raw: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import ahocorasick
 
 from services.ingest.cleaning import clean_text, match_form
+from yuqing.core.categories import SENSITIVE_CATEGORIES
 from yuqing.core.errors import FieldProblem, InvalidInput
 
 SCOPES = ("title", "full")
@@ -114,8 +115,8 @@ def validate_word_list(word_list: WordList) -> WordList:
     problems: list[FieldProblem] = []
     if not word_list.name.strip():
         problems.append(FieldProblem("name", "请填写词表名称"))
-    if not word_list.category.strip():
-        problems.append(FieldProblem("category", "请填写敏感类别"))
+    if word_list.category.strip() not in SENSITIVE_CATEGORIES:
+        problems.append(FieldProblem("category", f"敏感类别必须是以下之一：{'、'.join(SENSITIVE_CATEGORIES)}"))
     words = _clean_words(word_list.words, "words", problems)
     if not words:
         problems.append(FieldProblem("words", "词表不能为空"))

@@ -10,8 +10,7 @@ from services.ingest.domain import NewItem
 from services.ingest.feeds import FeedAdmin
 from services.ingest.matching import Place, Topic, WordList
 from services.ingest.service import ACCEPTED, DUPLICATE, REJECTED, IngestService, ItemOutcome
-from yuqing.core.errors import PermissionDenied
-from yuqing.core.identity import Caller
+from yuqing.core.grpc_server import caller_of
 from yuqing.core.metrics import Metrics
 from yuqing.core.protobuf import from_timestamp, metrics_message, page_bounds, timestamp
 from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc
@@ -46,13 +45,6 @@ def result_message(outcome: ItemOutcome, offset: int = 0) -> ingest_pb2.ItemResu
         index=outcome.index + offset, status=_STATUS[outcome.status], item_id=outcome.item_id,
         event_id=outcome.event_id, message=outcome.message,
         problems=[ingest_pb2.FieldProblem(field=p.field, reason=p.reason) for p in outcome.problems])
-
-
-def _require(context, roles: frozenset[str]) -> Caller:
-    caller = Caller.from_metadata(context.invocation_metadata())
-    if not caller.roles & roles:
-        raise PermissionDenied("无权执行此操作")
-    return caller
 
 
 class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
@@ -130,7 +122,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         return ingest_pb2.BatchGetEventsResponse(events=[event_message(r) for r in rows])
 
     async def CloseEvent(self, request, context):
-        _require(context, CLOSE_ROLES)
+        caller_of(context, CLOSE_ROLES)
         return event_message(await self.service.close_event(request.event_id, request.reason))
 
     async def GetAttachment(self, request, context):
@@ -141,13 +133,13 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
         return ingest_pb2.ListTopicsResponse(topics=[topic_message(t) for t in await self.service.topics()])
 
     async def SaveTopic(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         topic = Topic(request.topic_id, request.name, tuple(tuple(g.words) for g in request.all_of),
                       tuple(request.none_of), request.scope or "full", request.enabled)
         return topic_message(await self.service.save_topic(topic))
 
     async def DeleteTopic(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         return ingest_pb2.DeleteResponse(deleted=await self.service.delete("topic", request.id))
 
     async def ListWordLists(self, request, context):
@@ -155,13 +147,13 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             word_list_message(w) for w in await self.service.word_lists()])
 
     async def SaveWordList(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         saved = await self.service.save_word_list(
             WordList(request.list_id, request.name, request.category, tuple(request.words)))
         return word_list_message(saved)
 
     async def DeleteWordList(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         return ingest_pb2.DeleteResponse(deleted=await self.service.delete("word_list", request.id))
 
     async def ListPlaces(self, request, context):
@@ -170,30 +162,30 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
             for p in await self.service.places()])
 
     async def SavePlace(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         place = await self.service.save_place(Place(request.name, request.locality, request.kind, request.alias_of))
         return ingest_pb2.Place(name=place.name, locality=place.locality, kind=place.kind, alias_of=place.alias_of)
 
     async def DeletePlace(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         return ingest_pb2.DeleteResponse(deleted=await self.service.delete("place", request.id))
 
     async def ListFeeds(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         return ingest_pb2.ListFeedsResponse(feeds=[feed_message(f) for f in await self.feeds.list()])
 
     async def SaveFeed(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         feed = await self.feeds.save(request.feed_id, request.name, request.url, request.platform,
                                      request.interval_seconds or 300, request.enabled)
         return feed_message(feed)
 
     async def DeleteFeed(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         return ingest_pb2.DeleteResponse(deleted=await self.service.delete("feed", request.id))
 
     async def PollFeedNow(self, request, context):
-        _require(context, CONFIG_ROLES)
+        caller_of(context, CONFIG_ROLES)
         return feed_message(await self.feeds.poll_now(request.feed_id))
 
 

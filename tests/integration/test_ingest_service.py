@@ -102,15 +102,15 @@ async def test_event_trend_grows_with_each_change(ingest):
 
 async def test_topics_and_sensitive_words_are_recorded_on_item_and_event(ingest):
     await ingest.service.save_topic(Topic("", "消防安全", (("火灾", "失火"), ("菜市场", "商场")), ("演习",)))
-    await ingest.service.save_word_list(WordList("", "伤亡", "涉人员伤亡", ("烧伤", "死亡")))
+    await ingest.service.save_word_list(WordList("", "伤亡", "安全生产", ("烧伤", "死亡")))
     outcome = (await ingest.service.submit_many([item(ingest, content=STORY)]))[0]
     row = (await ingest.rows(models.items))[0]
     kinds = {(m["kind"], m["name"]) for m in row["matches"]}
-    assert ("topic", "消防安全") in kinds and ("sensitive", "涉人员伤亡") in kinds and ("place", "township") in kinds
+    assert ("topic", "消防安全") in kinds and ("sensitive", "安全生产") in kinds and ("place", "township") in kinds
     event = (await ingest.rows(models.events, models.events.c.event_id == outcome.event_id))[0]
-    assert event["topics"] == ["消防安全"] and event["sensitive_categories"] == ["涉人员伤亡"]
+    assert event["topics"] == ["消防安全"] and event["sensitive_categories"] == ["安全生产"]
     message = (await ingest.messages())[-1]
-    assert list(message.sensitive_categories) == ["涉人员伤亡"]
+    assert list(message.sensitive_categories) == ["安全生产"]
 
 
 async def test_superior_notice_deadline_travels_with_the_event(ingest):

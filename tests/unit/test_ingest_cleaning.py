@@ -58,9 +58,9 @@ def test_topic_rules_and_or_not_and_title_scope():
 
 
 def test_sensitive_words_and_places_are_recorded_with_locality():
-    matcher = _matcher(word_lists=[WordList("w1", "安全生产", "涉安全生产", ("透水", "瓦斯爆炸"))])
+    matcher = _matcher(word_lists=[WordList("w1", "安全生产", "安全生产", ("透水", "瓦斯爆炸"))])
     result = matcher.scan("龙潭煤矿发生透水", "", region_hint="")
-    assert result.sensitive_categories == ["涉安全生产"]
+    assert result.sensitive_categories == ["安全生产"]
     assert result.locality == "longtan"
     kinds = {(m.kind, m.ref) for m in result.matches}
     assert ("sensitive", "w1") in kinds and ("place", "龙潭煤矿") in kinds

@@ -16,6 +16,7 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
 from yuqing.core import errors
+from yuqing.core.identity import Caller
 
 logger = logging.getLogger(__name__)
 
@@ -162,3 +163,12 @@ def field_violations(error: grpc.aio.AioRpcError) -> list[errors.FieldProblem]:
             detail.Unpack(bad_request)
             problems += [errors.FieldProblem(v.field, v.description) for v in bad_request.field_violations]
     return problems
+
+
+def caller_of(context, roles: frozenset[str] | None = None) -> Caller:
+    """The caller the gateway vouched for in the call's metadata; with `roles`, refuse a
+    caller holding none of them (each service checks again what the gateway checked)."""
+    caller = Caller.from_metadata(context.invocation_metadata())
+    if roles is not None and not caller.roles & roles:
+        raise errors.PermissionDenied("无权执行此操作")
+    return caller

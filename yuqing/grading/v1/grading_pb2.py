@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from yuqing.common.v1 import common_pb2 as yuqing_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fyuqing/grading/v1/grading.proto\x12\x11yuqing.grading.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dyuqing/common/v1/common.proto\"\x88\x01\n\tCondition\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12\x13\n\x0bmetric_name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x03\x12\x11\n\tthreshold\x18\x04 \x01(\x03\x12&\n\x05level\x18\x05 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x0c\n\x04text\x18\x06 \x01(\t\"\x8f\x02\n\nEventGrade\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12&\n\x05level\x18\x02 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x12\n\nlevel_name\x18\x03 \x01(\t\x12\x30\n\nconditions\x18\x04 \x03(\x0b\x32\x1c.yuqing.grading.v1.Condition\x12\x18\n\x10rule_set_version\x18\x05 \x01(\x05\x12\x0c\n\x04heat\x18\x06 \x01(\x01\x12-\n\tgraded_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x07metrics\x18\x08 \x01(\x0b\x32\x19.yuqing.common.v1.Metrics\"#\n\x0fGetGradeRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"*\n\x15\x42\x61tchGetGradesRequest\x12\x11\n\tevent_ids\x18\x01 \x03(\t\"G\n\x16\x42\x61tchGetGradesResponse\x12-\n\x06grades\x18\x01 \x03(\x0b\x32\x1d.yuqing.grading.v1.EventGrade\"^\n\x11ListGradesRequest\x12&\n\x05level\x18\x01 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"R\n\x12ListGradesResponse\x12-\n\x06grades\x18\x01 \x03(\x0b\x32\x1d.yuqing.grading.v1.EventGrade\x12\r\n\x05total\x18\x02 \x01(\x05\"\xdb\x02\n\x0b\x45ventGraded\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12&\n\x05level\x18\x02 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12/\n\x0eprevious_level\x18\x03 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x30\n\nconditions\x18\x04 \x03(\x0b\x32\x1c.yuqing.grading.v1.Condition\x12\x18\n\x10rule_set_version\x18\x05 \x01(\x05\x12-\n\tgraded_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13\x65vent_discovered_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08locality\x18\x08 \x01(\t\x12\r\n\x05title\x18\t \x01(\t\x12\x0c\n\x04text\x18\n \x01(\t2\xa1\x02\n\x0eGradingService\x12M\n\x08GetGrade\x12\".yuqing.grading.v1.GetGradeRequest\x1a\x1d.yuqing.grading.v1.EventGrade\x12\x65\n\x0e\x42\x61tchGetGrades\x12(.yuqing.grading.v1.BatchGetGradesRequest\x1a).yuqing.grading.v1.BatchGetGradesResponse\x12Y\n\nListGrades\x12$.yuqing.grading.v1.ListGradesRequest\x1a%.yuqing.grading.v1.ListGradesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fyuqing/grading/v1/grading.proto\x12\x11yuqing.grading.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dyuqing/common/v1/common.proto\"\xa8\x01\n\tCondition\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12\x13\n\x0bmetric_name\x18\x02 \x01(\t\x12\r\n\x05value\x18\x03 \x01(\x03\x12\x11\n\tthreshold\x18\x04 \x01(\x03\x12&\n\x05level\x18\x05 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x0c\n\x04text\x18\x06 \x01(\t\x12\x0c\n\x04kind\x18\x07 \x01(\t\x12\x10\n\x08raise_by\x18\x08 \x01(\x05\"\xe7\x01\n\x0bGradeChange\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12-\n\x0clevel_before\x18\x03 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12,\n\x0blevel_after\x18\x04 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x18\n\x10rule_set_version\x18\x08 \x01(\x05\"A\n\tHeatPoint\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04heat\x18\x02 \x01(\x01\"\xd5\x01\n\x0b\x44isposition\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x12\n\nconfidence\x18\x03 \x01(\x01\x12\x0f\n\x07harmful\x18\x04 \x01(\x08\x12\x1a\n\x12harmful_categories\x18\x05 \x03(\t\x12\x1e\n\x16harmful_category_names\x18\x06 \x03(\t\x12\x12\n\ndecided_by\x18\x07 \x01(\t\x12\x0e\n\x06reason\x18\x08 \x01(\t\x12\x17\n\x0flexicon_version\x18\t \x01(\x05\x12\x0c\n\x04\x63ues\x18\n \x03(\t\"\xfc\x03\n\nEventGrade\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12&\n\x05level\x18\x02 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x12\n\nlevel_name\x18\x03 \x01(\t\x12\x30\n\nconditions\x18\x04 \x03(\x0b\x32\x1c.yuqing.grading.v1.Condition\x12\x18\n\x10rule_set_version\x18\x05 \x01(\x05\x12\x0c\n\x04heat\x18\x06 \x01(\x01\x12-\n\tgraded_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x07metrics\x18\x08 \x01(\x0b\x32\x19.yuqing.common.v1.Metrics\x12/\n\x0e\x63omputed_level\x18\t \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x12\n\ndecided_by\x18\n \x01(\t\x12\x0e\n\x06reason\x18\x0b \x01(\t\x12\x33\n\x0b\x64isposition\x18\x0c \x01(\x0b\x32\x1e.yuqing.grading.v1.Disposition\x12/\n\x07history\x18\r \x03(\x0b\x32\x1e.yuqing.grading.v1.GradeChange\x12\x30\n\nheat_trend\x18\x0e \x03(\x0b\x32\x1c.yuqing.grading.v1.HeatPoint\"#\n\x0fGetGradeRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"[\n\x0fSetLevelRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12&\n\x05level\x18\x02 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x0e\n\x06reason\x18\x03 \x01(\t\"t\n\x15SetDispositionRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07harmful\x18\x03 \x01(\x08\x12\x1a\n\x12harmful_categories\x18\x04 \x03(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"X\n\x04\x42\x61nd\x12\x0e\n\x06metric\x18\x01 \x01(\t\x12\r\n\x05level\x18\x02 \x01(\t\x12\x0f\n\x07minimum\x18\x03 \x01(\x03\x12\x14\n\x07maximum\x18\x04 \x01(\x03H\x00\x88\x01\x01\x42\n\n\x08_maximum\"7\n\x11SensitiveModifier\x12\x10\n\x08\x63\x61tegory\x18\x01 \x01(\t\x12\x10\n\x08raise_by\x18\x02 \x01(\x05\"K\n\rSpecialPeriod\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05start\x18\x02 \x01(\t\x12\x0b\n\x03\x65nd\x18\x03 \x01(\t\x12\x10\n\x08raise_by\x18\x04 \x01(\x05\"d\n\nGrowthRule\x12\x16\n\x0ewindow_minutes\x18\x01 \x01(\x05\x12\x1a\n\x12min_growth_percent\x18\x02 \x01(\x01\x12\x10\n\x08min_heat\x18\x03 \x01(\x01\x12\x10\n\x08raise_by\x18\x04 \x01(\x05\"\xc2\x02\n\x07RuleSet\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12&\n\x05\x62\x61nds\x18\x02 \x03(\x0b\x32\x17.yuqing.grading.v1.Band\x12\x42\n\x14sensitive_categories\x18\x03 \x03(\x0b\x32$.yuqing.grading.v1.SensitiveModifier\x12\x39\n\x0fspecial_periods\x18\x04 \x03(\x0b\x32 .yuqing.grading.v1.SpecialPeriod\x12-\n\x06growth\x18\x05 \x01(\x0b\x32\x1d.yuqing.grading.v1.GrowthRule\x12\x0c\n\x04note\x18\x06 \x01(\t\x12\x12\n\ncreated_by\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x11GetRuleSetRequest\x12\x0f\n\x07version\x18\x01 \x01(\x05\"\x15\n\x13ListRuleSetsRequest\"E\n\x14ListRuleSetsResponse\x12-\n\trule_sets\x18\x01 \x03(\x0b\x32\x1a.yuqing.grading.v1.RuleSet\"+\n\x0bLexiconWord\x12\x0c\n\x04word\x18\x01 \x01(\t\x12\x0e\n\x06weight\x18\x02 \x01(\x01\"K\n\x0cLexiconEntry\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x05words\x18\x02 \x03(\x0b\x32\x1e.yuqing.grading.v1.LexiconWord\"\xdd\x01\n\x07Lexicon\x12\x0f\n\x07version\x18\x01 \x01(\x05\x12\x30\n\x07\x63lasses\x18\x02 \x03(\x0b\x32\x1f.yuqing.grading.v1.LexiconEntry\x12\x30\n\x07harmful\x18\x03 \x03(\x0b\x32\x1f.yuqing.grading.v1.LexiconEntry\x12\x19\n\x11harmful_threshold\x18\x04 \x01(\x01\x12\x12\n\ncreated_by\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x13\n\x11GetLexiconRequest\"*\n\x15\x42\x61tchGetGradesRequest\x12\x11\n\tevent_ids\x18\x01 \x03(\t\"G\n\x16\x42\x61tchGetGradesResponse\x12-\n\x06grades\x18\x01 \x03(\x0b\x32\x1d.yuqing.grading.v1.EventGrade\"^\n\x11ListGradesRequest\x12&\n\x05level\x18\x01 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"R\n\x12ListGradesResponse\x12-\n\x06grades\x18\x01 \x03(\x0b\x32\x1d.yuqing.grading.v1.EventGrade\x12\r\n\x05total\x18\x02 \x01(\x05\"\x88\x03\n\x0b\x45ventGraded\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12&\n\x05level\x18\x02 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12/\n\x0eprevious_level\x18\x03 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x30\n\nconditions\x18\x04 \x03(\x0b\x32\x1c.yuqing.grading.v1.Condition\x12\x18\n\x10rule_set_version\x18\x05 \x01(\x05\x12-\n\tgraded_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x13\x65vent_discovered_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08locality\x18\x08 \x01(\t\x12\r\n\x05title\x18\t \x01(\t\x12\x0c\n\x04text\x18\n \x01(\t\x12\r\n\x05\x61\x63tor\x18\x0b \x01(\t\x12\x0e\n\x06reason\x18\x0c \x01(\t\x12\x0c\n\x04heat\x18\r \x01(\x01\x32\xda\x06\n\x0eGradingService\x12M\n\x08GetGrade\x12\".yuqing.grading.v1.GetGradeRequest\x1a\x1d.yuqing.grading.v1.EventGrade\x12\x65\n\x0e\x42\x61tchGetGrades\x12(.yuqing.grading.v1.BatchGetGradesRequest\x1a).yuqing.grading.v1.BatchGetGradesResponse\x12Y\n\nListGrades\x12$.yuqing.grading.v1.ListGradesRequest\x1a%.yuqing.grading.v1.ListGradesResponse\x12M\n\x08SetLevel\x12\".yuqing.grading.v1.SetLevelRequest\x1a\x1d.yuqing.grading.v1.EventGrade\x12Y\n\x0eSetDisposition\x12(.yuqing.grading.v1.SetDispositionRequest\x1a\x1d.yuqing.grading.v1.EventGrade\x12N\n\nGetRuleSet\x12$.yuqing.grading.v1.GetRuleSetRequest\x1a\x1a.yuqing.grading.v1.RuleSet\x12_\n\x0cListRuleSets\x12&.yuqing.grading.v1.ListRuleSetsRequest\x1a\'.yuqing.grading.v1.ListRuleSetsResponse\x12\x45\n\x0bSaveRuleSet\x12\x1a.yuqing.grading.v1.RuleSet\x1a\x1a.yuqing.grading.v1.RuleSet\x12N\n\nGetLexicon\x12$.yuqing.grading.v1.GetLexiconRequest\x1a\x1a.yuqing.grading.v1.Lexicon\x12\x45\n\x0bSaveLexicon\x12\x1a.yuqing.grading.v1.Lexicon\x1a\x1a.yuqing.grading.v1.Lexiconb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,21 +34,55 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'yuqing.grading.v1.grading_p
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CONDITION']._serialized_start=119
-  _globals['_CONDITION']._serialized_end=255
-  _globals['_EVENTGRADE']._serialized_start=258
-  _globals['_EVENTGRADE']._serialized_end=529
-  _globals['_GETGRADEREQUEST']._serialized_start=531
-  _globals['_GETGRADEREQUEST']._serialized_end=566
-  _globals['_BATCHGETGRADESREQUEST']._serialized_start=568
-  _globals['_BATCHGETGRADESREQUEST']._serialized_end=610
-  _globals['_BATCHGETGRADESRESPONSE']._serialized_start=612
-  _globals['_BATCHGETGRADESRESPONSE']._serialized_end=683
-  _globals['_LISTGRADESREQUEST']._serialized_start=685
-  _globals['_LISTGRADESREQUEST']._serialized_end=779
-  _globals['_LISTGRADESRESPONSE']._serialized_start=781
-  _globals['_LISTGRADESRESPONSE']._serialized_end=863
-  _globals['_EVENTGRADED']._serialized_start=866
-  _globals['_EVENTGRADED']._serialized_end=1213
-  _globals['_GRADINGSERVICE']._serialized_start=1216
-  _globals['_GRADINGSERVICE']._serialized_end=1505
+  _globals['_CONDITION']._serialized_end=287
+  _globals['_GRADECHANGE']._serialized_start=290
+  _globals['_GRADECHANGE']._serialized_end=521
+  _globals['_HEATPOINT']._serialized_start=523
+  _globals['_HEATPOINT']._serialized_end=588
+  _globals['_DISPOSITION']._serialized_start=591
+  _globals['_DISPOSITION']._serialized_end=804
+  _globals['_EVENTGRADE']._serialized_start=807
+  _globals['_EVENTGRADE']._serialized_end=1315
+  _globals['_GETGRADEREQUEST']._serialized_start=1317
+  _globals['_GETGRADEREQUEST']._serialized_end=1352
+  _globals['_SETLEVELREQUEST']._serialized_start=1354
+  _globals['_SETLEVELREQUEST']._serialized_end=1445
+  _globals['_SETDISPOSITIONREQUEST']._serialized_start=1447
+  _globals['_SETDISPOSITIONREQUEST']._serialized_end=1563
+  _globals['_BAND']._serialized_start=1565
+  _globals['_BAND']._serialized_end=1653
+  _globals['_SENSITIVEMODIFIER']._serialized_start=1655
+  _globals['_SENSITIVEMODIFIER']._serialized_end=1710
+  _globals['_SPECIALPERIOD']._serialized_start=1712
+  _globals['_SPECIALPERIOD']._serialized_end=1787
+  _globals['_GROWTHRULE']._serialized_start=1789
+  _globals['_GROWTHRULE']._serialized_end=1889
+  _globals['_RULESET']._serialized_start=1892
+  _globals['_RULESET']._serialized_end=2214
+  _globals['_GETRULESETREQUEST']._serialized_start=2216
+  _globals['_GETRULESETREQUEST']._serialized_end=2252
+  _globals['_LISTRULESETSREQUEST']._serialized_start=2254
+  _globals['_LISTRULESETSREQUEST']._serialized_end=2275
+  _globals['_LISTRULESETSRESPONSE']._serialized_start=2277
+  _globals['_LISTRULESETSRESPONSE']._serialized_end=2346
+  _globals['_LEXICONWORD']._serialized_start=2348
+  _globals['_LEXICONWORD']._serialized_end=2391
+  _globals['_LEXICONENTRY']._serialized_start=2393
+  _globals['_LEXICONENTRY']._serialized_end=2468
+  _globals['_LEXICON']._serialized_start=2471
+  _globals['_LEXICON']._serialized_end=2692
+  _globals['_GETLEXICONREQUEST']._serialized_start=2694
+  _globals['_GETLEXICONREQUEST']._serialized_end=2713
+  _globals['_BATCHGETGRADESREQUEST']._serialized_start=2715
+  _globals['_BATCHGETGRADESREQUEST']._serialized_end=2757
+  _globals['_BATCHGETGRADESRESPONSE']._serialized_start=2759
+  _globals['_BATCHGETGRADESRESPONSE']._serialized_end=2830
+  _globals['_LISTGRADESREQUEST']._serialized_start=2832
+  _globals['_LISTGRADESREQUEST']._serialized_end=2926
+  _globals['_LISTGRADESRESPONSE']._serialized_start=2928
+  _globals['_LISTGRADESRESPONSE']._serialized_end=3010
+  _globals['_EVENTGRADED']._serialized_start=3013
+  _globals['_EVENTGRADED']._serialized_end=3405
+  _globals['_GRADINGSERVICE']._serialized_start=3408
+  _globals['_GRADINGSERVICE']._serialized_end=4266
 # @@protoc_insertion_point(module_scope)

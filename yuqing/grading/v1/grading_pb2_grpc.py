@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class GradingServiceStub:
-    """Grades events by a versioned threshold rule set and explains each decision.
+    """Grades events by a versioned rule set, explains each decision, classifies the kind of
+    answer an event needs, and records people's 研判.
     """
 
     def __init__(self, channel):
@@ -50,10 +51,46 @@ class GradingServiceStub:
                 request_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.ListGradesRequest.SerializeToString,
                 response_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.ListGradesResponse.FromString,
                 _registered_method=True)
+        self.SetLevel = channel.unary_unary(
+                '/yuqing.grading.v1.GradingService/SetLevel',
+                request_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.SetLevelRequest.SerializeToString,
+                response_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.EventGrade.FromString,
+                _registered_method=True)
+        self.SetDisposition = channel.unary_unary(
+                '/yuqing.grading.v1.GradingService/SetDisposition',
+                request_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.SetDispositionRequest.SerializeToString,
+                response_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.EventGrade.FromString,
+                _registered_method=True)
+        self.GetRuleSet = channel.unary_unary(
+                '/yuqing.grading.v1.GradingService/GetRuleSet',
+                request_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.GetRuleSetRequest.SerializeToString,
+                response_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.FromString,
+                _registered_method=True)
+        self.ListRuleSets = channel.unary_unary(
+                '/yuqing.grading.v1.GradingService/ListRuleSets',
+                request_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.ListRuleSetsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.ListRuleSetsResponse.FromString,
+                _registered_method=True)
+        self.SaveRuleSet = channel.unary_unary(
+                '/yuqing.grading.v1.GradingService/SaveRuleSet',
+                request_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.SerializeToString,
+                response_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.FromString,
+                _registered_method=True)
+        self.GetLexicon = channel.unary_unary(
+                '/yuqing.grading.v1.GradingService/GetLexicon',
+                request_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.GetLexiconRequest.SerializeToString,
+                response_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.FromString,
+                _registered_method=True)
+        self.SaveLexicon = channel.unary_unary(
+                '/yuqing.grading.v1.GradingService/SaveLexicon',
+                request_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.SerializeToString,
+                response_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.FromString,
+                _registered_method=True)
 
 
 class GradingServiceServicer:
-    """Grades events by a versioned threshold rule set and explains each decision.
+    """Grades events by a versioned rule set, explains each decision, classifies the kind of
+    answer an event needs, and records people's 研判.
     """
 
     def GetGrade(self, request, context):
@@ -69,6 +106,51 @@ class GradingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListGrades(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetLevel(self, request, context):
+        """研判: the office confirms or overrides the level; lowering needs a reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetDisposition(self, request, context):
+        """A person corrects the disposition class or the harmful-information flag.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRuleSet(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRuleSets(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveRuleSet(self, request, context):
+        """Saves a new version (admin); decisions already made keep the version they used.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLexicon(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveLexicon(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -92,6 +174,41 @@ def add_GradingServiceServicer_to_server(servicer, server):
                     request_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.ListGradesRequest.FromString,
                     response_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.ListGradesResponse.SerializeToString,
             ),
+            'SetLevel': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetLevel,
+                    request_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.SetLevelRequest.FromString,
+                    response_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.EventGrade.SerializeToString,
+            ),
+            'SetDisposition': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDisposition,
+                    request_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.SetDispositionRequest.FromString,
+                    response_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.EventGrade.SerializeToString,
+            ),
+            'GetRuleSet': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRuleSet,
+                    request_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.GetRuleSetRequest.FromString,
+                    response_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.SerializeToString,
+            ),
+            'ListRuleSets': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRuleSets,
+                    request_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.ListRuleSetsRequest.FromString,
+                    response_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.ListRuleSetsResponse.SerializeToString,
+            ),
+            'SaveRuleSet': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveRuleSet,
+                    request_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.FromString,
+                    response_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.SerializeToString,
+            ),
+            'GetLexicon': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLexicon,
+                    request_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.GetLexiconRequest.FromString,
+                    response_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.SerializeToString,
+            ),
+            'SaveLexicon': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveLexicon,
+                    request_deserializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.FromString,
+                    response_serializer=yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'yuqing.grading.v1.GradingService', rpc_method_handlers)
@@ -101,7 +218,8 @@ def add_GradingServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class GradingService:
-    """Grades events by a versioned threshold rule set and explains each decision.
+    """Grades events by a versioned rule set, explains each decision, classifies the kind of
+    answer an event needs, and records people's 研判.
     """
 
     @staticmethod
@@ -175,6 +293,195 @@ class GradingService:
             '/yuqing.grading.v1.GradingService/ListGrades',
             yuqing_dot_grading_dot_v1_dot_grading__pb2.ListGradesRequest.SerializeToString,
             yuqing_dot_grading_dot_v1_dot_grading__pb2.ListGradesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetLevel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.grading.v1.GradingService/SetLevel',
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.SetLevelRequest.SerializeToString,
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.EventGrade.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDisposition(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.grading.v1.GradingService/SetDisposition',
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.SetDispositionRequest.SerializeToString,
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.EventGrade.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRuleSet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.grading.v1.GradingService/GetRuleSet',
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.GetRuleSetRequest.SerializeToString,
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRuleSets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.grading.v1.GradingService/ListRuleSets',
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.ListRuleSetsRequest.SerializeToString,
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.ListRuleSetsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveRuleSet(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.grading.v1.GradingService/SaveRuleSet',
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.SerializeToString,
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.RuleSet.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLexicon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.grading.v1.GradingService/GetLexicon',
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.GetLexiconRequest.SerializeToString,
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveLexicon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.grading.v1.GradingService/SaveLexicon',
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.SerializeToString,
+            yuqing_dot_grading_dot_v1_dot_grading__pb2.Lexicon.FromString,
             options,
             channel_credentials,
             insecure,
