@@ -70,7 +70,7 @@ event_grades = Table(
 grade_changes = Table(
     "grade_changes",
     metadata,
-    Column("change_id", String(32), primary_key=True),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("event_id", String(32), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("kind", String(32), nullable=False),
@@ -93,7 +93,6 @@ grading_runs = Table(
     Column("event_id", String(32), nullable=False, index=True),
     Column("item_id", String(32), nullable=False),
     Column("computed_level", String(3), nullable=False),
-    Column("computed_conditions", JSON, nullable=False),
     Column("level_after", String(3), nullable=False),
     Column("heat", Float, nullable=False),
     Column("rule_set_version", Integer, nullable=False),

@@ -120,11 +120,11 @@ class GradingRepository:
                          actor: str, text: str, reason: str = "", rule_set_version: int | None = None,
                          conditions: list[dict] | None = None) -> None:
         await self.session.execute(models.grade_changes.insert().values(
-            change_id=new_id(), event_id=event_id, at=now, kind=kind, level_before=before, level_after=after,
+            event_id=event_id, at=now, kind=kind, level_before=before, level_after=after,
             actor=actor, reason=reason, text=text, rule_set_version=rule_set_version, conditions=conditions or []))
 
     async def history(self, event_id: str):
         table = models.grade_changes
         return (await self.session.execute(
-            select(table).where(table.c.event_id == event_id).order_by(table.c.at, table.c.change_id)
+            select(table).where(table.c.event_id == event_id).order_by(table.c.seq)
             .limit(HISTORY_ENTRIES))).mappings().all()

@@ -1,4 +1,4 @@
-"""Ingest's use cases against each backend's real database, migrated by its own Alembic."""
+"""Services' use cases against each backend's real database, migrated by their own Alembic."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import select, text
 
+from services.grading import models as grading_models
+from services.grading.service import GradingService
 from services.ingest import models
 from services.ingest.seed import seed as seed_gazetteer
 from services.ingest.service import IngestService
 from tests.conftest import run_id
+from yuqing.common.v1 import common_pb2
 from yuqing.core import migrations
-from yuqing.core.bus import Outbox
-from yuqing.core.db import create_engine, schema_name, session_factory
+from yuqing.core.bus import Envelope, Outbox
+from yuqing.core.db import create_engine, new_id, schema_name, session_factory
 from yuqing.core.settings import CoreSettings
+from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
 
 
@@ -63,4 +68,49 @@ async def ingest(backend, tmp_path):
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "ingest")}" CASCADE'))
+    await engine.dispose()
+
+
+@dataclass
+class GradingHarness:
+    service: GradingService
+    sessions: object
+    clock: Clock
+
+    async def deliver(self, event_id: str, *, views: int = 0, comments: int = 0, reposts: int = 0,
+                      mainstream_sites: int = 0, text: str = "", categories: tuple[str, ...] = (),
+                      duplicate: bool = False) -> str:
+        """One ItemIngested through the real stream handler, in its own transaction as the
+        consumer runs it; returns the message id."""
+        discovered = Timestamp()
+        discovered.FromDatetime(self.clock.now)
+        message = ingest_pb2.ItemIngested(
+            item_id=new_id(), event_id=event_id, title=text[:20], text=text, duplicate=duplicate,
+            event_metrics=common_pb2.Metrics(views=views, comments=comments, reposts=reposts,
+                                             mainstream_sites=mainstream_sites),
+            event_discovered_at=discovered, locality="hexi", sensitive_categories=list(categories))
+        envelope = Envelope(new_id(), ingest_pb2.ItemIngested.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+        async with self.sessions() as session, session.begin():
+            await self.service.on_item_ingested(session, envelope)
+        return envelope.message_id
+
+    async def announcements(self):
+        async with self.sessions() as session:
+            rows = (await session.execute(select(grading_models.outbox))).mappings().all()
+        return [grading_pb2.EventGraded.FromString(r["payload"]) for r in sorted(rows, key=lambda r: r["seq"])]
+
+
+@pytest.fixture
+async def grading(backend, tmp_path):
+    settings = CoreSettings.from_env(backend.env(tmp_path, run_id()))
+    await asyncio.to_thread(migrations.upgrade, "grading", settings)
+    engine = create_engine(settings, "grading")
+    sessions = session_factory(engine)
+    clock = Clock(dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC))
+    service = GradingService(sessions, Outbox(grading_models.outbox, settings.stream_prefix), clock)
+    await service.ensure_defaults()
+    yield GradingHarness(service, sessions, clock)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "grading")}" CASCADE'))
     await engine.dispose()

@@ -4,8 +4,11 @@ production settings refuse unsafe defaults."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from pydantic import ValidationError
 from sqlalchemy import text
 
@@ -51,3 +54,21 @@ def test_production_refuses_development_defaults():
 def test_unsupported_database_is_named():
     with pytest.raises(ValueError, match="unsupported database 'mysql'"):
         create_engine(CoreSettings(_env_file=None, database_url="mysql://x/y"), "ingest")
+
+
+@pytest.mark.parametrize("name", PROCESSES)
+async def test_migrations_build_exactly_the_tables_the_code_declares(settings, name):
+    """Hand-written migrations and models.py must not drift apart."""
+    metadata = importlib.import_module("gateway.models" if name == "gateway" else f"services.{name}.models").metadata
+    await asyncio.to_thread(migrations.upgrade, name, settings)
+    engine = create_engine(settings, name)
+    try:
+        async with engine.connect() as conn:
+            differences = await conn.run_sync(lambda sync: compare_metadata(
+                MigrationContext.configure(sync, opts={"compare_type": True}), metadata))
+        assert differences == []
+    finally:
+        if engine.dialect.name == "postgresql":
+            async with engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
+        await engine.dispose()

@@ -30,7 +30,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('version', name=op.f('pk_lexicons'))
     )
     op.create_table('grade_changes',
-    sa.Column('change_id', sa.String(length=32), nullable=False),
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('event_id', sa.String(length=32), nullable=False),
     sa.Column('at', yuqing.core.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('rule_set_version', sa.Integer(), nullable=True),
     sa.Column('conditions', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('change_id', name=op.f('pk_grade_changes'))
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_grade_changes'))
     )
     with op.batch_alter_table('grade_changes', schema=None) as batch_op:
         batch_op.create_index('ix_grade_changes_event_at', ['event_id', 'at'], unique=False)
