@@ -116,3 +116,23 @@ def canonical_url(url: str) -> str:
         path = path.rstrip("/")
     # http and https serve the same public page; keep one form.
     return urlunsplit(("https" if scheme in ("http", "https") else scheme, host, path, urlencode(sorted(query)), ""))
+
+
+# Central news sites whose carrying a post counts as 主流网站转发 (DESIGN.md §2.1). A county
+# adds its provincial and city sites through YQ_INGEST_MAINSTREAM_SITES.
+MAINSTREAM_SITES = (
+    "people.com.cn", "xinhuanet.com", "news.cn", "cctv.com", "cctv.cn", "chinanews.com.cn", "chinanews.com",
+    "gmw.cn", "chinadaily.com.cn", "cnr.cn", "youth.cn", "cyol.com", "ce.cn", "china.com.cn", "thepaper.cn",
+    "legaldaily.com.cn", "workercn.cn", "chinaso.com", "huanqiu.com", "bjnews.com.cn",
+)
+
+
+def mainstream_site(url: str | None, sites: tuple[str, ...]) -> str | None:
+    """The mainstream site (registrable name from `sites`) serving this URL, if any."""
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    for site in sites:
+        if host == site or host.endswith("." + site):
+            return site
+    return None

@@ -1,6 +1,7 @@
 """Ingest process: `yuqing serve ingest`."""
 
 from services.ingest import models
+from services.ingest.domain import MAINSTREAM_SITES
 from services.ingest.feeds import FeedAdmin, FeedPoller
 from services.ingest.service import IngestService
 from services.ingest.servicer import IngestServicer
@@ -12,11 +13,13 @@ from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 class IngestSettings(ServiceSettings):
     feed_fetch_timeout_seconds: float = 15.0
     feed_polling: bool = True
+    # YQ_MAINSTREAM_SITES='["people.com.cn", "xyrb.com.cn"]': sites whose carrying an item counts.
+    mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES
 
 
 async def build(runtime: Runtime) -> ServiceParts:
     settings: IngestSettings = runtime.settings
-    service = IngestService(runtime.sessions, runtime.outbox)
+    service = IngestService(runtime.sessions, runtime.outbox, mainstream_sites=settings.mainstream_sites)
     poller = FeedPoller(service, fetch_timeout=settings.feed_fetch_timeout_seconds)
     servicer = IngestServicer(service, FeedAdmin(service, poller))
     return ServiceParts(

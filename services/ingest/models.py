@@ -29,6 +29,9 @@ events = Table(
     Column("topics", JSON, nullable=False, server_default="[]"),
     Column("sensitive_categories", JSON, nullable=False, server_default="[]"),
     Column("feedback_deadline", UtcDateTime, nullable=True),
+    # Mainstream sites identified among the items' own URLs; the event counts the larger of
+    # these and the largest count any item reports.
+    Column("mainstream_hosts", JSON, nullable=False, server_default="[]"),
     Index("ix_events_updated_at", "updated_at"),
 )
 

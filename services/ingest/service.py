@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from services.ingest import models
 from services.ingest.cleaning import clean_text
 from services.ingest.clustering import MAX_AUTHOR_CANDIDATES, CandidateIndex, Fingerprint, Known, fingerprint
-from services.ingest.domain import MAX_BATCH_ITEMS, NewItem, validate_item
+from services.ingest.domain import MAINSTREAM_SITES, MAX_BATCH_ITEMS, NewItem, mainstream_site, validate_item
 from services.ingest.evidence import Evidence, check_attachments
 from services.ingest.matching import (Matcher, Place, ScanResult, Topic, WordList, place_key, validate_place,
                                       validate_topic, validate_word_list)
@@ -91,10 +91,12 @@ def _headline(title: str, content: str) -> str:
 
 
 class IngestService:
-    def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow):
+    def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
+                 mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES):
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
+        self.mainstream_sites = mainstream_sites
         self.matchers = MatcherCache()
 
     async def submit(self, item: NewItem) -> ItemOutcome:
@@ -155,6 +157,7 @@ class IngestService:
                 "discovered_at": p.item.discovered_at, "locality": p.scan.locality, "item_count": 0,
                 **dict.fromkeys(METRIC_FIELDS, 0), "created_at": now, "updated_at": now, "status": WATCHING,
                 "reopen_count": 0, "topics": [], "sensitive_categories": [], "feedback_deadline": None,
+                "mainstream_hosts": [],
             } for p in new_events])
             # One insert order for every batch (by unique keys), so concurrent batches queue
             # behind each other instead of deadlocking.
@@ -285,17 +288,20 @@ class IngestService:
             change["mainstream_sites"] = max(change["mainstream_sites"], p.item.metrics.mainstream_sites)
         return changes
 
-    @staticmethod
-    async def _finish_events(repo: IngestRepository, pending: list[_Pending], changes: dict[str, dict],
+    async def _finish_events(self, repo: IngestRepository, pending: list[_Pending], changes: dict[str, dict],
                              now: dt.datetime) -> dict[str, dict]:
-        """Topics, sensitive categories and superior deadlines join the event; a closed event
-        that receives anything is watched again."""
+        """Topics, sensitive categories, mainstream sites and superior deadlines join the event;
+        a closed event that receives anything is watched again."""
         topics: dict[str, set[str]] = defaultdict(set)
         sensitive: dict[str, set[str]] = defaultdict(set)
+        sites: dict[str, set[str]] = defaultdict(set)
         deadlines: dict[str, list[dt.datetime]] = defaultdict(list)
         for p in pending:
             topics[p.event_id] |= set(p.scan.topics)
             sensitive[p.event_id] |= set(p.scan.sensitive_categories)
+            site = mainstream_site(p.item.canonical_url, self.mainstream_sites)
+            if site:
+                sites[p.event_id].add(site)
             if p.item.feedback_deadline:
                 deadlines[p.event_id].append(p.item.feedback_deadline)
         events = {}
@@ -308,6 +314,11 @@ class IngestService:
             merged_sensitive = sorted(set(row["sensitive_categories"]) | sensitive[event_id])
             if merged_sensitive != sorted(row["sensitive_categories"]):
                 values["sensitive_categories"] = merged_sensitive
+            merged_sites = sorted(set(row["mainstream_hosts"]) | sites[event_id])
+            if merged_sites != sorted(row["mainstream_hosts"]):
+                values["mainstream_hosts"] = merged_sites
+                if len(merged_sites) > row["mainstream_sites"]:
+                    values["mainstream_sites"] = len(merged_sites)
             if deadlines[event_id]:
                 earliest = min(deadlines[event_id] + ([row["feedback_deadline"]] if row["feedback_deadline"] else []))
                 if earliest != row["feedback_deadline"]:

@@ -141,3 +141,23 @@ async def test_concurrent_batches_with_the_same_url_store_one_item(ingest):
     results = await asyncio.gather(*(ingest.service.submit_many([s]) for s in same))
     assert len({r[0].item_id for r in results}) == 1
     assert await ingest.count(models.items) == 1 and await ingest.count(models.item_snapshots) == 4
+
+
+async def test_event_counts_distinct_mainstream_sites(ingest):
+    """Two items on people.com.cn are one site; xinhuanet makes two; an item reporting a count
+    of 3 (sites unnamed) lifts the event to 3, never to a sum that double-counts."""
+    await ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/s1", content=STORY),
+        item(ingest, url="http://society.people.com.cn/n1/2026/1118/c1008-1.html", content=STORY),
+        item(ingest, url="https://www.people.com.cn/n1/2026/1118/c1008-2.html", content=STORY + "（人民网）"),
+    ])
+    event = (await ingest.rows(models.events))[0]
+    assert (event["mainstream_sites"], event["mainstream_hosts"]) == (1, ["people.com.cn"])
+    await ingest.service.submit_many([item(ingest, url="https://www.news.cn/local/1.htm", content=STORY + "新华网")])
+    event = (await ingest.rows(models.events))[0]
+    assert (event["mainstream_sites"], event["mainstream_hosts"]) == (2, ["news.cn", "people.com.cn"])
+    assert (await ingest.messages())[-1].event_metrics.mainstream_sites == 2
+    await ingest.service.submit_many([item(ingest, url="https://weibo.com/s2", content="转发 " + STORY,
+                                           metrics=Metrics(mainstream_sites=3))])
+    assert (await ingest.rows(models.events))[0]["mainstream_sites"] == 3
+    assert await ingest.count(models.events) == 1
