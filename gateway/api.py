@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway import views
+from gateway import audit, views
 from gateway.auth import CurrentCaller, authenticate, issue_token, require_roles
 from yuqing.core.levels import LEVELS
 from yuqing.ingest.v1 import ingest_pb2
@@ -68,6 +68,7 @@ async def close_event(event_id: Annotated[str, Field(max_length=64)], body: Clos
     clients = request.app.state.clients
     await clients.ingest.CloseEvent(ingest_pb2.CloseEventRequest(event_id=event_id, reason=body.reason),
                                     timeout=clients.timeout, metadata=caller.metadata())
+    await audit.record(request.app.state.sessions, caller, "event.close", event_id, {"reason": body.reason})
     return await views.event_detail(clients, caller, event_id)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway import views
+from gateway import audit, views
 from gateway.auth import CurrentCaller, require_roles
 from gateway.problems import Problem
 from yuqing.core.identity import Caller
@@ -57,9 +57,23 @@ def _stub(request: Request):
     return clients.ingest, clients.timeout
 
 
+def _identity(*messages) -> str:
+    """The id or name a change is about, for the audit log."""
+    for message in messages:
+        for name in ("topic_id", "list_id", "feed_id", "name", "id"):
+            if name in message.DESCRIPTOR.fields_by_name and getattr(message, name):
+                return getattr(message, name)
+    return ""
+
+
 async def _call(request: Request, caller: Caller, method: str, message):
+    """Reads pass through; every change is written to the audit log once it succeeded."""
     stub, timeout = _stub(request)
-    return await getattr(stub, method)(message, timeout=timeout, metadata=caller.metadata())
+    result = await getattr(stub, method)(message, timeout=timeout, metadata=caller.metadata())
+    if not method.startswith("List"):
+        details = {"name": message.name} if "name" in message.DESCRIPTOR.fields_by_name else {}
+        await audit.record(request.app.state.sessions, caller, f"ingest.{method}", _identity(result, message), details)
+    return result
 
 
 def topic_json(topic: ingest_pb2.Topic) -> dict:

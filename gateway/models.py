@@ -1,6 +1,6 @@
-"""Tables owned by the gateway: the people who log in."""
+"""Tables owned by the gateway: the people who log in and what they did."""
 
-from sqlalchemy import JSON, Column, String, Table
+from sqlalchemy import JSON, BigInteger, Column, Integer, String, Table
 
 from yuqing.core.db import UtcDateTime, service_metadata
 
@@ -15,4 +15,22 @@ users = Table(
     Column("roles", JSON, nullable=False),
     Column("unit_code", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Every action a person takes, append-only (database triggers refuse UPDATE and DELETE) and
+# hash-chained: each row's hash covers its content and the previous row's hash, so an edited
+# or removed row breaks the chain at that point (`yuqing audit verify`).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("unit_code", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
 )

@@ -25,11 +25,15 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 WATCH_STATUS_NAMES = {"watching": "跟踪中", "closed": "已结束跟踪"}
 
 
+def local_iso(value: dt.datetime) -> str:
+    return value.astimezone(SHANGHAI).isoformat()
+
+
 def local_time(message, present: bool = True) -> str | None:
     """ISO 8601 in Asia/Shanghai with its offset; None for an unset timestamp."""
     if not present:
         return None
-    return message.ToDatetime(tzinfo=dt.UTC).astimezone(SHANGHAI).isoformat()
+    return local_iso(message.ToDatetime(tzinfo=dt.UTC))
 
 
 def timestamp_message(value: dt.datetime | None) -> Timestamp | None:
@@ -52,17 +56,48 @@ def level_json(level: str | None) -> dict:
             "level_colour": LEVEL_COLOURS.get(level) if level else None}
 
 
+def disposition_json(disposition: grading_pb2.Disposition) -> dict:
+    return {"code": disposition.code, "name": disposition.name, "confidence": disposition.confidence,
+            "harmful": disposition.harmful, "harmful_categories": list(disposition.harmful_categories),
+            "harmful_category_names": list(disposition.harmful_category_names),
+            "decided_by": disposition.decided_by, "reason": disposition.reason or None,
+            "lexicon_version": disposition.lexicon_version, "cues": list(disposition.cues)}
+
+
 def grade_json(grade: grading_pb2.EventGrade | None) -> dict:
     if grade is None:
-        return {**level_json(None), "conditions": [], "heat": None, "rule_set_version": None, "graded_at": None}
+        return {**level_json(None), "conditions": [], "heat": None, "rule_set_version": None, "graded_at": None,
+                "computed_level": None, "decided_by": None, "level_reason": None, "disposition": None}
+    computed = from_proto(grade.computed_level)
     return {
         **level_json(from_proto(grade.level)),
-        "conditions": [{"metric": c.metric, "metric_name": c.metric_name, "value": c.value,
-                        "threshold": c.threshold, "level": from_proto(c.level), "text": c.text}
-                       for c in grade.conditions],
+        "conditions": [{"kind": c.kind, "metric": c.metric, "metric_name": c.metric_name, "value": c.value,
+                        "threshold": c.threshold, "level": from_proto(c.level), "raise_by": c.raise_by,
+                        "text": c.text} for c in grade.conditions],
         "heat": grade.heat, "rule_set_version": grade.rule_set_version,
         "graded_at": local_time(grade.graded_at),
+        "computed_level": computed, "computed_level_name": LEVEL_NAMES.get(computed) if computed else None,
+        "decided_by": grade.decided_by, "level_reason": grade.reason or None,
+        "disposition": disposition_json(grade.disposition),
     }
+
+
+GRADE_CHANGE_NAMES = {"graded": "自动定级", "raised": "自动升级", "confirmed": "人工研判确认", "overridden_up": "人工研判升级",
+                      "overridden_down": "人工研判降级", "disposition_corrected": "更正处置分类"}
+
+
+def timeline_json(grade: grading_pb2.EventGrade | None, assignments) -> list[dict]:
+    """The event's timeline across services, oldest first."""
+    entries = []
+    for change in grade.history if grade is not None else ():
+        entries.append({"at": local_time(change.at), "kind": change.kind, "kind_name": GRADE_CHANGE_NAMES.get(change.kind, change.kind),
+                        "actor": change.actor, "text": change.text, "reason": change.reason or None,
+                        "level_before": from_proto(change.level_before), "level_after": from_proto(change.level_after)})
+    for assignment in assignments:
+        entries.append({"at": local_time(assignment.created_at), "kind": "assigned", "kind_name": "交办",
+                        "actor": "system", "text": f"交办{assignment.unit_name}（{assignment.role_name}）",
+                        "reason": None, "level_before": None, "level_after": from_proto(assignment.level)})
+    return sorted(entries, key=lambda e: e["at"])
 
 
 def item_json(item: ingest_pb2.Item) -> dict:
@@ -154,6 +189,8 @@ async def event_detail(clients: ServiceClients, caller: Caller, event_id: str) -
         "trend": [{"observed_at": local_time(s.observed_at), "item_count": s.item_count,
                    "metrics": metrics_json(s.metrics)} for s in event.trend],
         "assignments": [assignment_json(a) for a in assignments.assignments],
+        "heat_trend": [{"at": local_time(p.at), "heat": p.heat} for p in (grade.heat_trend if grade else ())],
+        "timeline": timeline_json(grade, assignments.assignments),
     }
 
 

@@ -1,4 +1,4 @@
-"""`yuqing` command: up, migrate, seed, serve, protos, test."""
+"""`yuqing` command: up, migrate, seed, serve, protos, import, audit, test."""
 
 from __future__ import annotations
 
@@ -134,6 +134,29 @@ def import_file(args) -> int:
     return 1 if summary.rejected else 0
 
 
+def audit(args) -> int:
+    """Verify the audit log's hash chain; exit 1 at the first broken link."""
+    import asyncio
+
+    from gateway.audit import verify
+    from yuqing.core.db import create_engine, session_factory
+    from yuqing.core.settings import CoreSettings
+
+    async def run():
+        engine = create_engine(CoreSettings(), "gateway")
+        try:
+            return await verify(session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if report.intact:
+        print(f"审计链完整：共 {report.checked} 条记录，逐条校验通过。")
+        return 0
+    print(f"审计链在第 {report.broken_at} 条断开：{report.problem}（此前 {report.checked} 条完好）")
+    return 1
+
+
 def test(args) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_ROOT)
 
@@ -158,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("--ingest", default=None, help="ingest gRPC address (default: YQ_INGEST_ADDRESS)")
     importer.add_argument("--quiet", action="store_true", help="no progress bar")
     importer.set_defaults(func=import_file)
+    audit_parser = commands.add_parser("audit", help="audit log tools")
+    audit_parser.add_argument("action", choices=["verify"], help="verify: check the hash chain, report the first broken link")
+    audit_parser.set_defaults(func=audit)
     test_parser = commands.add_parser("test", help="run the test suite (arguments go to pytest)")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test_parser.set_defaults(func=test)

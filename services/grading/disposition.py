@@ -16,23 +16,11 @@ from dataclasses import dataclass, field
 
 import ahocorasick
 
+from yuqing.core.categories import DISPOSITIONS, HARMFUL_CATEGORIES
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.text import fold
 
-DISPOSITIONS = {
-    "inquiry": "询问/质疑/诉求",
-    "hype": "恶意传播/炒作",
-    "fabrication": "捏造/歪曲/诽谤/煽动",
-    "suggestion": "建议",
-}
 FALLBACK = "inquiry"
-HARMFUL_CATEGORIES = {
-    "rumour": "谣言",
-    "obscenity": "淫秽色情",
-    "incitement": "煽动滋事",
-    "violence": "暴力恐怖",
-    "fraud": "诈骗",
-}
 MAX_WORDS = 5_000
 MAX_WORD_CHARS = 20
 

@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 from yuqing.core.categories import SENSITIVE_CATEGORIES
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.levels import LEVEL_NAMES, LEVELS, is_higher
-from yuqing.core.metrics import METRIC_FIELDS, METRIC_NAMES, Metrics
+from yuqing.core.metrics import FIGURE_NAMES, METRIC_FIELDS, Metrics
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_LEVEL = "V"
 BAND_LEVELS = LEVELS[:-1]            # 关注 is what no band reaches
 FIGURES = (*METRIC_FIELDS, "heat")   # what a band may look at
-FIGURE_NAMES = {**METRIC_NAMES, "heat": "热度"}
 MAX_RAISE = len(LEVELS) - 1
 MAX_BANDS = 200
 MAX_PERIODS = 100

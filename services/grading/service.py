@@ -11,16 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.grading import models
-from services.grading.disposition import DISPOSITIONS, HARMFUL_CATEGORIES, Classifier, Lexicon, validate_lexicon
-from services.grading.domain import FIGURE_NAMES, RuleSet, Signals, grade, next_level, validate_rule_set
+from services.grading.disposition import Classifier, Lexicon, validate_lexicon
+from services.grading.domain import RuleSet, Signals, grade, next_level, validate_rule_set
 from services.grading.repository import GradingRepository
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox
+from yuqing.core.categories import DISPOSITIONS, HARMFUL_CATEGORIES
 from yuqing.core.db import utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from yuqing.core.identity import Caller
 from yuqing.core.levels import LEVEL_NAMES, LEVELS, is_higher, to_proto
-from yuqing.core.metrics import Metrics
+from yuqing.core.metrics import FIGURE_NAMES, Metrics
 from yuqing.core.protobuf import timestamp
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services.grading.disposition import DISPOSITIONS, HARMFUL_CATEGORIES, Lexicon
-from services.grading.domain import Band, GrowthRule, RuleSet, SensitiveModifier, SpecialPeriod
+from services.grading.disposition import Lexicon
+from services.grading.domain import Band, GrowthRule, RuleSet, SensitiveModifier, SpecialPeriod, validate_rule_set
 from services.grading.service import GradingService, condition_message
+from yuqing.core.categories import DISPOSITIONS, HARMFUL_CATEGORIES
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.grpc_server import caller_of
 from yuqing.core.levels import LEVEL_NAMES, from_proto, to_proto
@@ -52,7 +53,15 @@ class GradingServicer(grading_pb2_grpc.GradingServiceServicer):
 
     async def SaveRuleSet(self, request, context):
         caller = caller_of(context, CONFIG_ROLES)
-        return rule_set_message(*await self.service.save_rule_set(caller, rule_set_from_message(request)))
+        rule_set, problems = rule_set_from_message(request)
+        if problems:
+            # Report unreadable dates together with every other problem of the rule set.
+            try:
+                validate_rule_set(rule_set)
+            except InvalidInput as error:
+                problems += error.problems
+            raise InvalidInput("规则集校验未通过", problems)
+        return rule_set_message(*await self.service.save_rule_set(caller, rule_set))
 
     async def GetLexicon(self, request, context):
         return lexicon_message(*await self.service.lexicon())
@@ -78,13 +87,12 @@ def _date(text: str, where: str, problems: list[FieldProblem]) -> dt.date:
         return dt.date.min
 
 
-def rule_set_from_message(message: grading_pb2.RuleSet) -> RuleSet:
+def rule_set_from_message(message: grading_pb2.RuleSet) -> tuple[RuleSet, list[FieldProblem]]:
+    """The rule set, and the dates that could not be read (left as date.min)."""
     problems: list[FieldProblem] = []
     periods = tuple(SpecialPeriod(p.name, _date(p.start, f"special_periods[{i}].start", problems),
                                   _date(p.end, f"special_periods[{i}].end", problems), p.raise_by)
                     for i, p in enumerate(message.special_periods))
-    if problems:
-        raise InvalidInput("规则集校验未通过", problems)
     growth = message.growth if message.HasField("growth") else None
     return RuleSet(
         version=0,
@@ -95,7 +103,7 @@ def rule_set_from_message(message: grading_pb2.RuleSet) -> RuleSet:
         growth=None if growth is None else GrowthRule(growth.window_minutes, growth.min_growth_percent,
                                                       growth.min_heat, growth.raise_by),
         note=message.note,
-    )
+    ), problems
 
 
 def rule_set_message(rule_set: RuleSet, created_at, created_by: str) -> grading_pb2.RuleSet:

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from charset_normalizer import from_bytes
 
 from services.ingest.cleaning import clean_text
-
 from yuqing.common.v1 import common_pb2
 from yuqing.core.protobuf import timestamp
 from yuqing.ingest.v1 import ingest_pb2

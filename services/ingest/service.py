@@ -19,8 +19,17 @@ from services.ingest.cleaning import clean_text
 from services.ingest.clustering import MAX_AUTHOR_CANDIDATES, CandidateIndex, Fingerprint, Known, fingerprint
 from services.ingest.domain import MAINSTREAM_SITES, MAX_BATCH_ITEMS, NewItem, mainstream_site, validate_item
 from services.ingest.evidence import Evidence, check_attachments
-from services.ingest.matching import (Matcher, Place, ScanResult, Topic, WordList, place_key, validate_place,
-                                      validate_topic, validate_word_list)
+from services.ingest.matching import (
+    Matcher,
+    Place,
+    ScanResult,
+    Topic,
+    WordList,
+    place_key,
+    validate_place,
+    validate_topic,
+    validate_word_list,
+)
 from services.ingest.repository import IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox

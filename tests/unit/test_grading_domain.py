@@ -3,8 +3,20 @@ import datetime as dt
 
 import pytest
 
-from services.grading.domain import (DEFAULT_RULE_SET, Band, GrowthRule, HeatPoint, RuleSet, SensitiveModifier,
-                                     Signals, SpecialPeriod, grade, heat_index, next_level, validate_rule_set)
+from services.grading.domain import (
+    DEFAULT_RULE_SET,
+    Band,
+    GrowthRule,
+    HeatPoint,
+    RuleSet,
+    SensitiveModifier,
+    Signals,
+    SpecialPeriod,
+    grade,
+    heat_index,
+    next_level,
+    validate_rule_set,
+)
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 

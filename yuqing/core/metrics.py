@@ -31,3 +31,7 @@ class Metrics:
 
     def values(self) -> dict[str, int]:
         return {f: getattr(self, f) for f in METRIC_FIELDS}
+
+
+# What grading's bands may look at: the five figures and the heat index.
+FIGURE_NAMES = {**METRIC_NAMES, "heat": "热度"}

@@ -8,10 +8,10 @@ Create Date: 2026-11-22
 import json
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-import yuqing.core.db
+from alembic import op
 
+import yuqing.core.db
 
 revision: str = '0002'
 down_revision: Union[str, Sequence[str], None] = '0001'

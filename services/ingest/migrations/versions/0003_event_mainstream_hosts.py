@@ -7,9 +7,8 @@ Create Date: 2026-11-22
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0003'
 down_revision: Union[str, Sequence[str], None] = '0002'
