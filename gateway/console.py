@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -215,11 +216,8 @@ async def new_rule_set(request: Request):
 def _rule_set_from_form(form) -> tuple[dict, dict]:
     """(the body for RuleSetIn, the values to show again if it is refused)."""
     def rows(prefix: str, fields: tuple[str, ...]) -> list[dict]:
-        found, index = [], 0
-        while f"{prefix}-{index}-{fields[0]}" in form:
-            found.append({f: (form.get(f"{prefix}-{index}-{f}") or "").strip() for f in fields})
-            index += 1
-        return found
+        indices = sorted({int(m.group(1)) for key in form.keys() if (m := re.fullmatch(rf"{prefix}-(\d+)-\w+", key))})
+        return [{f: (form.get(f"{prefix}-{i}-{f}") or "").strip() for f in fields} for i in indices[:500]]
 
     bands = [b for b in rows("bands", ("metric", "level", "minimum", "maximum")) if b["metric"] or b["minimum"]]
     periods = [p for p in rows("periods", ("name", "start", "end", "raise_by")) if p["name"] or p["start"]]

@@ -138,17 +138,25 @@ def test_console_judging_and_rule_set_pages(suite, client):
         admin.post("/console/login", data={"username": "admin", "password": PASSWORD})
         form = admin.get("/console/rule-sets/new")
         assert form.status_code == 200 and 'name="bands-0-minimum" value="3000"' in form.text
-        fields = dict(re.findall(r'<input[^>]*\bname="([\w-]+)"[^>]*\bvalue="([^"]*)"', form.text))
-        fields.update({"bands-0-metric": "views", "bands-0-level": "I", "bands-0-minimum": "500",
-                       "bands-1-metric": "views", "bands-1-level": "II", "bands-1-minimum": "1000",
-                       "bands-1-maximum": "2999", "growth-on": "on"})
+        current = client.get("/api/v1/rule-sets/current").json()
+        fields = {"csrf": _csrf(form.text), "note": "控制台保存", "growth-on": "on", "growth-window_minutes": "60",
+                  "growth-min_growth_percent": "50", "growth-min_heat": "30", "growth-raise_by": "1"}
+        for i, band in enumerate(current["bands"]):
+            fields.update({f"bands-{i}-metric": band["metric"], f"bands-{i}-level": band["level"],
+                           f"bands-{i}-minimum": str(band["minimum"]), f"bands-{i}-maximum": str(band["maximum"] or "")})
+        for sensitive in current["sensitive_categories"]:
+            fields.update({f"sensitive-{sensitive['category']}": "on", f"sensitive-{sensitive['category']}-raise_by": "1"})
+        fields.update({"periods-0-name": "两会", "periods-0-start": "2099-03-03", "periods-0-end": "2099-03-15",
+                       "periods-0-raise_by": "1", "bands-0-minimum": "500", "bands-1-minimum": "1000"})
         refused = admin.post("/console/rule-sets", data=fields)
         assert refused.status_code == 422 and "未能保存" in refused.text
         assert "bands[1].minimum：点击：重大（II级）下限 1000 必须低于特别重大（I级）下限 500" in refused.text
-        fields.update({"bands-0-minimum": "3000", "periods-0-start": "2099-13-01"})
+        fields.update({"bands-0-minimum": "3000", "bands-1-minimum": "1000", "periods-0-start": "2099-13-01"})
         refused = admin.post("/console/rule-sets", data=fields)
         assert "special_periods[0].start：日期格式应为 YYYY-MM-DD" in refused.text
         fields["periods-0-start"] = "2099-03-03"
         saved = admin.post("/console/rule-sets", data=fields)
         assert saved.status_code == 200 and "已保存为第" in saved.text
-        assert admin.get("/api/v1/rule-sets/current", headers=bearer(client, "admin")).json()["growth"]["window_minutes"] == 60
+        saved_set = client.get("/api/v1/rule-sets/current").json()
+        assert saved_set["bands"] == current["bands"] and saved_set["note"] == "控制台保存"
+        assert saved_set["special_periods"] == [{"name": "两会", "start": "2099-03-03", "end": "2099-03-15", "raise_by": 1}]
