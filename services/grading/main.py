@@ -20,7 +20,7 @@ async def build(runtime: Runtime) -> ServiceParts:
     return ServiceParts(
         full_service_name=grading_pb2.DESCRIPTOR.services_by_name["GradingService"].full_name,
         register=lambda server: grading_pb2_grpc.add_GradingServiceServicer_to_server(servicer, server),
-        background=[runtime.consumer(streams.ITEMS, service.on_item_ingested).run],
+        background=[runtime.consumer(streams.ITEMS, service).run],
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grading import models
@@ -35,6 +35,13 @@ class GradingRepository:
             "version": DEFAULT_LEXICON.version, "body": DEFAULT_LEXICON.to_json(),
             "created_at": now, "created_by": "system"})
 
+    async def latest_versions(self) -> tuple[int, int]:
+        """(current rule-set version, current lexicon version) in one round trip."""
+        row = (await self.session.execute(select(
+            select(func.max(models.rule_sets.c.version)).scalar_subquery(),
+            select(func.max(models.lexicons.c.version)).scalar_subquery()))).one()
+        return row[0] or 0, row[1] or 0
+
     async def latest_version(self, table) -> int:
         return (await self.session.execute(select(func.max(table.c.version)))).scalar_one_or_none() or 0
 
@@ -61,14 +68,33 @@ class GradingRepository:
 
     # --- grades --------------------------------------------------------------------------
 
-    async def grade_for_update(self, event_id: str):
-        query = select(models.event_grades).where(models.event_grades.c.event_id == event_id)
-        if self._postgres:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).mappings().first()
+    async def grades_for_update(self, event_ids: list[str]) -> dict[str, dict]:
+        """Current grades of these events, locked in event-id order (one lock order for every
+        replica, so concurrent batches queue instead of deadlocking)."""
+        table = models.event_grades
+        found: dict[str, dict] = {}
+        for start in range(0, len(event_ids), 1000):
+            query = select(table).where(table.c.event_id.in_(event_ids[start:start + 1000])).order_by(table.c.event_id)
+            if self._postgres:
+                query = query.with_for_update()
+            found.update({r["event_id"]: dict(r) for r in (await self.session.execute(query)).mappings()})
+        return found
 
-    async def insert_grade(self, values: dict) -> None:
-        await self.session.execute(models.event_grades.insert().values(**values))
+    async def insert_grades(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.event_grades.insert(), rows)
+
+    async def update_grades(self, rows: list[dict]) -> None:
+        """Whole rows, one statement for the batch."""
+        if not rows:
+            return
+        table = models.event_grades
+        columns = [c.name for c in table.columns if c.name != "event_id"]
+        await self.session.execute(
+            update(table).where(table.c.event_id == bindparam("b_event_id"))
+            .values(**{c: bindparam(f"b_{c}") for c in columns}),
+            [{f"b_{k}": row[k] for k in ("event_id", *columns)} for row in rows],
+            execution_options={"synchronize_session": False})
 
     async def update_grade(self, event_id: str, values: dict) -> None:
         await self.session.execute(update(models.event_grades).where(models.event_grades.c.event_id == event_id)
@@ -89,25 +115,30 @@ class GradingRepository:
 
     # --- runs (heat series) and the timeline --------------------------------------------
 
-    async def record_run(self, message_id: str, event_id: str, item_id: str, computed_level: str,
-                         level_after: str, heat: float, rule_set_version: int, now: dt.datetime) -> None:
-        await self.session.execute(models.grading_runs.insert().values(
-            run_id=new_id(), message_id=message_id, event_id=event_id, item_id=item_id,
-            computed_level=computed_level, level_after=level_after, heat=heat,
-            rule_set_version=rule_set_version, at=now))
+    async def add_runs(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.grading_runs.insert(), [{"run_id": new_id(), **r} for r in rows])
 
-    async def heat_baseline(self, event_id: str, window_start: dt.datetime) -> HeatPoint | None:
-        """Heat at the start of the growth window: the last run at or before it, or the
-        event's first run when the event is younger than the window."""
-        table = models.grading_runs
-        row = (await self.session.execute(
-            select(table.c.at, table.c.heat).where(table.c.event_id == event_id, table.c.at <= window_start)
-            .order_by(table.c.at.desc()).limit(1))).first()
-        if row is None:
-            row = (await self.session.execute(
-                select(table.c.at, table.c.heat).where(table.c.event_id == event_id)
-                .order_by(table.c.at).limit(1))).first()
-        return None if row is None else HeatPoint(row.at, row.heat)
+    async def heat_baselines(self, event_ids: list[str], window_start: dt.datetime) -> dict[str, HeatPoint]:
+        """Heat at the start of the growth window per event: the last run at or before it, or
+        the event's first run when the event is younger than the window."""
+        runs = models.grading_runs
+        found: dict[str, HeatPoint] = {}
+
+        async def pick(ids: list[str], moment, *where) -> None:
+            chosen = (select(runs.c.event_id, moment(runs.c.at).label("at"))
+                      .where(runs.c.event_id.in_(ids), *where).group_by(runs.c.event_id).subquery())
+            rows = await self.session.execute(select(runs.c.event_id, runs.c.at, runs.c.heat).join(
+                chosen, and_(runs.c.event_id == chosen.c.event_id, runs.c.at == chosen.c.at)))
+            for event_id, at, heat in rows:
+                found.setdefault(event_id, HeatPoint(at, heat))
+
+        for start in range(0, len(event_ids), 1000):
+            chunk = event_ids[start:start + 1000]
+            await pick(chunk, func.max, runs.c.at <= window_start)
+            if missing := [e for e in chunk if e not in found]:
+                await pick(missing, func.min)
+        return found
 
     async def heat_trend(self, event_id: str):
         table = models.grading_runs
@@ -116,12 +147,9 @@ class GradingRepository:
             .order_by(table.c.at.desc()).limit(HEAT_TREND_POINTS))).all()
         return [HeatPoint(r.at, r.heat) for r in reversed(rows)]
 
-    async def add_change(self, event_id: str, now: dt.datetime, kind: str, *, before: str | None, after: str | None,
-                         actor: str, text: str, reason: str = "", rule_set_version: int | None = None,
-                         conditions: list[dict] | None = None) -> None:
-        await self.session.execute(models.grade_changes.insert().values(
-            event_id=event_id, at=now, kind=kind, level_before=before, level_after=after,
-            actor=actor, reason=reason, text=text, rule_set_version=rule_set_version, conditions=conditions or []))
+    async def add_changes(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.grade_changes.insert(), rows)
 
     async def history(self, event_id: str):
         table = models.grade_changes

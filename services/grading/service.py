@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from opentelemetry import trace
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.grading import models
 from services.grading.disposition import Classifier, Lexicon, validate_lexicon
-from services.grading.domain import RuleSet, Signals, grade, next_level, validate_rule_set
+from services.grading.domain import HeatPoint, RuleSet, Signals, grade, next_level, validate_rule_set
 from services.grading.repository import GradingRepository
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox
@@ -22,11 +23,40 @@ from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from yuqing.core.identity import Caller
 from yuqing.core.levels import LEVEL_NAMES, LEVELS, is_higher, to_proto
 from yuqing.core.metrics import FIGURE_NAMES, Metrics
-from yuqing.core.protobuf import timestamp
+from yuqing.core.protobuf import from_timestamp, timestamp
+from yuqing.core.telemetry import inject_context
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
 
 SYSTEM = "system"
+
+
+@dataclass
+class _Batch:
+    """What one stream batch read and what it will write."""
+
+    now: dt.datetime
+    rule_set: RuleSet
+    classifier: Classifier
+    messages: dict[str, ingest_pb2.ItemIngested]
+    grades: dict[str, dict]                      # event → its grade row as it stands in this batch
+    baselines: dict[str, HeatPoint] = field(default_factory=dict)
+    first_runs: dict[str, HeatPoint] = field(default_factory=dict)
+    inserted: set[str] = field(default_factory=set)
+    updated: set[str] = field(default_factory=set)
+    runs: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    announcements: list[grading_pb2.EventGraded] = field(default_factory=list)
+    trace_headers: list[dict[str, str]] = field(default_factory=list)
+
+
+def change_row(event_id: str, now: dt.datetime, kind: str, *, before: str | None, after: str | None, actor: str,
+               text: str, reason: str = "", rule_set_version: int | None = None,
+               conditions: list[dict] | None = None) -> dict:
+    """One entry of the event's grading timeline."""
+    return {"event_id": event_id, "at": now, "kind": kind, "level_before": before, "level_after": after,
+            "actor": actor, "reason": reason, "text": text, "rule_set_version": rule_set_version,
+            "conditions": conditions or []}
 
 
 class GradingService:
@@ -60,60 +90,92 @@ class GradingService:
             self._classifiers[version] = Classifier(lexicon)
         return self._classifiers[version]
 
-    # --- automatic grading ----------------------------------------------------------------
+    # --- automatic grading (a BatchHandler of the ingest.items stream) ------------------------
 
-    async def on_item_ingested(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Stream handler; runs inside the consumer's transaction."""
-        message = envelope.parse(ingest_pb2.ItemIngested)
-        now = self.clock()
+    async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> _Batch:
+        """Everything the batch reads, in four queries: versions, grades (locked), baselines."""
         repo = GradingRepository(session)
-        rule_set = await self._rule_set(repo)
-        current = await repo.grade_for_update(message.event_id)
-        baseline = None
-        if rule_set.growth is not None and current is not None:
-            baseline = await repo.heat_baseline(message.event_id, now - dt.timedelta(minutes=rule_set.growth.window_minutes))
-        decision = grade(Metrics.of(message.event_metrics), rule_set,
+        rule_set_version, lexicon_version = await repo.latest_versions()
+        messages = {e.message_id: e.parse(ingest_pb2.ItemIngested) for e in envelopes}
+        event_ids = sorted({m.event_id for m in messages.values()})
+        batch = _Batch(now=self.clock(), rule_set=await self._rule_set(repo, rule_set_version),
+                       classifier=await self._classifier(repo, lexicon_version), messages=messages,
+                       grades=await repo.grades_for_update(event_ids))
+        if batch.rule_set.growth is not None and batch.grades:
+            window_start = batch.now - dt.timedelta(minutes=batch.rule_set.growth.window_minutes)
+            batch.baselines = await repo.heat_baselines(sorted(batch.grades), window_start)
+        return batch
+
+    async def handle(self, session: AsyncSession, envelope: Envelope, batch: _Batch) -> None:
+        """Grade one message's event from the figures it carries; no I/O (the batch writes)."""
+        message, now = batch.messages[envelope.message_id], batch.now
+        event_id = message.event_id
+        current = batch.grades.get(event_id)
+        baseline = batch.baselines.get(event_id) or batch.first_runs.get(event_id) if current is not None else None
+        decision = grade(Metrics.of(message.event_metrics), batch.rule_set,
                          Signals(frozenset(message.sensitive_categories), now, baseline))
         values = {"heat": decision.heat, "updated_at": now, "computed_level": decision.level,
-                  "computed_conditions": decision.explanation(), "locality": message.locality or "",
-                  **decision.metrics.values(), **await self._disposition(repo, message, current)}
+                  "computed_conditions": decision.explanation(),
+                  "locality": message.locality or (current["locality"] if current else ""),
+                  **decision.metrics.values(), **self._disposition(batch.classifier, message, current)}
         decided = {"level": decision.level, "conditions": decision.explanation(), "graded_at": now,
                    "rule_set_version": decision.rule_set_version, "decided_by": SYSTEM, "reason": ""}
         previous = current["level"] if current else None
         if current is None:
             raised_to = decision.level
-            await repo.insert_grade({"event_id": message.event_id, **values, **decided, "human_baseline": None,
-                                     "title": message.title[:1000], "discovered_at": message.event_discovered_at.ToDatetime(tzinfo=dt.UTC)})
+            batch.grades[event_id] = {"event_id": event_id, **values, **decided, "human_baseline": None,
+                                      "title": message.title[:1000],
+                                      "discovered_at": from_timestamp(message.event_discovered_at)}
+            batch.inserted.add(event_id)
         else:
             raised_to = next_level(previous, decision, current["human_baseline"])
-            await repo.update_grade(message.event_id, {**values, **(decided if raised_to else {})})
+            current.update(values, **(decided if raised_to else {}))
+            batch.updated.add(event_id)
+        batch.first_runs.setdefault(event_id, HeatPoint(now, decision.heat))
         level_after = raised_to or previous
-        await repo.record_run(envelope.message_id, message.event_id, message.item_id, decision.level, level_after,
-                              decision.heat, decision.rule_set_version, now)
+        batch.runs.append({"message_id": envelope.message_id, "event_id": event_id, "item_id": message.item_id,
+                           "computed_level": decision.level, "level_after": level_after, "heat": decision.heat,
+                           "rule_set_version": decision.rule_set_version, "at": now})
         span = trace.get_current_span()
-        span.set_attribute("yuqing.event_id", message.event_id)
+        span.set_attribute("yuqing.event_id", event_id)
         span.set_attribute("yuqing.level", level_after)
         if raised_to:
             reasons = "；".join(c.text for c in decision.conditions)
             text = (f"自动定级为{LEVEL_NAMES[raised_to]}：{reasons}" if previous is None
                     else f"自动由{LEVEL_NAMES[previous]}升为{LEVEL_NAMES[raised_to]}：{reasons}")
-            await repo.add_change(message.event_id, now, "graded" if previous is None else "raised",
-                                  before=previous, after=raised_to, actor=SYSTEM, text=text,
-                                  rule_set_version=decision.rule_set_version, conditions=decision.explanation())
-            await self.outbox.add(session, streams.LEVELS, grading_pb2.EventGraded(
-                event_id=message.event_id, level=to_proto(raised_to), previous_level=to_proto(previous),
+            batch.changes.append(change_row(event_id, now, "graded" if previous is None else "raised", before=previous,
+                                            after=raised_to, actor=SYSTEM, text=text,
+                                            rule_set_version=decision.rule_set_version,
+                                            conditions=decision.explanation()))
+            batch.announcements.append(grading_pb2.EventGraded(
+                event_id=event_id, level=to_proto(raised_to), previous_level=to_proto(previous),
                 conditions=[condition_message(c) for c in decision.explanation()],
                 rule_set_version=decision.rule_set_version, graded_at=timestamp(now),
                 event_discovered_at=message.event_discovered_at, locality=message.locality,
                 title=message.title, text=message.text, actor=SYSTEM, heat=decision.heat,
             ))
+            batch.trace_headers.append(inject_context())  # the level change continues this message's trace
 
-    async def _disposition(self, repo: GradingRepository, message: ingest_pb2.ItemIngested, current) -> dict:
+    async def finish(self, session: AsyncSession, batch: _Batch) -> None:
+        repo = GradingRepository(session)
+        await repo.insert_grades([batch.grades[e] for e in sorted(batch.inserted)])
+        await repo.update_grades([batch.grades[e] for e in sorted(batch.updated - batch.inserted)])
+        await repo.add_runs(batch.runs)
+        await repo.add_changes(batch.changes)
+        await self.outbox.add_many(session, streams.LEVELS, batch.announcements, batch.trace_headers)
+
+    async def on_item_ingested(self, session: AsyncSession, envelope: Envelope) -> None:
+        """One message on its own (as a batch of one)."""
+        batch = await self.start(session, [envelope])
+        await self.handle(session, envelope, batch)
+        await self.finish(session, batch)
+
+    @staticmethod
+    def _disposition(classifier: Classifier, message: ingest_pb2.ItemIngested, current) -> dict:
         """Lexicon evidence accumulates over the event's items (a snapshot of a known item adds
         nothing new); a person's correction stands until another person changes it."""
         if current is not None and current["disposition_by"] != SYSTEM:
             return {}
-        classifier = await self._classifier(repo)
         classes = dict(current["disposition_scores"]) if current else {}
         harmful = dict(current["harmful_scores"]) if current else {}
         cues = list(current["disposition_cues"]) if current else []
@@ -143,7 +205,7 @@ class GradingService:
         now = self.clock()
         async with self.sessions() as session, session.begin():
             repo = GradingRepository(session)
-            current = await repo.grade_for_update(event_id)
+            current = (await repo.grades_for_update([event_id])).get(event_id)
             if current is None:
                 raise NotFound(f"事件 {event_id} 尚未定级，暂不能研判")
             previous = current["level"]
@@ -161,9 +223,9 @@ class GradingService:
             await repo.update_grade(event_id, {
                 "level": level, "conditions": [condition], "graded_at": now, "updated_at": now,
                 "decided_by": caller.username, "reason": reason, "human_baseline": current["computed_level"]})
-            await repo.add_change(event_id, now, kind, before=previous, after=level, actor=caller.username,
-                                  reason=reason, text=text, rule_set_version=current["rule_set_version"],
-                                  conditions=[condition])
+            await repo.add_changes([change_row(event_id, now, kind, before=previous, after=level, actor=caller.username,
+                                               reason=reason, text=text, rule_set_version=current["rule_set_version"],
+                                               conditions=[condition])])
             if kind != "confirmed":
                 await self.outbox.add(session, streams.LEVELS, grading_pb2.EventGraded(
                     event_id=event_id, level=to_proto(level), previous_level=to_proto(previous),
@@ -196,7 +258,7 @@ class GradingService:
         now = self.clock()
         async with self.sessions() as session, session.begin():
             repo = GradingRepository(session)
-            current = await repo.grade_for_update(event_id)
+            current = (await repo.grades_for_update([event_id])).get(event_id)
             if current is None:
                 raise NotFound(f"事件 {event_id} 尚未定级，暂不能更正处置分类")
             categories = sorted(set(harmful_categories))
@@ -207,8 +269,9 @@ class GradingService:
             await repo.update_grade(event_id, {
                 "disposition": code, "disposition_confidence": 1.0, "harmful_categories": categories,
                 "disposition_by": caller.username, "disposition_reason": reason.strip(), "updated_at": now})
-            await repo.add_change(event_id, now, "disposition_corrected", before=current["level"],
-                                  after=current["level"], actor=caller.username, reason=reason.strip(), text=text)
+            await repo.add_changes([change_row(event_id, now, "disposition_corrected", before=current["level"],
+                                               after=current["level"], actor=caller.username, reason=reason.strip(),
+                                               text=text)])
         return await self.grade_of(event_id, detailed=True)
 
     # --- reading ----------------------------------------------------------------------------

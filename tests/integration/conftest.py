@@ -77,11 +77,9 @@ class GradingHarness:
     sessions: object
     clock: Clock
 
-    async def deliver(self, event_id: str, *, views: int = 0, comments: int = 0, reposts: int = 0,
-                      mainstream_sites: int = 0, text: str = "", categories: tuple[str, ...] = (),
-                      duplicate: bool = False) -> str:
-        """One ItemIngested through the real stream handler, in its own transaction as the
-        consumer runs it; returns the message id."""
+    def envelope(self, event_id: str, *, views: int = 0, comments: int = 0, reposts: int = 0,
+                 mainstream_sites: int = 0, text: str = "", categories: tuple[str, ...] = (),
+                 duplicate: bool = False) -> Envelope:
         discovered = Timestamp()
         discovered.FromDatetime(self.clock.now)
         message = ingest_pb2.ItemIngested(
@@ -89,10 +87,24 @@ class GradingHarness:
             event_metrics=common_pb2.Metrics(views=views, comments=comments, reposts=reposts,
                                              mainstream_sites=mainstream_sites),
             event_discovered_at=discovered, locality="hexi", sensitive_categories=list(categories))
-        envelope = Envelope(new_id(), ingest_pb2.ItemIngested.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+        return Envelope(new_id(), ingest_pb2.ItemIngested.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+
+    async def deliver(self, event_id: str, **fields) -> str:
+        """One ItemIngested through the real stream handler, in its own transaction as the
+        consumer runs it; returns the message id."""
+        envelope = self.envelope(event_id, **fields)
         async with self.sessions() as session, session.begin():
             await self.service.on_item_ingested(session, envelope)
         return envelope.message_id
+
+    async def deliver_batch(self, event_id: str, steps: list[dict]) -> None:
+        """Several messages as one consumer batch (start, handle each, finish)."""
+        envelopes = [self.envelope(event_id, **step) for step in steps]
+        async with self.sessions() as session, session.begin():
+            batch = await self.service.start(session, envelopes)
+            for envelope in envelopes:
+                await self.service.handle(session, envelope, batch)
+            await self.service.finish(session, batch)
 
     async def announcements(self):
         async with self.sessions() as session:

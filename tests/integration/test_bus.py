@@ -158,3 +158,43 @@ async def run_until_drained(worker: StreamConsumer) -> None:
         await run_until(drained)
     finally:
         task.cancel()
+
+
+class RecordingBatchHandler:
+    """Reads once per batch, writes once per batch; remembers the batch sizes it saw."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    async def start(self, session, envelopes):
+        self.batches.append(len(envelopes))
+        return []
+
+    async def handle(self, session, envelope, batch):
+        batch.append({"item_id": envelope.parse(ingest_pb2.ItemIngested).item_id})
+
+    async def finish(self, session, batch):
+        await session.execute(effects.insert(), batch)
+
+
+async def test_batch_handler_sees_each_message_once_even_when_redelivered_in_one_batch(bus):
+    engine, sessions, redis, outbox, stream = bus
+    for n in range(30):
+        await produce(sessions, outbox, f"b{n}")
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    # The same message id arriving twice in one read (a relay re-send after a crash).
+    entries = (await redis.xrange(stream, count=1))
+    await redis.xadd(stream, entries[0][1])
+    handler = RecordingBatchHandler()
+    worker = consumer(redis, sessions, stream, "batcher", handler, batch=100)
+    await worker.ensure_group()
+    task = asyncio.create_task(worker.run())
+    await run_until(lambda: _equals(effect_count(sessions), 30))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert handler.batches == [30]
+    assert (await redis.xpending(stream, "tests"))["pending"] == 0
+
+
+async def _equals(awaitable, expected) -> bool:
+    return await awaitable == expected

@@ -173,3 +173,21 @@ async def test_lexicon_versions(grading):
     assert {p.field for p in caught.value.problems} == {"classes.gossip", "harmful_threshold"}
     async with grading.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(models.lexicons))).scalar_one() == 2
+
+
+async def test_a_batch_decides_exactly_as_one_message_at_a_time(grading):
+    """The stream consumer hands grading whole batches; several snapshots of one event in a
+    batch must end where delivering them one by one ends."""
+    steps = [dict(views=120, text="请问青山乡为什么停水？"), dict(views=400, comments=30, duplicate=True),
+             dict(views=900, comments=60, text="转发扩散！青山乡停水"), dict(views=1500, comments=120, duplicate=True)]
+    for step in steps:
+        await grading.deliver("single", **step)
+    await grading.deliver_batch("batched", steps)
+    single, single_history, single_trend = await _grade(grading, "single")
+    batched, batched_history, batched_trend = await _grade(grading, "batched")
+    ignore = {"event_id", "title"}
+    assert {k: v for k, v in single.items() if k not in ignore} == {k: v for k, v in batched.items() if k not in ignore}
+    assert [(h["kind"], h["level_after"]) for h in single_history] == [(h["kind"], h["level_after"]) for h in batched_history]
+    assert len(single_trend) == len(batched_trend) == 4
+    levels = [(m.event_id, from_proto(m.level)) for m in await grading.announcements()]
+    assert [lv for e, lv in levels if e == "single"] == [lv for e, lv in levels if e == "batched"] == ["IV", "II", "I"]   # growth adds a level

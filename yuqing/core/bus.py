@@ -18,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from google.protobuf.message import Message
@@ -94,13 +95,16 @@ class Outbox:
     async def add(self, session: AsyncSession, stream: str, message: Message) -> str:
         return (await self.add_many(session, stream, [message]))[0]
 
-    async def add_many(self, session: AsyncSession, stream: str, messages: list[Message]) -> list[str]:
-        """One statement for a whole batch of messages, in order."""
+    async def add_many(self, session: AsyncSession, stream: str, messages: list[Message],
+                       headers: list[dict[str, str]] | None = None) -> list[str]:
+        """One statement for a whole batch of messages, in order. `headers` gives each message
+        the trace context it was produced in (default: the current one for all)."""
         if not messages:
             return []
-        headers, now, name = inject_context(), utcnow(), stream_name(self.stream_prefix, stream)
+        now, name = utcnow(), stream_name(self.stream_prefix, stream)
+        headers = headers or [inject_context()] * len(messages)
         rows = [{"message_id": new_id(), "stream": name, "type": m.DESCRIPTOR.full_name,
-                 "payload": m.SerializeToString(), "headers": headers, "created_at": now} for m in messages]
+                 "payload": m.SerializeToString(), "headers": h, "created_at": now} for m, h in zip(messages, headers)]
         await session.execute(self.table.insert(), rows)
         return [r["message_id"] for r in rows]
 
@@ -160,6 +164,18 @@ class OutboxRelay:
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 
+class BatchHandler(Protocol):
+    """A handler that works a batch at a time inside the consumer's transaction: `start` reads
+    what the batch needs in a few queries, `handle` runs per message (inside that message's
+    span), `finish` writes the batch's effects in a few statements."""
+
+    async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> Any: ...
+
+    async def handle(self, session: AsyncSession, envelope: Envelope, batch: Any) -> None: ...
+
+    async def finish(self, session: AsyncSession, batch: Any) -> None: ...
+
+
 class StreamConsumer:
     def __init__(
         self,
@@ -170,7 +186,7 @@ class StreamConsumer:
         stream: str,
         group: str,
         consumer: str,
-        handler: Handler,
+        handler: Handler | BatchHandler,
         after_commit: Callable[[], None] = lambda: None,
         batch: int = 100,
         block_ms: int = 1000,
@@ -278,21 +294,41 @@ class StreamConsumer:
         await self._ack(envelopes)
 
     async def _commit(self, envelopes: list) -> None:
+        batched = hasattr(self.handler, "start")
         async with self.sessions() as session, session.begin():
-            for envelope, fields in envelopes:
+            fresh = await self._first_seen(session, envelopes)
+            batch = await self.handler.start(session, [e for e, _ in fresh]) if batched and fresh else None
+            for envelope, fields in fresh:
                 with _tracer.start_as_current_span(
                     f"{self.stream} process", context=extract_context(fields), kind=SpanKind.CONSUMER,
                     attributes={"messaging.system": "redis", "messaging.destination.name": self.stream,
                                 "messaging.message.id": envelope.message_id,
                                 "messaging.consumer.group.name": self.group},
                 ):
-                    first_time = await insert_ignoring_conflicts(
-                        session, self.inbox,
-                        {"consumer_group": self.group, "message_id": envelope.message_id, "processed_at": utcnow()},
-                    )
-                    if first_time:
+                    if batched:
+                        await self.handler.handle(session, envelope, batch)
+                    else:
                         await self.handler(session, envelope)
+            if batched and fresh:
+                await self.handler.finish(session, batch)
         self.after_commit()
+
+    async def _first_seen(self, session: AsyncSession, envelopes: list) -> list:
+        """Record the batch in the inbox in one statement; the entries not seen before, in order."""
+        rows = [{"consumer_group": self.group, "message_id": e.message_id, "processed_at": utcnow()}
+                for e, _ in envelopes]
+        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+        inserted = set((await session.execute(
+            dialect.insert(self.inbox).values(rows).on_conflict_do_nothing()
+            .returning(self.inbox.c.message_id))).scalars())
+        seen: set[str] = set()
+        fresh = []
+        for envelope, fields in envelopes:
+            # A message redelivered within one batch appears twice; it takes effect once.
+            if envelope.message_id in inserted and envelope.message_id not in seen:
+                seen.add(envelope.message_id)
+                fresh.append((envelope, fields))
+        return fresh
 
     async def _ack(self, envelopes: list) -> None:
         await self.redis.xack(self.stream, self.group, *[e.stream_id for e, _ in envelopes])
