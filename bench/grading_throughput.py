@@ -99,9 +99,9 @@ async def run(args) -> None:
     if not args.embedded:
         env.update(YQ_DATABASE_URL=args.database_url, YQ_REDIS_URL=args.redis_url)
     settings = CoreSettings.from_env(env)
-    embedded = redis_core.EmbeddedRedis(settings) if args.embedded else None
+    embedded = redis_core.EmbeddedRedis(settings.data_dir) if args.embedded else None
     if embedded:
-        embedded.start()
+        embedded.ensure()
     await asyncio.to_thread(migrations.upgrade, "grading", settings)
     engine = create_engine(settings, "grading")
     sessions = session_factory(engine)
