@@ -12,7 +12,7 @@ from gateway import audit, views
 from gateway.api import LevelParam
 from gateway.auth import CurrentCaller, require_roles
 from yuqing.core.identity import Caller
-from yuqing.core.levels import to_proto
+from yuqing.core.levels import from_proto, to_proto
 from yuqing.grading.v1 import grading_pb2
 
 router = APIRouter(prefix="/api/v1")
@@ -131,11 +131,10 @@ def _lexicon_entries(table: dict[str, dict[str, float]]) -> list[grading_pb2.Lex
 async def set_level(request: Request, caller: Caller, event_id: str, body: LevelIn) -> dict:
     """Shared by the API and the console form."""
     require_roles(caller, "office")
-    before = await views.event_detail(request.app.state.clients, caller, event_id)
-    await _call(request, caller, "SetLevel", grading_pb2.SetLevelRequest(
+    graded = await _call(request, caller, "SetLevel", grading_pb2.SetLevelRequest(
         event_id=event_id, level=to_proto(body.level), reason=body.reason))
     await audit.record(request.app.state.sessions, caller, "event.level", event_id,
-                       {"from": before["level"], "to": body.level, "reason": body.reason})
+                       {"from": from_proto(graded.history[-1].level_before), "to": body.level, "reason": body.reason})
     return await views.event_detail(request.app.state.clients, caller, event_id)
 
 

@@ -73,22 +73,24 @@ class GradingService:
             await GradingRepository(session).ensure_defaults(self.clock())
 
     async def _rule_set(self, repo: GradingRepository, version: int = 0) -> RuleSet:
-        version = version or await repo.latest_version(models.rule_sets)
-        if version not in self._rule_sets:
-            rule_set = await repo.rule_set(version)
-            if rule_set is None:
-                raise NotFound(f"规则集第 {version} 版不存在")
-            self._rule_sets[version] = rule_set
-        return self._rule_sets[version]
+        return await self._version(self._rule_sets, repo, models.rule_sets, version, repo.rule_set, "规则集")
 
     async def _classifier(self, repo: GradingRepository, version: int = 0) -> Classifier:
-        version = version or await repo.latest_version(models.lexicons)
-        if version not in self._classifiers:
-            lexicon = await repo.lexicon(version)
-            if lexicon is None:
-                raise NotFound(f"处置分类词库第 {version} 版不存在")
-            self._classifiers[version] = Classifier(lexicon)
-        return self._classifiers[version]
+        async def load(number: int) -> Classifier | None:
+            lexicon = await repo.lexicon(number)
+            return None if lexicon is None else Classifier(lexicon)
+        return await self._version(self._classifiers, repo, models.lexicons, version, load, "处置分类词库")
+
+    @staticmethod
+    async def _version(cache: dict, repo: GradingRepository, table, version: int, load, what: str):
+        """A saved version (0: the current one), loaded once per process."""
+        version = version or await repo.latest_version(table)
+        if version not in cache:
+            loaded = await load(version)
+            if loaded is None:
+                raise NotFound(f"{what}第 {version} 版不存在")
+            cache[version] = loaded
+        return cache[version]
 
     # --- automatic grading (a BatchHandler of the ingest.items stream) ------------------------
 
