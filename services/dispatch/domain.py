@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from services.dispatch.calendar import add_working_days
+from services.dispatch.calendar import WorkCalendar
 from yuqing.core.levels import LEVELS
 
 STATE_NAMES = {
@@ -89,14 +89,14 @@ class Deadline:
 
 
 def deadlines_for(plan: ResponsePlan, level: str, start: dt.datetime, owners: set[str],
-                  skip_steps: set[str] = frozenset()) -> list[Deadline]:
+                  skip_steps: set[str] = frozenset(), calendar: WorkCalendar = WorkCalendar()) -> list[Deadline]:
     """Deadlines of the level's steps, clocks starting at `start`, for the owners given."""
     result = []
     for step in plan.steps[level]:
         if step.owner not in owners or step.key in skip_steps:
             continue
         if step.working_days:
-            reckoned = add_working_days(start, step.working_days)
+            reckoned = calendar.add_working_days(start, step.working_days)
             result.append(Deadline(step, reckoned.due_at, level, start, reckoned.warning))
         else:
             result.append(Deadline(step, start + dt.timedelta(minutes=step.minutes), level, start))

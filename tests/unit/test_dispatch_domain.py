@@ -1,7 +1,15 @@
 import datetime as dt
 
-from services.dispatch.calendar import SHANGHAI, add_working_days
+from pathlib import Path
+
+import pytest
+
+from services.dispatch.calendar import SHANGHAI, WorkCalendar, YearSchedule, parse_schedule
 from services.dispatch.domain import DEFAULT_PLAN, UnitProfile, deadlines_for, route
+from yuqing.core.errors import InvalidInput
+
+add_working_days = WorkCalendar().add_working_days
+TEST_2027 = Path(__file__).parents[1] / "data" / "holidays-2027-test.csv"
 
 START = dt.datetime(2026, 11, 22, 3, 0, tzinfo=dt.UTC)  # Sunday 11:00 in Shanghai
 
@@ -37,6 +45,15 @@ def test_working_day_skips_weekend_and_national_day_holiday():
     assert reckoned.warning == ""
 
 
+def test_one_working_day_from_the_eve_of_national_day_2026():
+    eve = dt.datetime(2026, 9, 30, 9, 0, tzinfo=dt.UTC)  # Wed 30 Sep 17:00
+    assert local(add_working_days(eve, 1).due_at) == dt.datetime(2026, 10, 8, 17, 0)
+    friday = dt.datetime(2026, 10, 9, 9, 0, tzinfo=dt.UTC)  # Fri 9 Oct 17:00, the Friday before 调休 Sat 10 Oct
+    assert local(add_working_days(friday, 1).due_at) == dt.datetime(2026, 10, 10, 17, 0)
+    spring = dt.datetime(2026, 2, 13, 9, 0, tzinfo=dt.UTC)  # Fri 13 Feb 17:00; Sat 14 Feb is 调休 work
+    assert local(add_working_days(spring, 1).due_at) == dt.datetime(2026, 2, 14, 17, 0)
+
+
 def test_make_up_saturday_counts_as_working_day():
     friday = dt.datetime(2026, 10, 9, 1, 0, tzinfo=dt.UTC)  # Fri 9 Oct 09:00; Sat 10 Oct is 调休 work
     assert local(add_working_days(friday, 1).due_at) == dt.datetime(2026, 10, 10, 9, 0)
@@ -52,6 +69,42 @@ def test_year_without_calendar_warns_and_falls_back_to_weekdays():
     reckoned = add_working_days(new_year_eve, 1)
     assert local(reckoned.due_at) == dt.datetime(2027, 1, 1, 10, 0)
     assert "2027年节假日安排未载入" in reckoned.warning
+
+
+def test_a_loaded_year_makes_2027_exact():
+    new_year_eve = dt.datetime(2026, 12, 31, 2, 0, tzinfo=dt.UTC)  # Thursday 10:00
+    schedule = parse_schedule(2027, TEST_2027.read_bytes(), TEST_2027.name)
+    calendar = WorkCalendar({2027: schedule})
+    reckoned = calendar.add_working_days(new_year_eve, 1)
+    # 1–3 Jan rest (the file's 元旦), so the first working day after the eve is Monday 4 Jan.
+    assert local(reckoned.due_at) == dt.datetime(2027, 1, 4, 10, 0) and reckoned.warning == ""
+    assert calendar.known(2027) and not WorkCalendar().known(2027)
+    # A make-up Sunday in the file counts as a working day.
+    assert calendar.is_workday(dt.date(2027, 2, 7)) == (True, True)
+
+
+def test_loaded_year_overrides_the_package():
+    moved = YearSchedule(2026, frozenset({dt.date(2026, 10, 8)}))
+    eve = dt.datetime(2026, 9, 30, 9, 0, tzinfo=dt.UTC)
+    assert local(WorkCalendar({2026: moved}).add_working_days(eve, 1).due_at) == dt.datetime(2026, 10, 1, 17, 0)
+
+
+@pytest.mark.parametrize(("data", "field", "phrase"), [
+    (b'{"holidays": ["2027-13-01"]}', "holidays[0]", "不是 YYYY-MM-DD"),
+    (b'{"holidays": ["2026-10-01"]}', "holidays[0]", "不在 2027 年"),
+    (b'{"holidays": ["2027-01-01"], "workdays": ["2027-01-06"]}', "workdays[0]", "调休上班日应在周末"),
+    (b'{"holidays": ["2027-01-02"], "workdays": ["2027-01-02"]}', "file", "同时被列为放假和上班"),
+    (b'{"year": 2028, "holidays": ["2027-01-01"]}', "year", "与 2027 不符"),
+    (b'{"holidays": []}', "holidays", "没有任何放假日期"),
+    (b"2027-01-01\n", "line 1", "每行应为"),
+    (b"{not json", "file", "第 1 行"),
+    ("2027-01-01,休".encode("gbk"), "file", "UTF-8"),
+])
+def test_bad_schedules_are_refused_naming_the_line(data, field, phrase):
+    with pytest.raises(InvalidInput) as caught:
+        parse_schedule(2027, data)
+    problems = {p.field: p.reason for p in caught.value.problems}
+    assert field in problems and phrase in problems[field], problems
 
 
 def test_routing_locality_leads_competent_department_assists():
