@@ -8,13 +8,6 @@ from dataclasses import asdict, dataclass
 from services.dispatch.calendar import WorkCalendar
 from yuqing.core.levels import LEVELS
 
-STATE_NAMES = {
-    "pending_ack": "待签收",
-    "acknowledged": "已签收",
-    "verifying": "核查中",
-    "answered": "已反馈",
-    "closed": "已办结",
-}
 ROLE_NAMES = {"lead": "主办", "co": "协办"}
 OWNER_NAMES = {"office": "舆情办", "unit": "责任单位", "spokesperson": "新闻发言人"}
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.dispatch.domain import OWNER_NAMES, ROLE_NAMES, STATE_NAMES
+from services.dispatch.domain import OWNER_NAMES, ROLE_NAMES
+from services.dispatch.workflow import STATE_NAMES
 from services.dispatch.service import DispatchService
 from yuqing.core.identity import Caller
 from yuqing.core.levels import to_proto
