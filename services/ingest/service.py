@@ -18,7 +18,7 @@ from services.ingest import models
 from services.ingest.cleaning import clean_text
 from services.ingest.clustering import MAX_AUTHOR_CANDIDATES, CandidateIndex, Fingerprint, Known, fingerprint
 from services.ingest.domain import MAINSTREAM_SITES, MAX_BATCH_ITEMS, NewItem, mainstream_site, validate_item
-from services.ingest.evidence import Evidence, check_attachments
+from yuqing.core.files import Evidence, check_attachments
 from services.ingest.matching import (
     Matcher,
     Place,

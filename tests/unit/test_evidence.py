@@ -1,10 +1,12 @@
 import io
 import struct
+import zipfile
 import zlib
 
+import pytest
 from PIL import Image
 
-from services.ingest.evidence import MAX_ATTACHMENT_BYTES, check_attachments, safe_filename
+from yuqing.core.files import MAX_ATTACHMENT_BYTES, check_attachments, check_document, safe_filename
 
 
 def png(width=40, height=20) -> bytes:
@@ -47,3 +49,24 @@ def test_non_images_and_oversize_files_are_refused_by_index():
 def test_hostile_file_names_are_defused():
     assert safe_filename('<img src=x onerror=alert(1)>\x00.png', "x") == "<img src=x onerror=alert(1)>_.png"
     assert safe_filename("..", "截图1") == "截图1"
+
+
+def test_answer_documents_are_checked_by_their_bytes():
+    assert check_document(b"%PDF-1.7\n...") == "application/pdf"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    assert check_document(buffer.getvalue()).endswith("wordprocessingml.document")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/huge.xml", b"0" * (210 * 1024 * 1024))
+    with pytest.raises(ValueError, match="压缩炸弹"):
+        check_document(bomb.getvalue())
+    for junk in (b"MZ\x90\x00 an executable", b"PK\x03\x04 not really a zip"):
+        with pytest.raises(ValueError):
+            check_document(junk)
+    accepted, problems = check_attachments([("核查报告.pdf", b"%PDF-1.4 x"), ("x.exe", b"MZ")],
+                                           accept=check_document, default_name="附件")
+    assert [a.filename for a in accepted] == ["核查报告.pdf"] and problems[0].field == "attachments[1]"
