@@ -37,6 +37,9 @@ UNITS = (
     DemoUnit("chengtou", "县城投集团", "enterprise"),
 )
 
+# The county leader in charge of every demo unit (分管领导): 督办 goes to them.
+UNIT_LEADER = "leader"
+
 # Place and institution names → the township responsible (属地), their kind, and for
 # short forms the full name they stand for.
 PLACES = (

@@ -126,3 +126,21 @@ def route(locality: str, text: str, units: list[UnitProfile], fallback: str) -> 
     if department:
         return Routing(department, ())
     return Routing(fallback, ())
+
+
+@dataclass(frozen=True)
+class TimerPolicy:
+    """When a deadline's timers fire: warnings at fractions of its limit (default 50 % and
+    80 %), overdue (催办) at 100 %, 督办 a grace period later."""
+
+    warnings: tuple[float, ...] = (0.5, 0.8)
+    supervise_after: dt.timedelta = dt.timedelta(minutes=30)
+
+    def fire_times(self, started_at: dt.datetime, due_at: dt.datetime, paused_minutes: int = 0) -> dict[str, dt.datetime]:
+        """Timer kind → when it fires. Paused time (approved extensions) is not working time."""
+        running_from = started_at + dt.timedelta(minutes=paused_minutes)
+        limit = due_at - running_from
+        times = {f"warn_{round(f * 100)}": running_from + limit * f for f in self.warnings}
+        times["overdue"] = due_at
+        times["supervise"] = due_at + self.supervise_after
+        return times

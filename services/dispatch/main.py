@@ -1,8 +1,12 @@
 """Dispatch process: `yuqing serve dispatch`."""
 
+import datetime as dt
+
 from services.dispatch import models
+from services.dispatch.domain import TimerPolicy
 from services.dispatch.service import DispatchService
 from services.dispatch.servicer import DispatchServicer
+from services.dispatch.timers import TimerScheduler
 from yuqing.core import streams
 from yuqing.core.bootstrap import Runtime, ServiceParts, run_service
 from yuqing.core.settings import ServiceSettings
@@ -10,17 +14,27 @@ from yuqing.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 
 
 class DispatchSettings(ServiceSettings):
-    pass
+    # Warnings before a limit, in per cent of it (YQ_WARNING_PERCENTS='[50, 80]').
+    warning_percents: tuple[int, ...] = (50, 80)
+    # 督办 follows 催办 (at 100 %) after this many minutes.
+    supervise_after_minutes: int = 30
+    timers: bool = True
 
 
 async def build(runtime: Runtime) -> ServiceParts:
-    service = DispatchService(runtime.sessions, runtime.outbox)
+    settings: DispatchSettings = runtime.settings
+    policy = TimerPolicy(tuple(p / 100 for p in settings.warning_percents),
+                         dt.timedelta(minutes=settings.supervise_after_minutes))
+    service = DispatchService(runtime.sessions, runtime.outbox, policy=policy)
     await service.ensure_default_plan()
     servicer = DispatchServicer(service)
+    background = [runtime.consumer(streams.LEVELS, service.on_event_graded).run]
+    if settings.timers:
+        background.append(TimerScheduler(service).run)
     return ServiceParts(
         full_service_name=dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_name,
         register=lambda server: dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, server),
-        background=[runtime.consumer(streams.LEVELS, service.on_event_graded).run],
+        background=background,
     )
 
 

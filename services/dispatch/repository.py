@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import models
-from services.dispatch.domain import DEFAULT_PLAN, Deadline, ResponsePlan, UnitProfile
+from services.dispatch.calendar import YearSchedule
+from services.dispatch.domain import DEFAULT_PLAN, Deadline, ResponsePlan, TimerPolicy, UnitProfile
 from yuqing.core.bus import insert_ignoring_conflicts
 from yuqing.core.db import new_id
 
@@ -37,10 +38,77 @@ class DispatchRepository:
     async def unit_rows(self):
         return (await self.session.execute(select(models.units).order_by(models.units.c.code))).mappings().all()
 
-    async def upsert_unit(self, code: str, name: str, kind: str, parent_code: str | None, keywords: list[str]) -> None:
-        values = {"name": name, "kind": kind, "parent_code": parent_code, "keywords": keywords}
+    async def upsert_unit(self, code: str, name: str, kind: str, parent_code: str | None, keywords: list[str],
+                          leader_username: str = "") -> None:
+        values = {"name": name, "kind": kind, "parent_code": parent_code, "keywords": keywords,
+                  "leader_username": leader_username}
         if not await insert_ignoring_conflicts(self.session, models.units, {"code": code, **values}):
             await self.session.execute(update(models.units).where(models.units.c.code == code).values(**values))
+
+    async def upsert_person(self, username: str, **values) -> None:
+        if not await insert_ignoring_conflicts(self.session, models.people, {"username": username, **values}):
+            await self.session.execute(update(models.people).where(models.people.c.username == username).values(**values))
+
+    async def unit_row(self, code: str):
+        return (await self.session.execute(select(models.units).where(models.units.c.code == code))).mappings().first()
+
+    async def people_of(self, *, unit_code: str | None = None, roles: frozenset[str] = frozenset(),
+                        usernames: list[str] | None = None, leadership_group: bool = False) -> list[dict]:
+        """People of a unit holding any of `roles`, or named, or in the leadership group."""
+        table = models.people
+        query = select(table)
+        if unit_code is not None:
+            query = query.where(table.c.unit_code == unit_code)
+        if usernames is not None:
+            query = query.where(table.c.username.in_(usernames))
+        if leadership_group:
+            query = query.where(table.c.leadership_group.is_(True))
+        rows = [dict(r) for r in (await self.session.execute(query.order_by(table.c.username))).mappings()]
+        return [r for r in rows if not roles or set(r["roles"]) & roles]
+
+    async def on_duty(self, at: dt.datetime) -> list[str]:
+        table = models.duty_roster
+        rows = await self.session.execute(select(table.c.username).where(table.c.starts_at <= at, table.c.ends_at > at)
+                                          .order_by(table.c.starts_at))
+        return list(dict.fromkeys(rows.scalars()))
+
+    async def add_shift(self, shift_id: str, username: str, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+        await self.session.execute(models.duty_roster.insert().values(
+            shift_id=shift_id, username=username, starts_at=starts_at, ends_at=ends_at))
+
+    async def shifts(self, since: dt.datetime, until: dt.datetime):
+        table = models.duty_roster
+        return (await self.session.execute(select(table).where(table.c.ends_at > since, table.c.starts_at < until)
+                                           .order_by(table.c.starts_at))).mappings().all()
+
+    # --- holiday calendar ----------------------------------------------------------------
+
+    async def holiday_years(self) -> dict[int, YearSchedule]:
+        rows = (await self.session.execute(select(models.holiday_years))).mappings().all()
+        return {r["year"]: YearSchedule(r["year"], frozenset(dt.date.fromisoformat(d) for d in r["body"]["holidays"]),
+                                        frozenset(dt.date.fromisoformat(d) for d in r["body"]["workdays"]))
+                for r in rows}
+
+    async def calendar_signature(self) -> tuple:
+        table = models.holiday_years
+        return tuple((await self.session.execute(select(table.c.year, table.c.loaded_at).order_by(table.c.year))).all())
+
+    async def save_holiday_year(self, schedule: YearSchedule, source: str, loaded_by: str, now: dt.datetime) -> None:
+        table = models.holiday_years
+        await self.session.execute(delete(table).where(table.c.year == schedule.year))
+        await self.session.execute(table.insert().values(year=schedule.year, body=schedule.to_json(), source=source,
+                                                         loaded_by=loaded_by, loaded_at=now))
+
+    async def holiday_year_rows(self):
+        table = models.holiday_years
+        return (await self.session.execute(select(table.c.year, table.c.source, table.c.loaded_by, table.c.loaded_at)
+                                           .order_by(table.c.year))).mappings().all()
+
+    async def open_working_deadlines_with_warnings(self):
+        """Working-time deadlines reckoned without calendar data and not yet met."""
+        table = models.deadlines
+        return (await self.session.execute(select(table).where(
+            table.c.clock == "working", table.c.warning != "", table.c.met_at.is_(None)))).mappings().all()
 
     async def event_plan_for_update(self, event_id: str):
         query = select(models.event_plans).where(models.event_plans.c.event_id == event_id)
@@ -66,15 +134,197 @@ class DispatchRepository:
             level=level, plan_version=plan_version, created_at=now, updated_at=now))
         return assignment_id
 
-    async def add_deadlines(self, assignment_id: str, deadlines: list[Deadline]) -> None:
+    async def add_deadlines(self, assignment_id: str, deadlines: list[Deadline], policy: TimerPolicy) -> list[dict]:
+        """The deadlines and their timers; returns the timer rows."""
         if not deadlines:
-            return
-        await self.session.execute(models.deadlines.insert(), [
-            {"deadline_id": new_id(), "assignment_id": assignment_id, "step": d.step.key, "step_name": d.step.name,
-             "owner": d.step.owner, "clock": d.step.clock, "limit_text": d.step.limit, "basis_level": d.basis_level,
-             "started_at": d.started_at, "due_at": d.due_at, "warning": d.warning}
-            for d in deadlines
-        ])
+            return []
+        rows = [{"deadline_id": new_id(), "assignment_id": assignment_id, "step": d.step.key, "step_name": d.step.name,
+                 "owner": d.step.owner, "clock": d.step.clock, "limit_text": d.step.limit, "basis_level": d.basis_level,
+                 "started_at": d.started_at, "due_at": d.due_at, "warning": d.warning} for d in deadlines]
+        await self.session.execute(models.deadlines.insert(), rows)
+        timers = [{"timer_id": new_id(), "deadline_id": r["deadline_id"], "assignment_id": assignment_id, "kind": kind,
+                   "fire_at": at} for r in rows for kind, at in policy.fire_times(r["started_at"], r["due_at"]).items()]
+        await self.add_timers(timers)
+        return timers
+
+    async def copy_deadline(self, row: dict) -> None:
+        await self.session.execute(models.deadlines.insert().values(**row))
+
+    async def add_timers(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.timers.insert(), rows)
+
+    async def reschedule(self, deadline: dict, policy: TimerPolicy) -> list[dict]:
+        """New fire times for a deadline whose due time moved; kinds already fired stay fired."""
+        table = models.timers
+        fired = set((await self.session.execute(select(table.c.kind).where(
+            table.c.deadline_id == deadline["deadline_id"], table.c.fired_at.is_not(None)))).scalars())
+        await self.session.execute(delete(table).where(table.c.deadline_id == deadline["deadline_id"],
+                                                       table.c.fired_at.is_(None)))
+        rows = [{"timer_id": new_id(), "deadline_id": deadline["deadline_id"], "assignment_id": deadline["assignment_id"],
+                 "kind": kind, "fire_at": at}
+                for kind, at in policy.fire_times(deadline["started_at"], deadline["due_at"],
+                                                  deadline["paused_minutes"]).items() if kind not in fired]
+        await self.add_timers(rows)
+        return rows
+
+    async def update_deadline(self, deadline_id: str, **values) -> None:
+        await self.session.execute(update(models.deadlines).where(models.deadlines.c.deadline_id == deadline_id)
+                                   .values(**values))
+
+    async def deadline_rows(self, assignment_id: str):
+        return (await self.session.execute(select(models.deadlines).where(
+            models.deadlines.c.assignment_id == assignment_id).order_by(models.deadlines.c.due_at))).mappings().all()
+
+    async def meet_deadlines(self, assignment_id: str, owners: set[str], steps: set[str] | None, by: str,
+                             now: dt.datetime) -> list[str]:
+        """Mark open deadlines of these owners (and steps) met; their pending timers are dropped."""
+        table = models.deadlines
+        where = [table.c.assignment_id == assignment_id, table.c.met_at.is_(None), table.c.owner.in_(sorted(owners))]
+        if steps is not None:
+            where.append(table.c.step.in_(sorted(steps)))
+        met = list((await self.session.execute(select(table.c.deadline_id).where(*where))).scalars())
+        if met:
+            await self.session.execute(update(table).where(table.c.deadline_id.in_(met)).values(met_at=now, met_by=by))
+            await self.session.execute(delete(models.timers).where(models.timers.c.deadline_id.in_(met),
+                                                                   models.timers.c.fired_at.is_(None)))
+        return met
+
+    # --- timers ---------------------------------------------------------------------------
+
+    async def next_fire_at(self) -> dt.datetime | None:
+        table = models.timers
+        return (await self.session.execute(select(func.min(table.c.fire_at)).where(table.c.fired_at.is_(None)))).scalar()
+
+    async def claim_due_timers(self, now: dt.datetime, limit: int):
+        """Due timers no other replica holds; locked until this transaction ends."""
+        table = models.timers
+        query = (select(table).where(table.c.fired_at.is_(None), table.c.fire_at <= now)
+                 .order_by(table.c.fire_at).limit(limit))
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return (await self.session.execute(query)).mappings().all()
+
+    async def mark_fired(self, timer_ids: list[str], outcomes: dict[str, str], now: dt.datetime) -> None:
+        table = models.timers
+        for outcome in set(outcomes.values()):
+            ids = [t for t in timer_ids if outcomes[t] == outcome]
+            await self.session.execute(update(table).where(table.c.timer_id.in_(ids)).values(fired_at=now, outcome=outcome))
+
+    async def deadlines_by_id(self, deadline_ids: list[str]) -> dict[str, dict]:
+        table = models.deadlines
+        rows = (await self.session.execute(select(table).where(table.c.deadline_id.in_(deadline_ids)))).mappings()
+        return {r["deadline_id"]: dict(r) for r in rows}
+
+    async def assignments_by_id(self, assignment_ids: list[str]) -> dict[str, dict]:
+        table = models.assignments
+        rows = (await self.session.execute(
+            select(table, models.units.c.name.label("unit_name"), models.units.c.leader_username)
+            .join(models.units, models.units.c.code == table.c.unit_code)
+            .where(table.c.assignment_id.in_(assignment_ids)))).mappings()
+        return {r["assignment_id"]: dict(r) for r in rows}
+
+    # --- notifications and accountability -----------------------------------------------
+
+    async def add_notifications(self, rows: list[dict]) -> list[dict]:
+        """Rows whose dedup_key is new; a person is never told the same thing twice."""
+        added = []
+        for row in rows:
+            if await insert_ignoring_conflicts(self.session, models.notifications, row):
+                added.append(row)
+        return added
+
+    async def notifications_of(self, username: str, unread_only: bool, limit: int):
+        table = models.notifications
+        query = select(table).where(table.c.username == username)
+        if unread_only:
+            query = query.where(table.c.read_at.is_(None))
+        return (await self.session.execute(query.order_by(table.c.created_at.desc()).limit(limit))).mappings().all()
+
+    async def mark_read(self, username: str, notification_ids: list[str], now: dt.datetime) -> int:
+        table = models.notifications
+        result = await self.session.execute(update(table).where(
+            table.c.username == username, table.c.notification_id.in_(notification_ids), table.c.read_at.is_(None))
+            .values(read_at=now))
+        return result.rowcount
+
+    async def add_accountability(self, row: dict) -> None:
+        await self.session.execute(models.accountability.insert().values(**row))
+
+    async def accountability_of(self, unit_code: str | None):
+        table = models.accountability
+        query = select(table).order_by(table.c.at.desc())
+        if unit_code:
+            query = query.where(table.c.unit_code == unit_code)
+        return (await self.session.execute(query.limit(500))).mappings().all()
+
+    # --- workflow -------------------------------------------------------------------------
+
+    async def assignment_for_update(self, assignment_id: str):
+        query = (select(models.assignments, models.units.c.name.label("unit_name"))
+                 .join(models.units, models.units.c.code == models.assignments.c.unit_code)
+                 .where(models.assignments.c.assignment_id == assignment_id))
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(of=models.assignments)
+        return (await self.session.execute(query)).mappings().first()
+
+    async def update_assignment(self, assignment_id: str, **values) -> None:
+        await self.session.execute(update(models.assignments).where(
+            models.assignments.c.assignment_id == assignment_id).values(**values))
+
+    async def add_action(self, row: dict) -> None:
+        await self.session.execute(models.assignment_actions.insert().values(**row))
+
+    async def actions_of_event(self, event_id: str):
+        table = models.assignment_actions
+        return (await self.session.execute(select(table).where(table.c.event_id == event_id)
+                                           .order_by(table.c.seq))).mappings().all()
+
+    async def actions_of(self, assignment_id: str):
+        table = models.assignment_actions
+        return (await self.session.execute(select(table).where(table.c.assignment_id == assignment_id)
+                                           .order_by(table.c.seq))).mappings().all()
+
+    async def add_answer(self, row: dict, attachments: list[dict]) -> None:
+        await self.session.execute(models.answers.insert().values(**row))
+        if attachments:
+            await self.session.execute(models.answer_attachments.insert(), attachments)
+
+    async def unsigned_answer(self, assignment_id: str):
+        table = models.answers
+        return (await self.session.execute(select(table).where(
+            table.c.assignment_id == assignment_id, table.c.kind == "final", table.c.signed_at.is_(None))
+            .order_by(table.c.written_at.desc()).limit(1))).mappings().first()
+
+    async def sign_answer(self, answer_id: str, username: str, now: dt.datetime) -> None:
+        await self.session.execute(update(models.answers).where(models.answers.c.answer_id == answer_id)
+                                   .values(signed_by=username, signed_at=now))
+
+    async def answers_of(self, assignment_ids: list[str]):
+        table, files = models.answers, models.answer_attachments
+        answers = (await self.session.execute(select(table).where(table.c.assignment_id.in_(assignment_ids))
+                                              .order_by(table.c.written_at))).mappings().all()
+        attachments = (await self.session.execute(
+            select(files.c.attachment_id, files.c.answer_id, files.c.filename, files.c.content_type, files.c.size,
+                   files.c.sha256).where(files.c.answer_id.in_([a["answer_id"] for a in answers])))).mappings().all()
+        return answers, attachments
+
+    async def answer_attachment(self, assignment_id: str, attachment_id: str):
+        files, table = models.answer_attachments, models.answers
+        return (await self.session.execute(select(files).join(table, table.c.answer_id == files.c.answer_id).where(
+            table.c.assignment_id == assignment_id, files.c.attachment_id == attachment_id))).mappings().first()
+
+    async def pending_extension(self, assignment_id: str):
+        table = models.extension_requests
+        return (await self.session.execute(select(table).where(
+            table.c.assignment_id == assignment_id, table.c.state == "requested"))).mappings().first()
+
+    async def add_extension_request(self, row: dict) -> None:
+        await self.session.execute(models.extension_requests.insert().values(**row))
+
+    async def decide_extension(self, request_id: str, **values) -> None:
+        await self.session.execute(update(models.extension_requests).where(
+            models.extension_requests.c.request_id == request_id).values(**values))
 
     async def assignments_of_event(self, event_id: str):
         return (await self.session.execute(

@@ -1,4 +1,5 @@
-"""Dispatch use cases: hand graded events to responsible units with the plan's deadlines."""
+"""Dispatch use cases: hand graded events to responsible units with the plan's deadlines, run
+the assignment workflow, fire durable timers (warnings, 催办, 督办) and tell people."""
 
 from __future__ import annotations
 
@@ -8,36 +9,65 @@ from collections.abc import Callable
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.dispatch.domain import deadlines_for, route
+from services.dispatch.calendar import SHANGHAI, WorkCalendar, parse_schedule
+from services.dispatch.domain import OWNER_NAMES, TimerPolicy, deadlines_for, route
 from services.dispatch.repository import DispatchRepository
+from services.dispatch.workflow import TERMINAL_STATES, Request, check
+from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox
-from yuqing.core.db import utcnow
-from yuqing.core.errors import NotFound, PermissionDenied
+from yuqing.core.db import new_id, utcnow
+from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
+from yuqing.core.files import check_attachments, check_document
 from yuqing.core.identity import Caller
-from yuqing.core.levels import from_proto, is_higher
-from yuqing.core.protobuf import from_timestamp
+from yuqing.core.levels import LEVEL_NAMES, from_proto, is_higher
+from yuqing.core.protobuf import from_timestamp, timestamp
+from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
 
 # The opinion office keeps events no unit can be found for (DESIGN.md §1).
 OFFICE_UNIT = "wxb"
 LEAD_OWNERS = {"office", "unit", "spokesperson"}
 CO_OWNERS = {"unit"}
+UNIT_ROLES = frozenset({"unit_handler", "unit_head"})
+OWNER_ROLES = {"unit": UNIT_ROLES, "office": frozenset({"office"}), "spokesperson": frozenset({"spokesperson"})}
+TIMER_LABELS = {"overdue": "催办", "supervise": "督办"}
+ACCOUNTABILITY_KINDS = {"late": "迟报", "missed": "漏报", "concealed": "瞒报"}
+FIRE_BATCH = 200
+
+
+def _local(value: dt.datetime) -> str:
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 class DispatchService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
-                 office_unit: str = OFFICE_UNIT):
+                 office_unit: str = OFFICE_UNIT, policy: TimerPolicy = TimerPolicy(),
+                 timers_changed: Callable[[], None] = lambda: None):
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
         self.office_unit = office_unit
+        self.policy = policy
+        # Wakes this process's timer scheduler when timers were added or moved.
+        self.timers_changed = timers_changed
+        self._calendar: tuple[tuple, WorkCalendar] = ((), WorkCalendar())
 
     async def ensure_default_plan(self) -> None:
         async with self.sessions() as session, session.begin():
             await DispatchRepository(session).ensure_default_plan(self.clock())
 
+    async def calendar(self, repo: DispatchRepository) -> WorkCalendar:
+        """The working-day calendar with every year an admin loaded (reloaded when that changes)."""
+        signature = await repo.calendar_signature()
+        if signature != self._calendar[0]:
+            self._calendar = (signature, WorkCalendar(await repo.holiday_years()))
+        return self._calendar[1]
+
+    # --- events graded --------------------------------------------------------------------
+
     async def on_event_graded(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Stream handler: the first level creates assignments; a higher one adds its steps."""
+        """Stream handler: the first level creates assignments; a higher one adds its steps from
+        that moment; a lower one (a person's 研判) is recorded and adds nothing."""
         message = envelope.parse(grading_pb2.EventGraded)
         level = from_proto(message.level)
         now = self.clock()
@@ -45,6 +75,8 @@ class DispatchService:
         frozen = await repo.event_plan_for_update(message.event_id)
         span = trace.get_current_span()
         span.set_attribute("yuqing.event_id", message.event_id)
+        calendar = await self.calendar(repo)
+        timers: list[dict] = []
         if frozen is None:
             plan = await repo.current_plan()
             await repo.add_event_plan(message.event_id, plan.version, level, message.title, now)
@@ -52,40 +84,369 @@ class DispatchService:
             start = from_timestamp(message.event_discovered_at)
             for unit, role, owners in [(routing.lead, "lead", LEAD_OWNERS), *[(c, "co", CO_OWNERS) for c in routing.co]]:
                 assignment_id = await repo.add_assignment(message.event_id, unit, role, level, plan.version, now)
-                await repo.add_deadlines(assignment_id, deadlines_for(plan, level, start, owners))
+                timers += await repo.add_deadlines(assignment_id, deadlines_for(plan, level, start, owners,
+                                                                                calendar=calendar), self.policy)
+                await self._record(repo, assignment_id, message.event_id, "assigned", message.actor or "system",
+                                   "", "pending_ack", now, details={"unit": unit, "role": role, "level": level})
             span.set_attribute("yuqing.lead_unit", routing.lead)
-            return
-        if not is_higher(level, frozen["level"]):
-            return  # an older or repeated level change; what already happened stays
-        plan = await repo.plan(frozen["plan_version"])
-        upgraded_at = from_timestamp(message.graded_at)
-        for assignment in await repo.assignments_of_event(message.event_id):
-            owners = LEAD_OWNERS if assignment["role"] == "lead" else CO_OWNERS
-            existing = await repo.steps_of(assignment["assignment_id"])
-            await repo.add_deadlines(assignment["assignment_id"],
-                                     deadlines_for(plan, level, upgraded_at, owners, skip_steps=existing))
-        await repo.set_event_level(message.event_id, level, now)
+        elif is_higher(level, frozen["level"]):
+            plan = await repo.plan(frozen["plan_version"])
+            upgraded_at = from_timestamp(message.graded_at)
+            for assignment in await repo.assignments_of_event(message.event_id):
+                if assignment["state"] in TERMINAL_STATES:
+                    continue
+                owners = LEAD_OWNERS if assignment["role"] == "lead" else CO_OWNERS
+                existing = await repo.steps_of(assignment["assignment_id"])
+                timers += await repo.add_deadlines(assignment["assignment_id"], deadlines_for(
+                    plan, level, upgraded_at, owners, skip_steps=existing, calendar=calendar), self.policy)
+            await repo.set_event_level(message.event_id, level, now)
+        elif level != frozen["level"]:
+            await repo.set_event_level(message.event_id, level, now)
+        self._wake(timers)
+
+    def _wake(self, timers: list[dict]) -> None:
+        """The scheduler re-reads the next fire time (it also does so every second, which is
+        how replicas learn of each other's timers)."""
+        if timers:
+            self.timers_changed()
+
+    # --- the workflow ---------------------------------------------------------------------
+
+    async def act(self, caller: Caller, assignment_id: str, action: str, request: Request,
+                  attachments: list[tuple[str, bytes]] = ()) -> str:
+        """Validate and apply one workflow action; returns the assignment id to show (the new
+        one after 改派)."""
+        now = self.clock()
+        files = []
+        if attachments:
+            files, problems = check_attachments(list(attachments), accept=check_document, default_name="附件")
+            if problems:
+                raise InvalidInput("附件不符合要求", problems)
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            row = await repo.assignment_for_update(assignment_id)
+            if row is None or (not caller.county_wide and row["unit_code"] != caller.unit_code):
+                raise NotFound(f"交办单 {assignment_id} 不存在或不属于本单位")
+            to_state = check(action, row["state"], caller, row["unit_code"], request,
+                             extension_pending=row["extension_pending"], state_before_return=row["state_before_return"] or "")
+            shown, details = await self._apply(repo, row, action, to_state, caller, request, files, now)
+            await self._record(repo, assignment_id, row["event_id"], action, caller.username, row["state"], to_state,
+                               now, reason=request.reason.strip(), details=details)
+            await self.outbox.add(session, streams.ASSIGNMENTS, dispatch_pb2.AssignmentChanged(
+                assignment_id=assignment_id, event_id=row["event_id"], unit_code=row["unit_code"], action=action,
+                from_state=row["state"], to_state=to_state, actor=caller.username, at=timestamp(now)))
+        self.outbox.notify()
+        return shown
+
+    async def _apply(self, repo: DispatchRepository, row, action: str, to_state: str, caller: Caller,
+                     request: Request, files, now: dt.datetime) -> tuple[str, dict]:
+        assignment_id, values, details, shown = row["assignment_id"], {"state": to_state, "updated_at": now}, {}, row["assignment_id"]
+        if action == "acknowledge":
+            values["acknowledged_at"] = now
+            # The hand-over is done when the unit has it.
+            await repo.meet_deadlines(assignment_id, {"office"}, {"handover"}, caller.username, now)
+        elif action in ("answer", "holding_answer"):
+            answer_id = new_id()
+            signed = action == "answer" and to_state == "answered"
+            await repo.add_answer({
+                "answer_id": answer_id, "assignment_id": assignment_id,
+                "kind": "final" if action == "answer" else "holding", "text": request.text.strip(),
+                "written_by": caller.username, "written_at": now,
+                "signed_by": caller.username if signed else None, "signed_at": now if signed else None,
+            }, [{"attachment_id": new_id(), "answer_id": answer_id, "filename": f.filename,
+                 "content_type": f.content_type, "size": f.size, "sha256": f.sha256, "data": f.data} for f in files])
+            details = {"answer_id": answer_id, "attachments": [{"filename": f.filename, "sha256": f.sha256} for f in files]}
+            if signed:
+                values["answered_at"] = now
+                details["met"] = await repo.meet_deadlines(assignment_id, {"unit"}, None, caller.username, now)
+        elif action == "sign_off":
+            answer = await repo.unsigned_answer(assignment_id)
+            if answer is None:
+                raise Conflict("没有待签发的反馈")
+            await repo.sign_answer(answer["answer_id"], caller.username, now)
+            values["answered_at"] = now
+            details = {"answer_id": answer["answer_id"],
+                       "met": await repo.meet_deadlines(assignment_id, {"unit"}, None, answer["written_by"], now)}
+        elif action == "send_back":
+            values["returns"] = row["returns"] + 1
+        elif action == "close":
+            values["closed_at"] = now
+        elif action == "request_return":
+            values["state_before_return"] = row["state"]
+        elif action in ("accept_return", "refuse_return"):
+            values["state_before_return"] = None
+            if action == "accept_return":
+                values["closed_at"] = now
+        elif action == "request_extension":
+            values["extension_pending"] = True
+            request_id = new_id()
+            await repo.add_extension_request({"request_id": request_id, "assignment_id": assignment_id,
+                                              "minutes": request.minutes, "reason": request.reason.strip(),
+                                              "state": "requested", "requested_by": caller.username, "requested_at": now})
+            details = {"request_id": request_id, "minutes": request.minutes}
+        elif action in ("approve_extension", "refuse_extension"):
+            pending = await repo.pending_extension(assignment_id)
+            values["extension_pending"] = False
+            approved = action == "approve_extension"
+            await repo.decide_extension(pending["request_id"], state="approved" if approved else "refused",
+                                        decided_by=caller.username, decided_at=now, decision_note=request.reason.strip())
+            details = {"request_id": pending["request_id"], "minutes": pending["minutes"]}
+            if approved:
+                details["deadlines"] = await self._pause(repo, assignment_id, pending["minutes"], now)
+        elif action == "reassign":
+            shown = await self._reassign(repo, row, request.target_unit, caller, now)
+            values.update(successor_id=shown, closed_at=now)
+            details = {"to_unit": request.target_unit, "new_assignment_id": shown}
+        elif action == "merge":
+            target = await repo.assignment_for_update(request.target_assignment)
+            if target is None or target["assignment_id"] == assignment_id or target["state"] in TERMINAL_STATES:
+                raise InvalidInput("并单目标无效", [FieldProblem("target_assignment", "须是另一张未办结的交办单")])
+            if target["unit_code"] != row["unit_code"]:
+                raise InvalidInput("并单目标无效", [FieldProblem("target_assignment", "只能并入同一单位的交办单")])
+            values.update(successor_id=target["assignment_id"], closed_at=now)
+            details = {"into": target["assignment_id"], "into_event": target["event_id"]}
+        if to_state in TERMINAL_STATES:
+            # Nothing more is asked of a closed, returned, re-routed or merged assignment.
+            await repo.meet_deadlines(assignment_id, set(OWNER_NAMES), None, caller.username, now)
+        await repo.update_assignment(assignment_id, **values)
+        return shown, details
+
+    async def _pause(self, repo: DispatchRepository, assignment_id: str, minutes: int, now: dt.datetime) -> list[str]:
+        """An approved extension stops the unit's clocks for its length: open unit deadlines move
+        later by that much, and their timers with them."""
+        moved, timers = [], []
+        for deadline in await repo.deadline_rows(assignment_id):
+            if deadline["owner"] != "unit" or deadline["met_at"] is not None:
+                continue
+            updated = {**deadline, "due_at": deadline["due_at"] + dt.timedelta(minutes=minutes),
+                       "paused_minutes": deadline["paused_minutes"] + minutes}
+            await repo.update_deadline(deadline["deadline_id"], due_at=updated["due_at"],
+                                       paused_minutes=updated["paused_minutes"])
+            timers += await repo.reschedule(updated, self.policy)
+            moved.append(deadline["step"])
+        self._wake(timers)
+        return moved
+
+    async def _reassign(self, repo: DispatchRepository, row, unit_code: str, caller: Caller, now: dt.datetime) -> str:
+        """改派: the other unit gets a new assignment carrying the open deadlines as they stand."""
+        if await repo.unit_row(unit_code) is None:
+            raise InvalidInput("改派单位无效", [FieldProblem("target_unit", f"单位 {unit_code} 不存在")])
+        if unit_code == row["unit_code"]:
+            raise InvalidInput("改派单位无效", [FieldProblem("target_unit", "须改派给其他单位")])
+        if any(a["unit_code"] == unit_code for a in await repo.assignments_of_event(row["event_id"])):
+            raise Conflict(f"单位 {unit_code} 已办理过该事件，请改用并单或选择其他单位")
+        new_assignment = await repo.add_assignment(row["event_id"], unit_code, row["role"], row["level"],
+                                                   row["plan_version"], now)
+        timers = []
+        for deadline in await repo.deadline_rows(row["assignment_id"]):
+            if deadline["met_at"] is not None:
+                continue
+            copy = {**deadline, "deadline_id": new_id(), "assignment_id": new_assignment}
+            await repo.copy_deadline(copy)
+            timers += await repo.reschedule(copy, self.policy)
+        self._wake(timers)
+        await self._record(repo, new_assignment, row["event_id"], "assigned", caller.username, "", "pending_ack", now,
+                           details={"unit": unit_code, "role": row["role"], "from_assignment": row["assignment_id"]})
+        return new_assignment
+
+    async def complete_step(self, caller: Caller, assignment_id: str, step: str, note: str) -> None:
+        """The office or the spokesperson records a step of theirs as done (报告, 发布 …)."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            row = await repo.assignment_for_update(assignment_id)
+            if row is None or not caller.county_wide and not caller.roles & {"spokesperson"}:
+                raise NotFound(f"交办单 {assignment_id} 不存在")
+            deadline = next((d for d in await repo.deadline_rows(assignment_id) if d["step"] == step), None)
+            if deadline is None:
+                raise NotFound(f"交办单没有环节 {step}")
+            if not caller.roles & (OWNER_ROLES[deadline["owner"]] | {"admin"}) or deadline["owner"] == "unit":
+                raise PermissionDenied(f"「{deadline['step_name']}」由{OWNER_NAMES[deadline['owner']]}完成")
+            if deadline["met_at"] is not None:
+                raise Conflict(f"「{deadline['step_name']}」已于 {_local(deadline['met_at'])} 完成")
+            await repo.meet_deadlines(assignment_id, {deadline["owner"]}, {step}, caller.username, now)
+            await self._record(repo, assignment_id, row["event_id"], "complete_step", caller.username, row["state"],
+                               row["state"], now, reason=note.strip(), details={"step": step})
+
+    async def _record(self, repo: DispatchRepository, assignment_id: str, event_id: str, action: str, actor: str,
+                      from_state: str, to_state: str, now: dt.datetime, reason: str = "", details: dict | None = None):
+        await repo.add_action({"assignment_id": assignment_id, "event_id": event_id, "at": now, "action": action,
+                               "actor": actor, "from_state": from_state, "to_state": to_state, "reason": reason,
+                               "details": details or {}})
+
+    # --- timers ---------------------------------------------------------------------------
+
+    async def next_fire_at(self) -> dt.datetime | None:
+        async with self.sessions() as session:
+            return await DispatchRepository(session).next_fire_at()
+
+    async def fire_due_timers(self, limit: int = FIRE_BATCH) -> int:
+        """Fire what is due, once: claimed with SKIP LOCKED and marked fired in the transaction
+        that writes the notifications, so a crash before commit leaves the timer to fire again
+        and a concurrent replica never sees it."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            due = await repo.claim_due_timers(now, limit)
+            if not due:
+                return 0
+            deadlines = await repo.deadlines_by_id(list({t["deadline_id"] for t in due}))
+            assignments = await repo.assignments_by_id(list({t["assignment_id"] for t in due}))
+            on_duty = await repo.on_duty(now)
+            outcomes: dict[str, str] = {}
+            alerts = []
+            for timer in due:
+                deadline, assignment = deadlines[timer["deadline_id"]], assignments[timer["assignment_id"]]
+                if deadline["met_at"] is not None or assignment["state"] in TERMINAL_STATES:
+                    outcomes[timer["timer_id"]] = "skipped"
+                    continue
+                outcomes[timer["timer_id"]] = "fired"
+                recipients = await self._recipients(repo, timer["kind"], deadline, assignment, on_duty)
+                title, body = self._alert_text(timer["kind"], deadline, assignment)
+                await repo.add_notifications([{
+                    "notification_id": new_id(), "username": username, "kind": timer["kind"], "title": title,
+                    "body": body, "event_id": assignment["event_id"], "assignment_id": assignment["assignment_id"],
+                    "dedup_key": f"{timer['kind']}:{deadline['deadline_id']}:{username}", "created_at": now,
+                } for username in recipients])
+                if timer["kind"] == "supervise":
+                    unit = assignment["unit_code"] if deadline["owner"] == "unit" else self.office_unit
+                    await repo.add_accountability({
+                        "record_id": new_id(), "unit_code": unit, "assignment_id": assignment["assignment_id"],
+                        "deadline_id": deadline["deadline_id"], "kind": "late",
+                        "note": f"「{deadline['step_name']}」超过时限（{_local(deadline['due_at'])}）未完成，已督办",
+                        "recorded_by": "system", "at": now})
+                alerts.append(dispatch_pb2.DeadlineAlert(
+                    timer_id=timer["timer_id"], kind=timer["kind"], assignment_id=assignment["assignment_id"],
+                    event_id=assignment["event_id"], unit_code=assignment["unit_code"], step=deadline["step"],
+                    step_name=deadline["step_name"], due_at=timestamp(deadline["due_at"]),
+                    fire_at=timestamp(timer["fire_at"]), fired_at=timestamp(now), recipients=recipients, title=title))
+            await repo.mark_fired([t["timer_id"] for t in due], outcomes, now)
+            await self.outbox.add_many(session, streams.ALERTS, alerts)
+        self.outbox.notify()
+        return len(due)
+
+    async def _recipients(self, repo: DispatchRepository, kind: str, deadline: dict, assignment: dict,
+                          on_duty: list[str]) -> list[str]:
+        """Warnings go to whoever owns the step; 催办 also to the person on duty; 督办 to the
+        unit's leader (or the leadership group when the unit has none named)."""
+        owner = deadline["owner"]
+        if kind == "supervise":
+            leader = assignment["leader_username"] if owner == "unit" else ""
+            if leader:
+                return [leader]
+            return [p["username"] for p in await repo.people_of(leadership_group=True)]
+        unit = assignment["unit_code"] if owner == "unit" else None
+        people = [p["username"] for p in await repo.people_of(unit_code=unit, roles=OWNER_ROLES[owner])]
+        if kind == "overdue":
+            people += on_duty
+        return list(dict.fromkeys(people))
+
+    @staticmethod
+    def _alert_text(kind: str, deadline: dict, assignment: dict) -> tuple[str, str]:
+        step, due = deadline["step_name"], _local(deadline["due_at"])
+        who = assignment["unit_name"] if deadline["owner"] == "unit" else OWNER_NAMES[deadline["owner"]]
+        if kind.startswith("warn_"):
+            title = f"【时限预警】{who}「{step}」已用去 {kind[5:]}% 时限"
+        else:
+            title = f"【{TIMER_LABELS[kind]}】{who}「{step}」已超过时限"
+        return title, f"{LEVEL_NAMES.get(assignment['level'], '')}事件交办单 {assignment['assignment_id']}：「{step}」须在 {due} 前完成。"
+
+    # --- calendars ----------------------------------------------------------------------------
+
+    async def load_holiday_year(self, caller: Caller, year: int, data: bytes, filename: str) -> list[dict]:
+        """Load (or replace) a year's schedule; working-time deadlines that were reckoned without
+        it are reckoned again, exactly, and their timers follow."""
+        if not 2000 <= year <= 2100:
+            raise InvalidInput("年份无效", [FieldProblem("year", "须在 2000 到 2100 之间")])
+        schedule = parse_schedule(year, data, filename)
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            await repo.save_holiday_year(schedule, filename or "api", caller.username, now)
+            calendar = await self.calendar(repo)
+            timers = []
+            for deadline in await repo.open_working_deadlines_with_warnings():
+                plan_days = int(deadline["limit_text"].removesuffix("个工作日"))
+                reckoned = calendar.add_working_days(deadline["started_at"], plan_days)
+                updated = {**deadline, "due_at": reckoned.due_at + dt.timedelta(minutes=deadline["paused_minutes"]),
+                           "warning": reckoned.warning}
+                await repo.update_deadline(deadline["deadline_id"], due_at=updated["due_at"], warning=reckoned.warning)
+                timers += await repo.reschedule(updated, self.policy)
+            self._wake(timers)
+            rows = await repo.holiday_year_rows()
+        return [dict(r) for r in rows]
+
+    async def holiday_years(self) -> list[dict]:
+        async with self.sessions() as session:
+            return [dict(r) for r in await DispatchRepository(session).holiday_year_rows()]
+
+    # --- reading ----------------------------------------------------------------------------
 
     async def page_of_assignments(self, caller: Caller, event_id: str | None, limit: int, offset: int):
         """A unit's users see only their unit's assignments; county-wide roles see all."""
         unit_code = None if caller.county_wide else caller.unit_code
         if unit_code == "":
-            return [], 0, {}
+            return [], 0, {}, {}
         async with self.sessions() as session:
             repo = DispatchRepository(session)
             rows, total = await repo.page_of_assignments(unit_code=unit_code, event_id=event_id, limit=limit, offset=offset)
-            return rows, total, await repo.deadlines_of([r["assignment_id"] for r in rows])
+            ids = [r["assignment_id"] for r in rows]
+            actions = {i: [] for i in ids}
+            if event_id:
+                for action in await repo.actions_of_event(event_id):
+                    actions.setdefault(action["assignment_id"], []).append(action)
+            return rows, total, await repo.deadlines_of(ids), actions
 
     async def assignment(self, caller: Caller, assignment_id: str):
         async with self.sessions() as session:
             repo = DispatchRepository(session)
             row = await repo.assignment(assignment_id)
-            if row is None:
-                raise NotFound(f"交办单 {assignment_id} 不存在")
-            if not caller.county_wide and row["unit_code"] != caller.unit_code:
-                raise PermissionDenied("无权查看其他单位的交办单")
-            return row, (await repo.deadlines_of([assignment_id]))[assignment_id]
+            if row is None or (not caller.county_wide and row["unit_code"] != caller.unit_code):
+                raise NotFound(f"交办单 {assignment_id} 不存在或不属于本单位")
+            answers, attachments = await repo.answers_of([assignment_id])
+            return (row, (await repo.deadlines_of([assignment_id]))[assignment_id], await repo.actions_of(assignment_id),
+                    answers, attachments, await repo.pending_extension(assignment_id))
+
+    async def answer_attachment(self, caller: Caller, assignment_id: str, attachment_id: str):
+        await self.assignment(caller, assignment_id)
+        async with self.sessions() as session:
+            row = await DispatchRepository(session).answer_attachment(assignment_id, attachment_id)
+        if row is None:
+            raise NotFound("附件不存在")
+        return row
 
     async def units(self):
         async with self.sessions() as session:
             return await DispatchRepository(session).unit_rows()
+
+    async def notifications(self, caller: Caller, unread_only: bool, limit: int):
+        async with self.sessions() as session:
+            return await DispatchRepository(session).notifications_of(caller.username, unread_only, limit)
+
+    async def mark_read(self, caller: Caller, notification_ids: list[str]) -> int:
+        async with self.sessions() as session, session.begin():
+            return await DispatchRepository(session).mark_read(caller.username, notification_ids, self.clock())
+
+    async def accountability(self, caller: Caller, unit_code: str | None):
+        if not caller.county_wide:
+            unit_code = caller.unit_code
+        async with self.sessions() as session:
+            return await DispatchRepository(session).accountability_of(unit_code)
+
+    async def record_accountability(self, caller: Caller, assignment_id: str, kind: str, note: str) -> None:
+        """The office records 漏报 or 瞒报 (迟报 is recorded when a timer supervises)."""
+        if not caller.roles & {"office", "admin"}:
+            raise PermissionDenied("问责记录由舆情办登记")
+        if kind not in ACCOUNTABILITY_KINDS:
+            raise InvalidInput("问责类型无效", [FieldProblem("kind", "可选：late 迟报、missed 漏报、concealed 瞒报")])
+        if not note.strip():
+            raise InvalidInput("请说明情况", [FieldProblem("note", "必填")])
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            row = await repo.assignment_for_update(assignment_id)
+            if row is None:
+                raise NotFound(f"交办单 {assignment_id} 不存在")
+            await repo.add_accountability({"record_id": new_id(), "unit_code": row["unit_code"],
+                                           "assignment_id": assignment_id, "deadline_id": None, "kind": kind,
+                                           "note": note.strip(), "recorded_by": caller.username, "at": self.clock()})
+

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+import chinese_calendar
+
 from services.dispatch.domain import OWNER_NAMES, ROLE_NAMES
-from services.dispatch.workflow import STATE_NAMES
-from services.dispatch.service import DispatchService
-from yuqing.core.identity import Caller
+from services.dispatch.service import ACCOUNTABILITY_KINDS, DispatchService
+from services.dispatch.workflow import ACTIONS, STATE_NAMES, Request, allowed_actions
+from yuqing.core.grpc_server import caller_of
 from yuqing.core.levels import to_proto
 from yuqing.core.protobuf import page_bounds, timestamp
 from yuqing.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
+
+CALENDAR_ROLES = frozenset({"admin"})
+ACTION_NAMES = {"assigned": "交办", "complete_step": "完成环节", **{a.name: a.label for a in ACTIONS.values()}}
+
+
+def _package_years() -> list[int]:
+    years = sorted({day.year for day in chinese_calendar.holidays})
+    return [y for y in range(years[0], years[-1] + 1)] if years else []
 
 
 class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
@@ -16,16 +29,20 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         self.service = service
 
     async def ListAssignments(self, request, context):
-        caller = Caller.from_metadata(context.invocation_metadata())
+        caller = caller_of(context)
         limit, offset = page_bounds(request.page_size, request.offset)
-        rows, total, deadlines = await self.service.page_of_assignments(caller, request.event_id or None, limit, offset)
-        return dispatch_pb2.ListAssignmentsResponse(
-            assignments=[assignment_message(r, deadlines[r["assignment_id"]]) for r in rows], total=total)
+        rows, total, deadlines, actions = await self.service.page_of_assignments(
+            caller, request.event_id or None, limit, offset)
+        return dispatch_pb2.ListAssignmentsResponse(total=total, assignments=[
+            assignment_message(r, deadlines[r["assignment_id"]], actions.get(r["assignment_id"], ()), caller=caller)
+            for r in rows])
 
     async def GetAssignment(self, request, context):
-        caller = Caller.from_metadata(context.invocation_metadata())
-        row, deadlines = await self.service.assignment(caller, request.assignment_id)
-        return assignment_message(row, deadlines)
+        return await self._detail(caller_of(context), request.assignment_id)
+
+    async def _detail(self, caller, assignment_id: str) -> dispatch_pb2.Assignment:
+        row, deadlines, actions, answers, attachments, pending = await self.service.assignment(caller, assignment_id)
+        return assignment_message(row, deadlines, actions, answers, attachments, pending, caller)
 
     async def ListUnits(self, request, context):
         rows = await self.service.units()
@@ -33,16 +50,100 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             dispatch_pb2.Unit(code=r["code"], name=r["name"], kind=r["kind"], parent_code=r["parent_code"] or "")
             for r in rows])
 
+    async def Act(self, request, context):
+        caller = caller_of(context)
+        shown = await self.service.act(caller, request.assignment_id, request.action, Request(
+            reason=request.reason, text=request.text, minutes=request.minutes, target_unit=request.target_unit,
+            target_assignment=request.target_assignment), [(f.filename, f.data) for f in request.attachments])
+        return await self._detail(caller, shown)
 
-def assignment_message(row, deadlines) -> dispatch_pb2.Assignment:
+    async def CompleteStep(self, request, context):
+        caller = caller_of(context)
+        await self.service.complete_step(caller, request.assignment_id, request.step, request.note)
+        return await self._detail(caller, request.assignment_id)
+
+    async def GetAnswerAttachment(self, request, context):
+        row = await self.service.answer_attachment(caller_of(context), request.assignment_id, request.attachment_id)
+        return dispatch_pb2.AnswerAttachment(info=attachment_info(row), data=row["data"])
+
+    async def LoadHolidayYear(self, request, context):
+        caller = caller_of(context, CALENDAR_ROLES)
+        rows = await self.service.load_holiday_year(caller, request.year, request.data, request.filename)
+        return holiday_years_message(rows)
+
+    async def ListHolidayYears(self, request, context):
+        return holiday_years_message(await self.service.holiday_years())
+
+    async def ListNotifications(self, request, context):
+        rows = await self.service.notifications(caller_of(context), request.unread_only, min(request.limit or 50, 500))
+        return dispatch_pb2.ListNotificationsResponse(notifications=[dispatch_pb2.Notification(
+            notification_id=r["notification_id"], kind=r["kind"], title=r["title"], body=r["body"],
+            event_id=r["event_id"], assignment_id=r["assignment_id"], created_at=timestamp(r["created_at"]),
+            read_at=timestamp(r["read_at"])) for r in rows])
+
+    async def MarkNotificationsRead(self, request, context):
+        marked = await self.service.mark_read(caller_of(context), list(request.notification_ids)[:500])
+        return dispatch_pb2.MarkNotificationsReadResponse(marked=marked)
+
+    async def ListAccountability(self, request, context):
+        return accountability_message(await self.service.accountability(caller_of(context), request.unit_code or None))
+
+    async def RecordAccountability(self, request, context):
+        caller = caller_of(context)
+        await self.service.record_accountability(caller, request.assignment_id, request.kind, request.note)
+        return accountability_message(await self.service.accountability(caller, None))
+
+
+def holiday_years_message(rows) -> dispatch_pb2.ListHolidayYearsResponse:
+    return dispatch_pb2.ListHolidayYearsResponse(package_years=_package_years(), years=[dispatch_pb2.HolidayYear(
+        year=r["year"], source=r["source"], loaded_by=r["loaded_by"], loaded_at=timestamp(r["loaded_at"]))
+        for r in rows])
+
+
+def accountability_message(rows) -> dispatch_pb2.ListAccountabilityResponse:
+    return dispatch_pb2.ListAccountabilityResponse(records=[dispatch_pb2.AccountabilityRecord(
+        record_id=r["record_id"], unit_code=r["unit_code"], assignment_id=r["assignment_id"], kind=r["kind"],
+        kind_name=ACCOUNTABILITY_KINDS[r["kind"]], note=r["note"], recorded_by=r["recorded_by"], at=timestamp(r["at"]))
+        for r in rows])
+
+
+def attachment_info(row) -> dispatch_pb2.AnswerAttachmentInfo:
+    return dispatch_pb2.AnswerAttachmentInfo(attachment_id=row["attachment_id"], filename=row["filename"],
+                                             content_type=row["content_type"], size=row["size"], sha256=row["sha256"])
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=lambda v: v.isoformat() if isinstance(v, dt.datetime) else str(v))
+
+
+def assignment_message(row, deadlines, actions=(), answers=(), attachments=(), pending=None,
+                       caller=None) -> dispatch_pb2.Assignment:
+    files: dict[str, list] = {}
+    for attachment in attachments:
+        files.setdefault(attachment["answer_id"], []).append(attachment)
     return dispatch_pb2.Assignment(
         assignment_id=row["assignment_id"], event_id=row["event_id"], unit_code=row["unit_code"],
-        unit_name=row["unit_name"], role=row["role"], role_name=ROLE_NAMES[row["role"]], state=row["state"], state_name=STATE_NAMES[row["state"]],
-        level=to_proto(row["level"]), plan_version=row["plan_version"], created_at=timestamp(row["created_at"]),
+        unit_name=row["unit_name"], role=row["role"], role_name=ROLE_NAMES[row["role"]], state=row["state"],
+        state_name=STATE_NAMES[row["state"]], level=to_proto(row["level"]), plan_version=row["plan_version"],
+        created_at=timestamp(row["created_at"]), successor_id=row["successor_id"] or "", returns=row["returns"],
+        allowed_actions=allowed_actions(row["state"], caller, row["unit_code"], row["extension_pending"]) if caller else [],
         deadlines=[
             dispatch_pb2.Deadline(
-                step=d["step"], step_name=d["step_name"], owner=d["owner"], owner_name=OWNER_NAMES[d["owner"]], due_at=timestamp(d["due_at"]),
-                clock=d["clock"], limit=d["limit_text"], basis_level=to_proto(d["basis_level"]), warning=d["warning"])
+                step=d["step"], step_name=d["step_name"], owner=d["owner"], owner_name=OWNER_NAMES[d["owner"]],
+                due_at=timestamp(d["due_at"]), clock=d["clock"], limit=d["limit_text"],
+                basis_level=to_proto(d["basis_level"]), warning=d["warning"], met_at=timestamp(d["met_at"]),
+                met_by=d["met_by"], paused_minutes=d["paused_minutes"])
             for d in deadlines
         ],
+        actions=[dispatch_pb2.AssignmentAction(
+            at=timestamp(a["at"]), action=a["action"], action_name=ACTION_NAMES.get(a["action"], a["action"]),
+            actor=a["actor"], from_state=a["from_state"], to_state=a["to_state"], reason=a["reason"],
+            details_json=_json(a["details"]), assignment_id=a["assignment_id"]) for a in actions],
+        answers=[dispatch_pb2.Answer(
+            answer_id=a["answer_id"], kind=a["kind"], text=a["text"], written_by=a["written_by"],
+            written_at=timestamp(a["written_at"]), signed_by=a["signed_by"] or "", signed_at=timestamp(a["signed_at"]),
+            attachments=[attachment_info(f) for f in files.get(a["answer_id"], ())]) for a in answers],
+        pending_extension=None if pending is None else dispatch_pb2.ExtensionRequest(
+            request_id=pending["request_id"], minutes=pending["minutes"], reason=pending["reason"],
+            requested_by=pending["requested_by"], requested_at=timestamp(pending["requested_at"])),
     )

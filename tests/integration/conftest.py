@@ -10,6 +10,9 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import select, text
 
+from services.dispatch import models as dispatch_models
+from services.dispatch.seed import seed as seed_directory
+from services.dispatch.service import DispatchService
 from services.grading import models as grading_models
 from services.grading.service import GradingService
 from services.ingest import models
@@ -20,6 +23,8 @@ from yuqing.common.v1 import common_pb2
 from yuqing.core import migrations
 from yuqing.core.bus import Envelope, Outbox
 from yuqing.core.db import create_engine, new_id, schema_name, session_factory
+from yuqing.core.levels import LEVELS
+from yuqing.core.protobuf import timestamp
 from yuqing.core.settings import CoreSettings
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
@@ -125,4 +130,48 @@ async def grading(backend, tmp_path):
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "grading")}" CASCADE'))
+    await engine.dispose()
+
+
+@dataclass
+class DispatchHarness:
+    service: DispatchService
+    sessions: object
+    clock: Clock
+    make_service: object
+
+    async def graded(self, event_id: str, level: str, *, locality: str = "hexi", text: str = "",
+                     discovered: dt.datetime | None = None, previous: str | None = None) -> None:
+        """An EventGraded through the real stream handler."""
+        message = grading_pb2.EventGraded(
+            event_id=event_id, level=LEVELS.index(level) + 1, previous_level=LEVELS.index(previous) + 1 if previous else 0,
+            graded_at=timestamp(self.clock.now), event_discovered_at=timestamp(discovered or self.clock.now),
+            locality=locality, title=f"事件{event_id}", text=text, actor="system")
+        envelope = Envelope(new_id(), grading_pb2.EventGraded.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+        async with self.sessions() as session, session.begin():
+            await self.service.on_event_graded(session, envelope)
+
+    async def rows(self, table, *where):
+        async with self.sessions() as session:
+            return (await session.execute(select(table).where(*where))).mappings().all()
+
+
+@pytest.fixture
+async def dispatch(backend, tmp_path):
+    settings = CoreSettings.from_env(backend.env(tmp_path, run_id()))
+    await asyncio.to_thread(migrations.upgrade, "dispatch", settings)
+    engine = create_engine(settings, "dispatch")
+    sessions = session_factory(engine)
+    clock = Clock(dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC))   # Friday 10:00 in Shanghai
+    await seed_directory(sessions, clock.now)
+
+    def make_service():
+        return DispatchService(sessions, Outbox(dispatch_models.outbox, settings.stream_prefix), clock)
+
+    service = make_service()
+    await service.ensure_default_plan()
+    yield DispatchHarness(service, sessions, clock, make_service)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "dispatch")}" CASCADE'))
     await engine.dispose()

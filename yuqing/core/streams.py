@@ -4,3 +4,5 @@ Each stream carries one protobuf message type, named beside it."""
 
 ITEMS = "ingest.items"      # yuqing.ingest.v1.ItemIngested
 LEVELS = "grading.levels"   # yuqing.grading.v1.EventGraded
+ASSIGNMENTS = "dispatch.assignments"   # yuqing.dispatch.v1.AssignmentChanged
+ALERTS = "dispatch.alerts"             # yuqing.dispatch.v1.DeadlineAlert

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from yuqing.common.v1 import common_pb2 as yuqing_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!yuqing/dispatch/v1/dispatch.proto\x12\x12yuqing.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dyuqing/common/v1/common.proto\"\xd7\x01\n\x08\x44\x65\x61\x64line\x12\x0c\n\x04step\x18\x01 \x01(\t\x12\x11\n\tstep_name\x18\x02 \x01(\t\x12\r\n\x05owner\x18\x03 \x01(\t\x12*\n\x06\x64ue_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x63lock\x18\x05 \x01(\t\x12\r\n\x05limit\x18\x06 \x01(\t\x12,\n\x0b\x62\x61sis_level\x18\x07 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x0f\n\x07warning\x18\x08 \x01(\t\x12\x12\n\nowner_name\x18\t \x01(\t\"\xbe\x02\n\nAssignment\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x11\n\tunit_code\x18\x03 \x01(\t\x12\x11\n\tunit_name\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\r\n\x05state\x18\x06 \x01(\t\x12\x12\n\nstate_name\x18\x07 \x01(\t\x12&\n\x05level\x18\x08 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x14\n\x0cplan_version\x18\t \x01(\x05\x12/\n\tdeadlines\x18\n \x03(\x0b\x32\x1c.yuqing.dispatch.v1.Deadline\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\trole_name\x18\x0c \x01(\t\"M\n\x16ListAssignmentsRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"]\n\x17ListAssignmentsResponse\x12\x33\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1e.yuqing.dispatch.v1.Assignment\x12\r\n\x05total\x18\x02 \x01(\x05\"-\n\x14GetAssignmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"E\n\x04Unit\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\"\x12\n\x10ListUnitsRequest\"<\n\x11ListUnitsResponse\x12\'\n\x05units\x18\x01 \x03(\x0b\x32\x18.yuqing.dispatch.v1.Unit2\xb2\x02\n\x0f\x44ispatchService\x12j\n\x0fListAssignments\x12*.yuqing.dispatch.v1.ListAssignmentsRequest\x1a+.yuqing.dispatch.v1.ListAssignmentsResponse\x12Y\n\rGetAssignment\x12(.yuqing.dispatch.v1.GetAssignmentRequest\x1a\x1e.yuqing.dispatch.v1.Assignment\x12X\n\tListUnits\x12$.yuqing.dispatch.v1.ListUnitsRequest\x1a%.yuqing.dispatch.v1.ListUnitsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!yuqing/dispatch/v1/dispatch.proto\x12\x12yuqing.dispatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1dyuqing/common/v1/common.proto\"\xab\x02\n\x08\x44\x65\x61\x64line\x12\x0c\n\x04step\x18\x01 \x01(\t\x12\x11\n\tstep_name\x18\x02 \x01(\t\x12\r\n\x05owner\x18\x03 \x01(\t\x12*\n\x06\x64ue_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x63lock\x18\x05 \x01(\t\x12\r\n\x05limit\x18\x06 \x01(\t\x12,\n\x0b\x62\x61sis_level\x18\x07 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x0f\n\x07warning\x18\x08 \x01(\t\x12\x12\n\nowner_name\x18\t \x01(\t\x12*\n\x06met_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06met_by\x18\x0b \x01(\t\x12\x16\n\x0epaused_minutes\x18\x0c \x01(\x05\"\xd1\x01\n\x10\x41ssignmentAction\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x13\n\x0b\x61\x63tion_name\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x12\n\nfrom_state\x18\x05 \x01(\t\x12\x10\n\x08to_state\x18\x06 \x01(\t\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x14\n\x0c\x64\x65tails_json\x18\x08 \x01(\t\x12\x15\n\rassignment_id\x18\t \x01(\t\"s\n\x14\x41nswerAttachmentInfo\x12\x15\n\rattachment_id\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\x12\x0c\n\x04size\x18\x04 \x01(\x03\x12\x0e\n\x06sha256\x18\x05 \x01(\t\"\xfc\x01\n\x06\x41nswer\x12\x11\n\tanswer_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x12\n\nwritten_by\x18\x04 \x01(\t\x12.\n\nwritten_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsigned_by\x18\x06 \x01(\t\x12-\n\tsigned_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\x0b\x61ttachments\x18\x08 \x03(\x0b\x32(.yuqing.dispatch.v1.AnswerAttachmentInfo\"\x8f\x01\n\x10\x45xtensionRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07minutes\x18\x02 \x01(\x05\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x14\n\x0crequested_by\x18\x04 \x01(\t\x12\x30\n\x0crequested_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa3\x04\n\nAssignment\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x11\n\tunit_code\x18\x03 \x01(\t\x12\x11\n\tunit_name\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\r\n\x05state\x18\x06 \x01(\t\x12\x12\n\nstate_name\x18\x07 \x01(\t\x12&\n\x05level\x18\x08 \x01(\x0e\x32\x17.yuqing.common.v1.Level\x12\x14\n\x0cplan_version\x18\t \x01(\x05\x12/\n\tdeadlines\x18\n \x03(\x0b\x32\x1c.yuqing.dispatch.v1.Deadline\x12.\n\ncreated_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\trole_name\x18\x0c \x01(\t\x12\x35\n\x07\x61\x63tions\x18\r \x03(\x0b\x32$.yuqing.dispatch.v1.AssignmentAction\x12+\n\x07\x61nswers\x18\x0e \x03(\x0b\x32\x1a.yuqing.dispatch.v1.Answer\x12?\n\x11pending_extension\x18\x0f \x01(\x0b\x32$.yuqing.dispatch.v1.ExtensionRequest\x12\x14\n\x0csuccessor_id\x18\x10 \x01(\t\x12\x0f\n\x07returns\x18\x11 \x01(\x05\x12\x17\n\x0f\x61llowed_actions\x18\x12 \x03(\t\",\n\nFileUpload\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"\xc7\x01\n\nActRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0c\n\x04text\x18\x04 \x01(\t\x12\x0f\n\x07minutes\x18\x05 \x01(\x05\x12\x13\n\x0btarget_unit\x18\x06 \x01(\t\x12\x19\n\x11target_assignment\x18\x07 \x01(\t\x12\x33\n\x0b\x61ttachments\x18\x08 \x03(\x0b\x32\x1e.yuqing.dispatch.v1.FileUpload\"H\n\x13\x43ompleteStepRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"J\n\x1aGetAnswerAttachmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x15\n\rattachment_id\x18\x02 \x01(\t\"X\n\x10\x41nswerAttachment\x12\x36\n\x04info\x18\x01 \x01(\x0b\x32(.yuqing.dispatch.v1.AnswerAttachmentInfo\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\"F\n\x16LoadHolidayYearRequest\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"m\n\x0bHolidayYear\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x11\n\tloaded_by\x18\x03 \x01(\t\x12-\n\tloaded_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x19\n\x17ListHolidayYearsRequest\"a\n\x18ListHolidayYearsResponse\x12.\n\x05years\x18\x01 \x03(\x0b\x32\x1f.yuqing.dispatch.v1.HolidayYear\x12\x15\n\rpackage_years\x18\x02 \x03(\x05\"\xd8\x01\n\x0cNotification\x12\x17\n\x0fnotification_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x05 \x01(\t\x12\x15\n\rassignment_id\x18\x06 \x01(\t\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07read_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x18ListNotificationsRequest\x12\x13\n\x0bunread_only\x18\x01 \x01(\x08\x12\r\n\x05limit\x18\x02 \x01(\x05\"T\n\x19ListNotificationsResponse\x12\x37\n\rnotifications\x18\x01 \x03(\x0b\x32 .yuqing.dispatch.v1.Notification\"8\n\x1cMarkNotificationsReadRequest\x12\x18\n\x10notification_ids\x18\x01 \x03(\t\"/\n\x1dMarkNotificationsReadResponse\x12\x0e\n\x06marked\x18\x01 \x01(\x05\"\xbf\x01\n\x14\x41\x63\x63ountabilityRecord\x12\x11\n\trecord_id\x18\x01 \x01(\t\x12\x11\n\tunit_code\x18\x02 \x01(\t\x12\x15\n\rassignment_id\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x11\n\tkind_name\x18\x05 \x01(\t\x12\x0c\n\x04note\x18\x06 \x01(\t\x12\x13\n\x0brecorded_by\x18\x07 \x01(\t\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\".\n\x19ListAccountabilityRequest\x12\x11\n\tunit_code\x18\x01 \x01(\t\"W\n\x1aListAccountabilityResponse\x12\x39\n\x07records\x18\x01 \x03(\x0b\x32(.yuqing.dispatch.v1.AccountabilityRecord\"P\n\x1bRecordAccountabilityRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"\xbc\x01\n\x11\x41ssignmentChanged\x12\x15\n\rassignment_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x11\n\tunit_code\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x04 \x01(\t\x12\x12\n\nfrom_state\x18\x05 \x01(\t\x12\x10\n\x08to_state\x18\x06 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x07 \x01(\t\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb6\x02\n\rDeadlineAlert\x12\x10\n\x08timer_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x15\n\rassignment_id\x18\x03 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x04 \x01(\t\x12\x11\n\tunit_code\x18\x05 \x01(\t\x12\x0c\n\x04step\x18\x06 \x01(\t\x12\x11\n\tstep_name\x18\x07 \x01(\t\x12*\n\x06\x64ue_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x66ire_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x66ired_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrecipients\x18\x0b \x03(\t\x12\r\n\x05title\x18\x0c \x01(\t\"M\n\x16ListAssignmentsRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x0e\n\x06offset\x18\x03 \x01(\x05\"]\n\x17ListAssignmentsResponse\x12\x33\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32\x1e.yuqing.dispatch.v1.Assignment\x12\r\n\x05total\x18\x02 \x01(\x05\"-\n\x14GetAssignmentRequest\x12\x15\n\rassignment_id\x18\x01 \x01(\t\"E\n\x04Unit\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0bparent_code\x18\x04 \x01(\t\"\x12\n\x10ListUnitsRequest\"<\n\x11ListUnitsResponse\x12\'\n\x05units\x18\x01 \x03(\x0b\x32\x18.yuqing.dispatch.v1.Unit2\xf9\t\n\x0f\x44ispatchService\x12j\n\x0fListAssignments\x12*.yuqing.dispatch.v1.ListAssignmentsRequest\x1a+.yuqing.dispatch.v1.ListAssignmentsResponse\x12Y\n\rGetAssignment\x12(.yuqing.dispatch.v1.GetAssignmentRequest\x1a\x1e.yuqing.dispatch.v1.Assignment\x12X\n\tListUnits\x12$.yuqing.dispatch.v1.ListUnitsRequest\x1a%.yuqing.dispatch.v1.ListUnitsResponse\x12\x45\n\x03\x41\x63t\x12\x1e.yuqing.dispatch.v1.ActRequest\x1a\x1e.yuqing.dispatch.v1.Assignment\x12W\n\x0c\x43ompleteStep\x12\'.yuqing.dispatch.v1.CompleteStepRequest\x1a\x1e.yuqing.dispatch.v1.Assignment\x12k\n\x13GetAnswerAttachment\x12..yuqing.dispatch.v1.GetAnswerAttachmentRequest\x1a$.yuqing.dispatch.v1.AnswerAttachment\x12k\n\x0fLoadHolidayYear\x12*.yuqing.dispatch.v1.LoadHolidayYearRequest\x1a,.yuqing.dispatch.v1.ListHolidayYearsResponse\x12m\n\x10ListHolidayYears\x12+.yuqing.dispatch.v1.ListHolidayYearsRequest\x1a,.yuqing.dispatch.v1.ListHolidayYearsResponse\x12p\n\x11ListNotifications\x12,.yuqing.dispatch.v1.ListNotificationsRequest\x1a-.yuqing.dispatch.v1.ListNotificationsResponse\x12|\n\x15MarkNotificationsRead\x12\x30.yuqing.dispatch.v1.MarkNotificationsReadRequest\x1a\x31.yuqing.dispatch.v1.MarkNotificationsReadResponse\x12s\n\x12ListAccountability\x12-.yuqing.dispatch.v1.ListAccountabilityRequest\x1a..yuqing.dispatch.v1.ListAccountabilityResponse\x12w\n\x14RecordAccountability\x12/.yuqing.dispatch.v1.RecordAccountabilityRequest\x1a..yuqing.dispatch.v1.ListAccountabilityResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,21 +34,69 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'yuqing.dispatch.v1.dispatch
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DEADLINE']._serialized_start=122
-  _globals['_DEADLINE']._serialized_end=337
-  _globals['_ASSIGNMENT']._serialized_start=340
-  _globals['_ASSIGNMENT']._serialized_end=658
-  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=660
-  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=737
-  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=739
-  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=832
-  _globals['_GETASSIGNMENTREQUEST']._serialized_start=834
-  _globals['_GETASSIGNMENTREQUEST']._serialized_end=879
-  _globals['_UNIT']._serialized_start=881
-  _globals['_UNIT']._serialized_end=950
-  _globals['_LISTUNITSREQUEST']._serialized_start=952
-  _globals['_LISTUNITSREQUEST']._serialized_end=970
-  _globals['_LISTUNITSRESPONSE']._serialized_start=972
-  _globals['_LISTUNITSRESPONSE']._serialized_end=1032
-  _globals['_DISPATCHSERVICE']._serialized_start=1035
-  _globals['_DISPATCHSERVICE']._serialized_end=1341
+  _globals['_DEADLINE']._serialized_end=421
+  _globals['_ASSIGNMENTACTION']._serialized_start=424
+  _globals['_ASSIGNMENTACTION']._serialized_end=633
+  _globals['_ANSWERATTACHMENTINFO']._serialized_start=635
+  _globals['_ANSWERATTACHMENTINFO']._serialized_end=750
+  _globals['_ANSWER']._serialized_start=753
+  _globals['_ANSWER']._serialized_end=1005
+  _globals['_EXTENSIONREQUEST']._serialized_start=1008
+  _globals['_EXTENSIONREQUEST']._serialized_end=1151
+  _globals['_ASSIGNMENT']._serialized_start=1154
+  _globals['_ASSIGNMENT']._serialized_end=1701
+  _globals['_FILEUPLOAD']._serialized_start=1703
+  _globals['_FILEUPLOAD']._serialized_end=1747
+  _globals['_ACTREQUEST']._serialized_start=1750
+  _globals['_ACTREQUEST']._serialized_end=1949
+  _globals['_COMPLETESTEPREQUEST']._serialized_start=1951
+  _globals['_COMPLETESTEPREQUEST']._serialized_end=2023
+  _globals['_GETANSWERATTACHMENTREQUEST']._serialized_start=2025
+  _globals['_GETANSWERATTACHMENTREQUEST']._serialized_end=2099
+  _globals['_ANSWERATTACHMENT']._serialized_start=2101
+  _globals['_ANSWERATTACHMENT']._serialized_end=2189
+  _globals['_LOADHOLIDAYYEARREQUEST']._serialized_start=2191
+  _globals['_LOADHOLIDAYYEARREQUEST']._serialized_end=2261
+  _globals['_HOLIDAYYEAR']._serialized_start=2263
+  _globals['_HOLIDAYYEAR']._serialized_end=2372
+  _globals['_LISTHOLIDAYYEARSREQUEST']._serialized_start=2374
+  _globals['_LISTHOLIDAYYEARSREQUEST']._serialized_end=2399
+  _globals['_LISTHOLIDAYYEARSRESPONSE']._serialized_start=2401
+  _globals['_LISTHOLIDAYYEARSRESPONSE']._serialized_end=2498
+  _globals['_NOTIFICATION']._serialized_start=2501
+  _globals['_NOTIFICATION']._serialized_end=2717
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_start=2719
+  _globals['_LISTNOTIFICATIONSREQUEST']._serialized_end=2781
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_start=2783
+  _globals['_LISTNOTIFICATIONSRESPONSE']._serialized_end=2867
+  _globals['_MARKNOTIFICATIONSREADREQUEST']._serialized_start=2869
+  _globals['_MARKNOTIFICATIONSREADREQUEST']._serialized_end=2925
+  _globals['_MARKNOTIFICATIONSREADRESPONSE']._serialized_start=2927
+  _globals['_MARKNOTIFICATIONSREADRESPONSE']._serialized_end=2974
+  _globals['_ACCOUNTABILITYRECORD']._serialized_start=2977
+  _globals['_ACCOUNTABILITYRECORD']._serialized_end=3168
+  _globals['_LISTACCOUNTABILITYREQUEST']._serialized_start=3170
+  _globals['_LISTACCOUNTABILITYREQUEST']._serialized_end=3216
+  _globals['_LISTACCOUNTABILITYRESPONSE']._serialized_start=3218
+  _globals['_LISTACCOUNTABILITYRESPONSE']._serialized_end=3305
+  _globals['_RECORDACCOUNTABILITYREQUEST']._serialized_start=3307
+  _globals['_RECORDACCOUNTABILITYREQUEST']._serialized_end=3387
+  _globals['_ASSIGNMENTCHANGED']._serialized_start=3390
+  _globals['_ASSIGNMENTCHANGED']._serialized_end=3578
+  _globals['_DEADLINEALERT']._serialized_start=3581
+  _globals['_DEADLINEALERT']._serialized_end=3891
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=3893
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=3970
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=3972
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=4065
+  _globals['_GETASSIGNMENTREQUEST']._serialized_start=4067
+  _globals['_GETASSIGNMENTREQUEST']._serialized_end=4112
+  _globals['_UNIT']._serialized_start=4114
+  _globals['_UNIT']._serialized_end=4183
+  _globals['_LISTUNITSREQUEST']._serialized_start=4185
+  _globals['_LISTUNITSREQUEST']._serialized_end=4203
+  _globals['_LISTUNITSRESPONSE']._serialized_start=4205
+  _globals['_LISTUNITSRESPONSE']._serialized_end=4265
+  _globals['_DISPATCHSERVICE']._serialized_start=4268
+  _globals['_DISPATCHSERVICE']._serialized_end=5541
 # @@protoc_insertion_point(module_scope)

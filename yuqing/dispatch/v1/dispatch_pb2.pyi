@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Deadline(_message.Message):
-    __slots__ = ("step", "step_name", "owner", "due_at", "clock", "limit", "basis_level", "warning", "owner_name")
+    __slots__ = ("step", "step_name", "owner", "due_at", "clock", "limit", "basis_level", "warning", "owner_name", "met_at", "met_by", "paused_minutes")
     STEP_FIELD_NUMBER: _ClassVar[int]
     STEP_NAME_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,9 @@ class Deadline(_message.Message):
     BASIS_LEVEL_FIELD_NUMBER: _ClassVar[int]
     WARNING_FIELD_NUMBER: _ClassVar[int]
     OWNER_NAME_FIELD_NUMBER: _ClassVar[int]
+    MET_AT_FIELD_NUMBER: _ClassVar[int]
+    MET_BY_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     step: str
     step_name: str
     owner: str
@@ -30,10 +33,83 @@ class Deadline(_message.Message):
     basis_level: _common_pb2.Level
     warning: str
     owner_name: str
-    def __init__(self, step: _Optional[str] = ..., step_name: _Optional[str] = ..., owner: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., clock: _Optional[str] = ..., limit: _Optional[str] = ..., basis_level: _Optional[_Union[_common_pb2.Level, str]] = ..., warning: _Optional[str] = ..., owner_name: _Optional[str] = ...) -> None: ...
+    met_at: _timestamp_pb2.Timestamp
+    met_by: str
+    paused_minutes: int
+    def __init__(self, step: _Optional[str] = ..., step_name: _Optional[str] = ..., owner: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., clock: _Optional[str] = ..., limit: _Optional[str] = ..., basis_level: _Optional[_Union[_common_pb2.Level, str]] = ..., warning: _Optional[str] = ..., owner_name: _Optional[str] = ..., met_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., met_by: _Optional[str] = ..., paused_minutes: _Optional[int] = ...) -> None: ...
+
+class AssignmentAction(_message.Message):
+    __slots__ = ("at", "action", "action_name", "actor", "from_state", "to_state", "reason", "details_json", "assignment_id")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    ACTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATE_FIELD_NUMBER: _ClassVar[int]
+    TO_STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_JSON_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    action: str
+    action_name: str
+    actor: str
+    from_state: str
+    to_state: str
+    reason: str
+    details_json: str
+    assignment_id: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., action: _Optional[str] = ..., action_name: _Optional[str] = ..., actor: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., reason: _Optional[str] = ..., details_json: _Optional[str] = ..., assignment_id: _Optional[str] = ...) -> None: ...
+
+class AnswerAttachmentInfo(_message.Message):
+    __slots__ = ("attachment_id", "filename", "content_type", "size", "sha256")
+    ATTACHMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    attachment_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    def __init__(self, attachment_id: _Optional[str] = ..., filename: _Optional[str] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class Answer(_message.Message):
+    __slots__ = ("answer_id", "kind", "text", "written_by", "written_at", "signed_by", "signed_at", "attachments")
+    ANSWER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    WRITTEN_BY_FIELD_NUMBER: _ClassVar[int]
+    WRITTEN_AT_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENTS_FIELD_NUMBER: _ClassVar[int]
+    answer_id: str
+    kind: str
+    text: str
+    written_by: str
+    written_at: _timestamp_pb2.Timestamp
+    signed_by: str
+    signed_at: _timestamp_pb2.Timestamp
+    attachments: _containers.RepeatedCompositeFieldContainer[AnswerAttachmentInfo]
+    def __init__(self, answer_id: _Optional[str] = ..., kind: _Optional[str] = ..., text: _Optional[str] = ..., written_by: _Optional[str] = ..., written_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., signed_by: _Optional[str] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attachments: _Optional[_Iterable[_Union[AnswerAttachmentInfo, _Mapping]]] = ...) -> None: ...
+
+class ExtensionRequest(_message.Message):
+    __slots__ = ("request_id", "minutes", "reason", "requested_by", "requested_at")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    minutes: int
+    reason: str
+    requested_by: str
+    requested_at: _timestamp_pb2.Timestamp
+    def __init__(self, request_id: _Optional[str] = ..., minutes: _Optional[int] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Assignment(_message.Message):
-    __slots__ = ("assignment_id", "event_id", "unit_code", "unit_name", "role", "state", "state_name", "level", "plan_version", "deadlines", "created_at", "role_name")
+    __slots__ = ("assignment_id", "event_id", "unit_code", "unit_name", "role", "state", "state_name", "level", "plan_version", "deadlines", "created_at", "role_name", "actions", "answers", "pending_extension", "successor_id", "returns", "allowed_actions")
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -46,6 +122,12 @@ class Assignment(_message.Message):
     DEADLINES_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     ROLE_NAME_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    PENDING_EXTENSION_FIELD_NUMBER: _ClassVar[int]
+    SUCCESSOR_ID_FIELD_NUMBER: _ClassVar[int]
+    RETURNS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     event_id: str
     unit_code: str
@@ -58,7 +140,237 @@ class Assignment(_message.Message):
     deadlines: _containers.RepeatedCompositeFieldContainer[Deadline]
     created_at: _timestamp_pb2.Timestamp
     role_name: str
-    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., role: _Optional[str] = ..., state: _Optional[str] = ..., state_name: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., plan_version: _Optional[int] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., role_name: _Optional[str] = ...) -> None: ...
+    actions: _containers.RepeatedCompositeFieldContainer[AssignmentAction]
+    answers: _containers.RepeatedCompositeFieldContainer[Answer]
+    pending_extension: ExtensionRequest
+    successor_id: str
+    returns: int
+    allowed_actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., role: _Optional[str] = ..., state: _Optional[str] = ..., state_name: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., plan_version: _Optional[int] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., role_name: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[AssignmentAction, _Mapping]]] = ..., answers: _Optional[_Iterable[_Union[Answer, _Mapping]]] = ..., pending_extension: _Optional[_Union[ExtensionRequest, _Mapping]] = ..., successor_id: _Optional[str] = ..., returns: _Optional[int] = ..., allowed_actions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class FileUpload(_message.Message):
+    __slots__ = ("filename", "data")
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    filename: str
+    data: bytes
+    def __init__(self, filename: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ActRequest(_message.Message):
+    __slots__ = ("assignment_id", "action", "reason", "text", "minutes", "target_unit", "target_assignment", "attachments")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    TARGET_UNIT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENTS_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    action: str
+    reason: str
+    text: str
+    minutes: int
+    target_unit: str
+    target_assignment: str
+    attachments: _containers.RepeatedCompositeFieldContainer[FileUpload]
+    def __init__(self, assignment_id: _Optional[str] = ..., action: _Optional[str] = ..., reason: _Optional[str] = ..., text: _Optional[str] = ..., minutes: _Optional[int] = ..., target_unit: _Optional[str] = ..., target_assignment: _Optional[str] = ..., attachments: _Optional[_Iterable[_Union[FileUpload, _Mapping]]] = ...) -> None: ...
+
+class CompleteStepRequest(_message.Message):
+    __slots__ = ("assignment_id", "step", "note")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    step: str
+    note: str
+    def __init__(self, assignment_id: _Optional[str] = ..., step: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class GetAnswerAttachmentRequest(_message.Message):
+    __slots__ = ("assignment_id", "attachment_id")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTACHMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    attachment_id: str
+    def __init__(self, assignment_id: _Optional[str] = ..., attachment_id: _Optional[str] = ...) -> None: ...
+
+class AnswerAttachment(_message.Message):
+    __slots__ = ("info", "data")
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    info: AnswerAttachmentInfo
+    data: bytes
+    def __init__(self, info: _Optional[_Union[AnswerAttachmentInfo, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class LoadHolidayYearRequest(_message.Message):
+    __slots__ = ("year", "data", "filename")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    data: bytes
+    filename: str
+    def __init__(self, year: _Optional[int] = ..., data: _Optional[bytes] = ..., filename: _Optional[str] = ...) -> None: ...
+
+class HolidayYear(_message.Message):
+    __slots__ = ("year", "source", "loaded_by", "loaded_at")
+    YEAR_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LOADED_BY_FIELD_NUMBER: _ClassVar[int]
+    LOADED_AT_FIELD_NUMBER: _ClassVar[int]
+    year: int
+    source: str
+    loaded_by: str
+    loaded_at: _timestamp_pb2.Timestamp
+    def __init__(self, year: _Optional[int] = ..., source: _Optional[str] = ..., loaded_by: _Optional[str] = ..., loaded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListHolidayYearsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListHolidayYearsResponse(_message.Message):
+    __slots__ = ("years", "package_years")
+    YEARS_FIELD_NUMBER: _ClassVar[int]
+    PACKAGE_YEARS_FIELD_NUMBER: _ClassVar[int]
+    years: _containers.RepeatedCompositeFieldContainer[HolidayYear]
+    package_years: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, years: _Optional[_Iterable[_Union[HolidayYear, _Mapping]]] = ..., package_years: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class Notification(_message.Message):
+    __slots__ = ("notification_id", "kind", "title", "body", "event_id", "assignment_id", "created_at", "read_at")
+    NOTIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    READ_AT_FIELD_NUMBER: _ClassVar[int]
+    notification_id: str
+    kind: str
+    title: str
+    body: str
+    event_id: str
+    assignment_id: str
+    created_at: _timestamp_pb2.Timestamp
+    read_at: _timestamp_pb2.Timestamp
+    def __init__(self, notification_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., event_id: _Optional[str] = ..., assignment_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListNotificationsRequest(_message.Message):
+    __slots__ = ("unread_only", "limit")
+    UNREAD_ONLY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    unread_only: bool
+    limit: int
+    def __init__(self, unread_only: _Optional[bool] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListNotificationsResponse(_message.Message):
+    __slots__ = ("notifications",)
+    NOTIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    notifications: _containers.RepeatedCompositeFieldContainer[Notification]
+    def __init__(self, notifications: _Optional[_Iterable[_Union[Notification, _Mapping]]] = ...) -> None: ...
+
+class MarkNotificationsReadRequest(_message.Message):
+    __slots__ = ("notification_ids",)
+    NOTIFICATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    notification_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, notification_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class MarkNotificationsReadResponse(_message.Message):
+    __slots__ = ("marked",)
+    MARKED_FIELD_NUMBER: _ClassVar[int]
+    marked: int
+    def __init__(self, marked: _Optional[int] = ...) -> None: ...
+
+class AccountabilityRecord(_message.Message):
+    __slots__ = ("record_id", "unit_code", "assignment_id", "kind", "kind_name", "note", "recorded_by", "at")
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KIND_NAME_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    record_id: str
+    unit_code: str
+    assignment_id: str
+    kind: str
+    kind_name: str
+    note: str
+    recorded_by: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, record_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., assignment_id: _Optional[str] = ..., kind: _Optional[str] = ..., kind_name: _Optional[str] = ..., note: _Optional[str] = ..., recorded_by: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListAccountabilityRequest(_message.Message):
+    __slots__ = ("unit_code",)
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    unit_code: str
+    def __init__(self, unit_code: _Optional[str] = ...) -> None: ...
+
+class ListAccountabilityResponse(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[AccountabilityRecord]
+    def __init__(self, records: _Optional[_Iterable[_Union[AccountabilityRecord, _Mapping]]] = ...) -> None: ...
+
+class RecordAccountabilityRequest(_message.Message):
+    __slots__ = ("assignment_id", "kind", "note")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    kind: str
+    note: str
+    def __init__(self, assignment_id: _Optional[str] = ..., kind: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
+
+class AssignmentChanged(_message.Message):
+    __slots__ = ("assignment_id", "event_id", "unit_code", "action", "from_state", "to_state", "actor", "at")
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FROM_STATE_FIELD_NUMBER: _ClassVar[int]
+    TO_STATE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    assignment_id: str
+    event_id: str
+    unit_code: str
+    action: str
+    from_state: str
+    to_state: str
+    actor: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., action: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., actor: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DeadlineAlert(_message.Message):
+    __slots__ = ("timer_id", "kind", "assignment_id", "event_id", "unit_code", "step", "step_name", "due_at", "fire_at", "fired_at", "recipients", "title")
+    TIMER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    STEP_NAME_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    FIRE_AT_FIELD_NUMBER: _ClassVar[int]
+    FIRED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENTS_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    timer_id: str
+    kind: str
+    assignment_id: str
+    event_id: str
+    unit_code: str
+    step: str
+    step_name: str
+    due_at: _timestamp_pb2.Timestamp
+    fire_at: _timestamp_pb2.Timestamp
+    fired_at: _timestamp_pb2.Timestamp
+    recipients: _containers.RepeatedScalarFieldContainer[str]
+    title: str
+    def __init__(self, timer_id: _Optional[str] = ..., kind: _Optional[str] = ..., assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., step: _Optional[str] = ..., step_name: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fire_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., fired_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recipients: _Optional[_Iterable[str]] = ..., title: _Optional[str] = ...) -> None: ...
 
 class ListAssignmentsRequest(_message.Message):
     __slots__ = ("event_id", "page_size", "offset")

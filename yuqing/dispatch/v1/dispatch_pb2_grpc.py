@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class DispatchServiceStub:
-    """Hands events to responsible units with time limits from the response plan.
+    """Hands events to responsible units with time limits from the response plan, runs the
+    assignment workflow, fires durable timers and keeps the working-day calendar.
     """
 
     def __init__(self, channel):
@@ -50,10 +51,56 @@ class DispatchServiceStub:
                 request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsRequest.SerializeToString,
                 response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsResponse.FromString,
                 _registered_method=True)
+        self.Act = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/Act',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ActRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Assignment.FromString,
+                _registered_method=True)
+        self.CompleteStep = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/CompleteStep',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.CompleteStepRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Assignment.FromString,
+                _registered_method=True)
+        self.GetAnswerAttachment = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/GetAnswerAttachment',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAnswerAttachmentRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.AnswerAttachment.FromString,
+                _registered_method=True)
+        self.LoadHolidayYear = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/LoadHolidayYear',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.LoadHolidayYearRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsResponse.FromString,
+                _registered_method=True)
+        self.ListHolidayYears = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/ListHolidayYears',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsResponse.FromString,
+                _registered_method=True)
+        self.ListNotifications = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/ListNotifications',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListNotificationsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListNotificationsResponse.FromString,
+                _registered_method=True)
+        self.MarkNotificationsRead = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/MarkNotificationsRead',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.MarkNotificationsReadRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.MarkNotificationsReadResponse.FromString,
+                _registered_method=True)
+        self.ListAccountability = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/ListAccountability',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.FromString,
+                _registered_method=True)
+        self.RecordAccountability = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/RecordAccountability',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAccountabilityRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
-    """Hands events to responsible units with time limits from the response plan.
+    """Hands events to responsible units with time limits from the response plan, runs the
+    assignment workflow, fires durable timers and keeps the working-day calendar.
     """
 
     def ListAssignments(self, request, context):
@@ -69,6 +116,63 @@ class DispatchServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListUnits(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Act(self, request, context):
+        """One workflow action (签收, 反馈, 退单, 改派 …); refused with FAILED_PRECONDITION when the
+        state does not allow it and PERMISSION_DENIED / NOT_FOUND for another unit's assignment.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteStep(self, request, context):
+        """The office or the spokesperson records one of their plan steps as done.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAnswerAttachment(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LoadHolidayYear(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListHolidayYears(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNotifications(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkNotificationsRead(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccountability(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAccountability(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -92,6 +196,51 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsRequest.FromString,
                     response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsResponse.SerializeToString,
             ),
+            'Act': grpc.unary_unary_rpc_method_handler(
+                    servicer.Act,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ActRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Assignment.SerializeToString,
+            ),
+            'CompleteStep': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteStep,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.CompleteStepRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Assignment.SerializeToString,
+            ),
+            'GetAnswerAttachment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAnswerAttachment,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAnswerAttachmentRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.AnswerAttachment.SerializeToString,
+            ),
+            'LoadHolidayYear': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadHolidayYear,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.LoadHolidayYearRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsResponse.SerializeToString,
+            ),
+            'ListHolidayYears': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListHolidayYears,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsResponse.SerializeToString,
+            ),
+            'ListNotifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotifications,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListNotificationsRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListNotificationsResponse.SerializeToString,
+            ),
+            'MarkNotificationsRead': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkNotificationsRead,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.MarkNotificationsReadRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.MarkNotificationsReadResponse.SerializeToString,
+            ),
+            'ListAccountability': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccountability,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.SerializeToString,
+            ),
+            'RecordAccountability': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAccountability,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAccountabilityRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'yuqing.dispatch.v1.DispatchService', rpc_method_handlers)
@@ -101,7 +250,8 @@ def add_DispatchServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class DispatchService:
-    """Hands events to responsible units with time limits from the response plan.
+    """Hands events to responsible units with time limits from the response plan, runs the
+    assignment workflow, fires durable timers and keeps the working-day calendar.
     """
 
     @staticmethod
@@ -175,6 +325,249 @@ class DispatchService:
             '/yuqing.dispatch.v1.DispatchService/ListUnits',
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsRequest.SerializeToString,
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Act(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/Act',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ActRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Assignment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteStep(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/CompleteStep',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.CompleteStepRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Assignment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAnswerAttachment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/GetAnswerAttachment',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetAnswerAttachmentRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.AnswerAttachment.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadHolidayYear(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/LoadHolidayYear',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.LoadHolidayYearRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListHolidayYears(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/ListHolidayYears',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListHolidayYearsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/ListNotifications',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListNotificationsRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListNotificationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkNotificationsRead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/MarkNotificationsRead',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.MarkNotificationsReadRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.MarkNotificationsReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccountability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/ListAccountability',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAccountability(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/RecordAccountability',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAccountabilityRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,206 @@
+"""Dispatch against real databases: assignments from grading, the workflow with its timeline,
+durable timers with warnings, 催办 and 督办, extensions, 改派, holiday years."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from services.dispatch import models
+from services.dispatch.workflow import Request
+from yuqing.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yuqing.core.identity import Caller
+
+HANDLER = Caller("hexi_jbr", frozenset({"unit_handler"}), "hexi")
+HEAD = Caller("hexi_fzr", frozenset({"unit_head"}), "hexi")
+OTHER = Caller("qingshan_fzr", frozenset({"unit_head"}), "qingshan")
+OFFICE = Caller("yqb", frozenset({"office"}), "wxb")
+ADMIN = Caller("admin", frozenset({"admin"}), "wxb")
+TEST_2027 = Path(__file__).parents[1] / "data" / "holidays-2027-test.csv"
+PDF = b"%PDF-1.4 verified report"
+
+
+async def _lead(dispatch, event_id: str):
+    rows = await dispatch.rows(models.assignments, models.assignments.c.event_id == event_id,
+                               models.assignments.c.role == "lead")
+    return rows[0]
+
+
+async def _count(dispatch, table, *where) -> int:
+    async with dispatch.sessions() as session:
+        return (await session.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+
+
+async def test_a_graded_event_is_assigned_with_deadlines_and_timers(dispatch):
+    await dispatch.graded("e1", "IV", text="河西镇滨江小区停水")
+    lead = await _lead(dispatch, "e1")
+    assert (lead["unit_code"], lead["state"]) == ("hexi", "pending_ack")
+    deadlines = await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == lead["assignment_id"])
+    assert {d["step"] for d in deadlines} == {"handover", "verify_explain"}
+    timers = await dispatch.rows(models.timers, models.timers.c.assignment_id == lead["assignment_id"])
+    assert sorted(t["kind"] for t in timers) == sorted(["warn_50", "warn_80", "overdue", "supervise"] * 2)
+    handover = next(d for d in deadlines if d["step"] == "handover")
+    fire = {t["kind"]: t["fire_at"] for t in timers if t["deadline_id"] == handover["deadline_id"]}
+    assert fire["warn_50"] - dispatch.clock.now == dt.timedelta(hours=1)
+    assert fire["supervise"] - fire["overdue"] == dt.timedelta(minutes=30)
+
+
+async def test_the_workflow_end_to_end_with_its_timeline(dispatch):
+    await dispatch.graded("e2", "II", text="河西镇某小区燃气泄漏")
+    lead = await _lead(dispatch, "e2")
+    aid = lead["assignment_id"]
+    with pytest.raises(NotFound):
+        await dispatch.service.act(OTHER, aid, "acknowledge", Request())   # another unit's work: not even seen
+    with pytest.raises(Conflict, match="待签收"):
+        await dispatch.service.act(OFFICE, aid, "close", Request())       # no 办结 before 反馈
+    await dispatch.service.act(HANDLER, aid, "acknowledge", Request())
+    handover = (await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == aid,
+                                    models.deadlines.c.step == "handover"))[0]
+    assert handover["met_by"] == "hexi_jbr"
+    await dispatch.service.act(HANDLER, aid, "start_verifying", Request())
+    await dispatch.service.act(HANDLER, aid, "holding_answer", Request(text="正在核查，今日内答复"))
+    with pytest.raises(InvalidInput) as caught:
+        await dispatch.service.act(HANDLER, aid, "answer", Request(text="已核查"), [("x.exe", b"MZ")])
+    assert caught.value.problems[0].field == "attachments[0]"
+    await dispatch.service.act(HANDLER, aid, "answer", Request(text="经核查，燃气泄漏已处置"), [("核查报告.pdf", PDF)])
+    assert (await _lead(dispatch, "e2"))["state"] == "awaiting_signoff"
+    with pytest.raises(PermissionDenied):
+        await dispatch.service.act(HANDLER, aid, "sign_off", Request())
+    await dispatch.service.act(HEAD, aid, "sign_off", Request())
+    row = await _lead(dispatch, "e2")
+    assert row["state"] == "answered" and row["answered_at"] is not None
+    unit_steps = await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == aid,
+                                     models.deadlines.c.owner == "unit")
+    assert unit_steps and all(d["met_at"] is not None for d in unit_steps)
+    assert await _count(dispatch, models.timers, models.timers.c.deadline_id.in_([d["deadline_id"] for d in unit_steps])) == 0
+    await dispatch.service.act(OFFICE, aid, "send_back", Request(reason="未说明原因"))
+    assert (await _lead(dispatch, "e2"))["returns"] == 1
+    await dispatch.service.act(HEAD, aid, "answer", Request(text="补充：系管道老化"))
+    await dispatch.service.act(OFFICE, aid, "close", Request())
+    row, _, actions, answers, attachments, _ = await dispatch.service.assignment(OFFICE, aid)
+    assert row["state"] == "closed"
+    assert [a["action"] for a in actions] == ["assigned", "acknowledge", "start_verifying", "holding_answer", "answer",
+                                              "sign_off", "send_back", "answer", "close"]
+    assert [a["actor"] for a in actions][1:3] == ["hexi_jbr", "hexi_jbr"]
+    assert actions[6]["reason"] == "未说明原因" and actions[6]["from_state"] == "answered"
+    assert [(a["kind"], a["signed_by"]) for a in answers] == [("holding", None), ("final", "hexi_fzr"),
+                                                             ("final", "hexi_fzr")]
+    assert [a["filename"] for a in attachments] == ["核查报告.pdf"]
+    with pytest.raises(NotFound):
+        await dispatch.service.assignment(OTHER, aid)
+
+
+async def test_timers_warn_remind_and_supervise_once(dispatch):
+    await dispatch.graded("e3", "IV", text="河西镇路灯不亮")
+    lead = await _lead(dispatch, "e3")
+    await dispatch.service.act(HANDLER, lead["assignment_id"], "acknowledge", Request())   # handover met
+
+    async def fire_at(delta: dt.timedelta) -> int:
+        dispatch.clock.now = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC) + delta
+        return await dispatch.service.fire_due_timers()
+
+    # verify_explain: 1 working day from Friday 10:00 → Monday 10:00 (72 h calendar).
+    assert await fire_at(dt.timedelta(hours=35)) == 0
+    assert await fire_at(dt.timedelta(hours=36)) == 1                       # 50 %
+    notes = await dispatch.rows(models.notifications, models.notifications.c.assignment_id == lead["assignment_id"])
+    assert {n["username"] for n in notes} == {"hexi_jbr", "hexi_fzr"} and notes[0]["kind"] == "warn_50"
+    assert "已用去 50% 时限" in notes[0]["title"]
+    assert await fire_at(dt.timedelta(hours=36)) == 0                       # nothing twice
+    assert await fire_at(dt.timedelta(hours=72)) == 2                       # 80 % and overdue (late scheduler)
+    overdue = await dispatch.rows(models.notifications, models.notifications.c.kind == "overdue")
+    on_duty = {"yqb", "jiance"} & {n["username"] for n in overdue}
+    assert {"hexi_jbr", "hexi_fzr"} <= {n["username"] for n in overdue} and len(on_duty) == 1
+    assert await fire_at(dt.timedelta(hours=72, minutes=30)) == 1          # 督办
+    supervised = await dispatch.rows(models.notifications, models.notifications.c.kind == "supervise")
+    assert [n["username"] for n in supervised] == ["leader"] and "【督办】" in supervised[0]["title"]
+    records = await dispatch.service.accountability(OFFICE, "hexi")
+    assert [(r["kind"], r["recorded_by"]) for r in records] == [("late", "system")]
+    fired = await dispatch.rows(models.timers, models.timers.c.assignment_id == lead["assignment_id"])
+    assert all(t["fired_at"] is not None for t in fired)
+    assert await dispatch.service.accountability(OTHER, "hexi") == []      # a unit sees its own records only
+
+
+async def test_an_approved_extension_pauses_the_units_clock(dispatch):
+    await dispatch.graded("e4", "IV", text="河西镇集市占道")
+    aid = (await _lead(dispatch, "e4"))["assignment_id"]
+    before = (await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == aid,
+                                  models.deadlines.c.step == "verify_explain"))[0]
+    await dispatch.service.act(HEAD, aid, "request_extension", Request(reason="需现场核实", minutes=240))
+    with pytest.raises(Conflict):
+        await dispatch.service.act(HEAD, aid, "request_extension", Request(reason="再延", minutes=60))
+    await dispatch.service.act(OFFICE, aid, "approve_extension", Request())
+    after = (await dispatch.rows(models.deadlines, models.deadlines.c.deadline_id == before["deadline_id"]))[0]
+    assert after["due_at"] - before["due_at"] == dt.timedelta(hours=4) and after["paused_minutes"] == 240
+    timers = {t["kind"]: t["fire_at"] for t in await dispatch.rows(models.timers, models.timers.c.deadline_id == before["deadline_id"])}
+    assert timers["overdue"] == after["due_at"]
+    office_step = (await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == aid,
+                                       models.deadlines.c.step == "handover"))[0]
+    assert office_step["paused_minutes"] == 0      # the office's own clock does not pause
+
+
+async def test_return_refused_then_reassigned(dispatch):
+    await dispatch.graded("e5", "IV", text="河西镇某企业排污")
+    aid = (await _lead(dispatch, "e5"))["assignment_id"]
+    await dispatch.service.act(HANDLER, aid, "acknowledge", Request())
+    await dispatch.service.act(HANDLER, aid, "request_return", Request(reason="不属本镇管辖"))
+    await dispatch.service.act(OFFICE, aid, "refuse_return", Request(reason="企业在本镇辖区"))
+    assert (await _lead(dispatch, "e5"))["state"] == "acknowledged"
+    new_id = await dispatch.service.act(OFFICE, aid, "reassign", Request(reason="改由青山乡办理", target_unit="qingshan"))
+    old = (await dispatch.rows(models.assignments, models.assignments.c.assignment_id == aid))[0]
+    assert (old["state"], old["successor_id"]) == ("reassigned", new_id)
+    new = (await dispatch.rows(models.assignments, models.assignments.c.assignment_id == new_id))[0]
+    assert (new["unit_code"], new["state"]) == ("qingshan", "pending_ack")
+    steps = await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == new_id)
+    assert [d["step"] for d in steps] == ["verify_explain"]     # the met hand-over is not asked again
+    await dispatch.service.act(OTHER, new_id, "acknowledge", Request())
+    with pytest.raises(NotFound):
+        await dispatch.service.act(HANDLER, new_id, "start_verifying", Request())
+    with pytest.raises(Conflict):
+        await dispatch.service.act(OFFICE, new_id, "reassign", Request(reason="回到河西", target_unit="hexi"))
+
+
+async def test_a_year_without_data_warns_until_an_admin_loads_it(dispatch):
+    eve = dt.datetime(2026, 12, 31, 2, 0, tzinfo=dt.UTC)   # Thursday 10:00
+    dispatch.clock.now = eve
+    await dispatch.graded("e6", "IV", text="河西镇跨年活动", discovered=eve)
+    aid = (await _lead(dispatch, "e6"))["assignment_id"]
+    step = (await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == aid,
+                                models.deadlines.c.step == "verify_explain"))[0]
+    assert "2027年节假日安排未载入" in step["warning"]
+    assert step["due_at"] == dt.datetime(2027, 1, 1, 2, 0, tzinfo=dt.UTC)   # Mon–Fri fallback: Friday 1 Jan
+    with pytest.raises(InvalidInput):
+        await dispatch.service.load_holiday_year(ADMIN, 2027, b'{"holidays": ["2027-02-30"]}', "bad.json")
+    years = await dispatch.service.load_holiday_year(ADMIN, 2027, TEST_2027.read_bytes(), TEST_2027.name)
+    assert [(y["year"], y["source"], y["loaded_by"]) for y in years] == [(2027, TEST_2027.name, "admin")]
+    step = (await dispatch.rows(models.deadlines, models.deadlines.c.deadline_id == step["deadline_id"]))[0]
+    assert step["warning"] == "" and step["due_at"] == dt.datetime(2027, 1, 4, 2, 0, tzinfo=dt.UTC)  # Monday 4 Jan
+    timers = {t["kind"]: t["fire_at"] for t in await dispatch.rows(models.timers, models.timers.c.deadline_id == step["deadline_id"])}
+    assert timers["overdue"] == step["due_at"]
+
+
+async def test_two_replicas_fire_each_due_timer_exactly_once(dispatch, backend):
+    if backend.database_url is None:
+        pytest.skip("SQLite serialises writers: one dispatch process")
+    for n in range(40):
+        await dispatch.graded(f"bulk{n}", "II", text="河西镇某事")
+    total = await _count(dispatch, models.timers)
+    dispatch.clock.now += dt.timedelta(days=3)   # everything due
+    replicas = [dispatch.make_service() for _ in range(2)]
+
+    async def drain(service) -> int:
+        fired = 0
+        while batch := await service.fire_due_timers(limit=50):
+            fired += batch
+        return fired
+
+    counts = await asyncio.gather(*(drain(r) for r in replicas))
+    assert sum(counts) == total and all(counts)
+    assert await _count(dispatch, models.timers, models.timers.c.fired_at.is_(None)) == 0
+    async with dispatch.sessions() as session:
+        repeated = (await session.execute(select(models.notifications.c.dedup_key, func.count())
+                                          .group_by(models.notifications.c.dedup_key).having(func.count() > 1))).all()
+    assert repeated == []
