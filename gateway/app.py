@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway import api, console, grading_api, ingest_admin, intake, problems
+from gateway import api, console, dispatch_api, grading_api, ingest_admin, intake, problems
 from gateway.clients import ServiceClients
 from gateway.limits import BodySizeLimit
 from yuqing.core import redis as redis_core
@@ -50,7 +50,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         title="yuqing 网络舆情处置平台 API",
         version="1.0.0",
         description=f"Request bodies are limited to {settings.max_body_bytes} bytes (413 above), except "
-                    + ", ".join(f"{path} ({limit // 1024 // 1024} MiB)" for path, limit in intake.ROUTE_BODY_LIMITS.items())
+                    + ", ".join(f"{path} ({limit / 1024 / 1024:g} MiB)" for path, limit in
+                                {**intake.ROUTE_BODY_LIMITS, **dispatch_api.ROUTE_BODY_LIMITS}.items())
                     + ". "
                     "Errors are application/problem+json.",
         lifespan=lifespan,
@@ -58,6 +59,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(api.router)
     app.include_router(grading_api.router)
+    app.include_router(dispatch_api.router)
     app.include_router(intake.router)
     app.include_router(ingest_admin.router)
     app.include_router(console.router)
@@ -93,7 +95,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,static")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, route_limits=intake.ROUTE_BODY_LIMITS)  # outermost: before any parsing
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       route_limits={**intake.ROUTE_BODY_LIMITS, **dispatch_api.ROUTE_BODY_LIMITS})  # outermost: before any parsing
     return app
 
 

@@ -4,18 +4,28 @@ Upload routes (batches, screenshots) have their own, larger limits."""
 from __future__ import annotations
 
 import json
+import re
 
 
 class BodySizeLimit:
+    """route_limits: path → limit; a `{name}` segment in a path matches any one segment."""
+
     def __init__(self, app, max_bytes: int, route_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.route_limits = route_limits or {}
+        self.route_limits = {p: v for p, v in (route_limits or {}).items() if "{" not in p}
+        self.pattern_limits = [(re.compile(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(p)) + "$"), v)
+                               for p, v in (route_limits or {}).items() if "{" in p]
+
+    def limit_for(self, path: str) -> int:
+        if path in self.route_limits:
+            return self.route_limits[path]
+        return next((v for pattern, v in self.pattern_limits if pattern.match(path)), self.max_bytes)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        max_bytes = self.route_limits.get(scope.get("path", ""), self.max_bytes)
+        max_bytes = self.limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             return await self._refuse(scope, send, max_bytes)

@@ -93,10 +93,13 @@ def timeline_json(grade: grading_pb2.EventGrade | None, assignments) -> list[dic
         entries.append({"at": local_time(change.at), "kind": change.kind, "kind_name": GRADE_CHANGE_NAMES.get(change.kind, change.kind),
                         "actor": change.actor, "text": change.text, "reason": change.reason or None,
                         "level_before": from_proto(change.level_before), "level_after": from_proto(change.level_after)})
+    names = {a.assignment_id: f"{a.unit_name}（{a.role_name}）" for a in assignments}
     for assignment in assignments:
-        entries.append({"at": local_time(assignment.created_at), "kind": "assigned", "kind_name": "交办",
-                        "actor": "system", "text": f"交办{assignment.unit_name}（{assignment.role_name}）",
-                        "reason": None, "level_before": None, "level_after": from_proto(assignment.level)})
+        for action in assignment.actions:
+            text = f"{action.actor} {action.action_name}" if action.action != "assigned" else "交办"
+            entries.append({"at": local_time(action.at), "kind": action.action, "kind_name": action.action_name,
+                            "actor": action.actor, "text": f"{names.get(action.assignment_id, '')} {text}".strip(),
+                            "reason": action.reason or None, "level_before": None, "level_after": None})
     return sorted(entries, key=lambda e: e["at"])
 
 
@@ -120,14 +123,35 @@ def assignment_json(assignment: dispatch_pb2.Assignment) -> dict:
     return {
         "assignment_id": assignment.assignment_id, "event_id": assignment.event_id,
         "unit": {"code": assignment.unit_code, "name": assignment.unit_name},
-        "role": assignment.role, "role_name": assignment.role_name, "state": assignment.state, "state_name": assignment.state_name,
-        **level_json(from_proto(assignment.level)), "plan_version": assignment.plan_version,
-        "created_at": local_time(assignment.created_at),
-        "deadlines": [{"step": d.step, "step_name": d.step_name, "owner": d.owner, "owner_name": d.owner_name, "due_at": local_time(d.due_at),
-                       "clock": d.clock, "limit": d.limit, "basis_level": from_proto(d.basis_level),
-                       "warning": d.warning or None}
+        "role": assignment.role, "role_name": assignment.role_name, "state": assignment.state,
+        "state_name": assignment.state_name, **level_json(from_proto(assignment.level)),
+        "plan_version": assignment.plan_version, "created_at": local_time(assignment.created_at),
+        "successor_id": assignment.successor_id or None, "returns": assignment.returns,
+        "allowed_actions": list(assignment.allowed_actions),
+        "deadlines": [{"step": d.step, "step_name": d.step_name, "owner": d.owner, "owner_name": d.owner_name,
+                       "due_at": local_time(d.due_at), "clock": d.clock, "limit": d.limit,
+                       "basis_level": from_proto(d.basis_level), "warning": d.warning or None,
+                       "met_at": local_time(d.met_at, d.HasField("met_at")), "met_by": d.met_by or None,
+                       "paused_minutes": d.paused_minutes}
                       for d in assignment.deadlines],
+        "answers": [{"answer_id": a.answer_id, "kind": a.kind, "text": a.text, "written_by": a.written_by,
+                     "written_at": local_time(a.written_at), "signed_by": a.signed_by or None,
+                     "signed_at": local_time(a.signed_at, a.HasField("signed_at")),
+                     "attachments": [{"attachment_id": f.attachment_id, "filename": f.filename,
+                                      "content_type": f.content_type, "size": f.size, "sha256": f.sha256}
+                                     for f in a.attachments]} for a in assignment.answers],
+        "pending_extension": None if not assignment.HasField("pending_extension") else {
+            "minutes": assignment.pending_extension.minutes, "reason": assignment.pending_extension.reason,
+            "requested_by": assignment.pending_extension.requested_by,
+            "requested_at": local_time(assignment.pending_extension.requested_at)},
+        "actions": [action_json(a) for a in assignment.actions],
     }
+
+
+def action_json(action: dispatch_pb2.AssignmentAction) -> dict:
+    return {"at": local_time(action.at), "action": action.action, "action_name": action.action_name,
+            "actor": action.actor, "from_state": action.from_state or None, "to_state": action.to_state,
+            "reason": action.reason or None, "assignment_id": action.assignment_id}
 
 
 def event_summary_json(event: ingest_pb2.Event, grade: grading_pb2.EventGrade | None) -> dict:

@@ -111,7 +111,8 @@ def test_unit_users_see_only_their_units_assignments(suite, client):
         event = client.get(f"/api/v1/events/{accepted['event_id']}").json()
         foreign = other.get(f"/api/v1/assignments/{event['assignments'][0]['assignment_id']}",
                             headers={"authorization": f"Bearer {hexi_token['access_token']}"})
-        assert foreign.status_code == 403
+        # Another unit's assignment is not even acknowledged to exist.
+        assert foreign.status_code == 404 and "不属于本单位" in foreign.json()["detail"]
         assert foreign.headers["content-type"] == "application/problem+json"
 
 

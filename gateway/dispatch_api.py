@@ -1,0 +1,187 @@
+"""The assignment workflow over HTTP, people's notifications, accountability records and the
+working-day calendar. A unit's people act only on their unit's assignments (dispatch checks
+again); every action is written to the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway import audit, views
+from gateway.auth import CurrentCaller, require_roles
+from yuqing.core.identity import Caller
+from yuqing.dispatch.v1 import dispatch_pb2
+
+router = APIRouter(prefix="/api/v1")
+Id = Annotated[str, Field(max_length=64)]
+ANSWER_BODY_BYTES = 24 * 1024 * 1024
+CALENDAR_BODY_BYTES = 512 * 1024
+ROUTE_BODY_LIMITS = {"/api/v1/assignments/{assignment_id}/answers": ANSWER_BODY_BYTES,
+                     "/api/v1/admin/calendars/{year}": CALENDAR_BODY_BYTES}
+ActionName = Literal["acknowledge", "start_verifying", "sign_off", "send_back", "close", "request_return",
+                     "accept_return", "refuse_return", "request_extension", "approve_extension", "refuse_extension",
+                     "reassign", "merge"]
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: ActionName = Field(description="签收 acknowledge · 开始核查 start_verifying · 负责人签发 sign_off · "
+                                           "退回重办 send_back · 办结 close · 退单 request_return / accept_return / "
+                                           "refuse_return · 延期 request_extension / approve_extension / "
+                                           "refuse_extension · 改派 reassign · 并单 merge")
+    reason: str = Field("", max_length=20_000)
+    minutes: int = Field(0, ge=0, le=10**6, description="延期申请的时长（分钟）")
+    target_unit: str = Field("", max_length=64, description="改派给的单位代码")
+    target_assignment: str = Field("", max_length=64, description="并入的交办单")
+
+
+class StepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field("", max_length=2000)
+
+
+class AccountabilityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["late", "missed", "concealed"] = Field(description="迟报 late · 漏报 missed · 瞒报 concealed")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class ReadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    notification_ids: list[Annotated[str, Field(max_length=64)]] = Field(max_length=500)
+
+
+async def _call(request: Request, caller: Caller, method: str, message):
+    clients = request.app.state.clients
+    return await getattr(clients.dispatch, method)(message, timeout=clients.timeout, metadata=caller.metadata())
+
+
+async def act(request: Request, caller: Caller, assignment_id: str, action: str, *, reason: str = "", text: str = "",
+              minutes: int = 0, target_unit: str = "", target_assignment: str = "",
+              files: list[tuple[str, bytes]] = ()) -> dict:
+    """Shared by the API and the console."""
+    assignment = await _call(request, caller, "Act", dispatch_pb2.ActRequest(
+        assignment_id=assignment_id, action=action, reason=reason, text=text, minutes=minutes,
+        target_unit=target_unit, target_assignment=target_assignment,
+        attachments=[dispatch_pb2.FileUpload(filename=name, data=data) for name, data in files]))
+    await audit.record(request.app.state.sessions, caller, f"assignment.{action}", assignment_id, {
+        "reason": reason, "minutes": minutes, "target_unit": target_unit, "target_assignment": target_assignment,
+        "attachments": [name for name, _ in files], "state": assignment.state})
+    return views.assignment_json(assignment)
+
+
+@router.post("/assignments/{assignment_id}/actions", tags=["assignments"])
+async def post_action(assignment_id: Id, body: ActionIn, request: Request, caller: CurrentCaller) -> dict:
+    """One workflow step. 409 when the assignment's state does not allow it (e.g. 办结 before 反馈);
+    404 for another unit's assignment."""
+    return await act(request, caller, assignment_id, body.action, reason=body.reason, minutes=body.minutes,
+                     target_unit=body.target_unit, target_assignment=body.target_assignment)
+
+
+@router.post("/assignments/{assignment_id}/answers", tags=["assignments"])
+async def post_answer(assignment_id: Id, request: Request, caller: CurrentCaller,
+                      text: Annotated[str, Form(min_length=1, max_length=20_000)],
+                      kind: Annotated[Literal["final", "holding"], Form(description="final 反馈 · holding 表态性回复")] = "final",
+                      files: Annotated[list[UploadFile], File(description="图片、PDF、Word、Excel")] = ()) -> dict:
+    """The unit's answer (反馈) or holding answer (表态性回复), with attachments. A head's answer is
+    signed at once; a handler's waits for the head's sign_off."""
+    uploads = [(f.filename or "", await f.read()) for f in files if f.filename or f.size]
+    return await act(request, caller, assignment_id, "answer" if kind == "final" else "holding_answer", text=text,
+                     files=uploads)
+
+
+@router.post("/assignments/{assignment_id}/steps/{step}/complete", tags=["assignments"])
+async def complete_step(assignment_id: Id, step: Annotated[str, Path(max_length=64)], body: StepIn, request: Request,
+                        caller: CurrentCaller) -> dict:
+    """The office or the spokesperson records one of their plan steps (报告, 发布 …) as done."""
+    assignment = await _call(request, caller, "CompleteStep", dispatch_pb2.CompleteStepRequest(
+        assignment_id=assignment_id, step=step, note=body.note))
+    await audit.record(request.app.state.sessions, caller, "assignment.complete_step", assignment_id,
+                       {"step": step, "note": body.note})
+    return views.assignment_json(assignment)
+
+
+@router.get("/assignments/{assignment_id}/attachments/{attachment_id}", tags=["assignments"], response_class=Response)
+async def download_answer_attachment(assignment_id: Id, attachment_id: Id, request: Request,
+                                     caller: CurrentCaller) -> Response:
+    attachment = await _call(request, caller, "GetAnswerAttachment", dispatch_pb2.GetAnswerAttachmentRequest(
+        assignment_id=assignment_id, attachment_id=attachment_id))
+    info = attachment.info
+    return Response(attachment.data, media_type=info.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(info.filename)}",
+        "X-Content-SHA256": info.sha256, "Cache-Control": "private, no-store"})
+
+
+@router.post("/assignments/{assignment_id}/accountability", tags=["assignments"])
+async def record_accountability(assignment_id: Id, body: AccountabilityIn, request: Request,
+                                caller: CurrentCaller) -> dict:
+    """The office records 漏报 or 瞒报 (迟报 is recorded by 督办 automatically)."""
+    require_roles(caller, "office")
+    listed = await _call(request, caller, "RecordAccountability", dispatch_pb2.RecordAccountabilityRequest(
+        assignment_id=assignment_id, kind=body.kind, note=body.note))
+    await audit.record(request.app.state.sessions, caller, "assignment.accountability", assignment_id, body.model_dump())
+    return {"items": [accountability_json(r) for r in listed.records]}
+
+
+@router.get("/accountability", tags=["assignments"])
+async def list_accountability(request: Request, caller: CurrentCaller,
+                              unit: Annotated[str, Query(max_length=64)] = "") -> dict:
+    """问责记录; a unit's people see their unit's only."""
+    listed = await _call(request, caller, "ListAccountability", dispatch_pb2.ListAccountabilityRequest(unit_code=unit))
+    return {"items": [accountability_json(r) for r in listed.records]}
+
+
+def accountability_json(record: dispatch_pb2.AccountabilityRecord) -> dict:
+    return {"record_id": record.record_id, "unit_code": record.unit_code, "assignment_id": record.assignment_id,
+            "kind": record.kind, "kind_name": record.kind_name, "note": record.note,
+            "recorded_by": record.recorded_by, "at": views.local_time(record.at)}
+
+
+@router.get("/notifications", tags=["notifications"])
+async def list_notifications(request: Request, caller: CurrentCaller, unread_only: bool = False,
+                             limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict:
+    """What the caller has been told: time-limit warnings, 催办, 督办."""
+    listed = await _call(request, caller, "ListNotifications", dispatch_pb2.ListNotificationsRequest(
+        unread_only=unread_only, limit=limit))
+    return {"items": [{"notification_id": n.notification_id, "kind": n.kind, "title": n.title, "body": n.body,
+                       "event_id": n.event_id, "assignment_id": n.assignment_id,
+                       "created_at": views.local_time(n.created_at),
+                       "read_at": views.local_time(n.read_at, n.HasField("read_at"))} for n in listed.notifications]}
+
+
+@router.post("/notifications/read", tags=["notifications"])
+async def read_notifications(body: ReadIn, request: Request, caller: CurrentCaller) -> dict:
+    marked = await _call(request, caller, "MarkNotificationsRead", dispatch_pb2.MarkNotificationsReadRequest(
+        notification_ids=body.notification_ids))
+    return {"marked": marked.marked}
+
+
+def calendars_json(listed: dispatch_pb2.ListHolidayYearsResponse) -> dict:
+    return {"loaded": [{"year": y.year, "source": y.source, "loaded_by": y.loaded_by,
+                        "loaded_at": views.local_time(y.loaded_at)} for y in listed.years],
+            "package_years": list(listed.package_years)}
+
+
+@router.get("/admin/calendars", tags=["admin"])
+async def list_calendars(request: Request, caller: CurrentCaller) -> dict:
+    """Years with holiday data: loaded by an admin, and covered by the chinese-calendar package."""
+    require_roles(caller, "office")
+    return calendars_json(await _call(request, caller, "ListHolidayYears", dispatch_pb2.ListHolidayYearsRequest()))
+
+
+@router.put("/admin/calendars/{year}", tags=["admin"])
+async def load_calendar(year: Annotated[int, Path(ge=2000, le=2100)], request: Request, caller: CurrentCaller,
+                        file: Annotated[UploadFile, File(description="JSON 或 CSV（docs/dispatch.md）")]) -> dict:
+    """Load (or replace) a year's State Council holiday schedule. Deadlines reckoned without it
+    are reckoned again, exactly."""
+    require_roles(caller)
+    data = await file.read()
+    listed = await _call(request, caller, "LoadHolidayYear", dispatch_pb2.LoadHolidayYearRequest(
+        year=year, data=data, filename=file.filename or ""))
+    await audit.record(request.app.state.sessions, caller, "calendar.load", str(year),
+                       {"filename": file.filename or "", "bytes": len(data)})
+    return calendars_json(listed)
