@@ -185,3 +185,17 @@ async def load_calendar(year: Annotated[int, Path(ge=2000, le=2100)], request: R
     await audit.record(request.app.state.sessions, caller, "calendar.load", str(year),
                        {"filename": file.filename or "", "bytes": len(data)})
     return calendars_json(listed)
+
+
+@router.get("/admin/deliveries", tags=["admin"])
+async def list_deliveries(request: Request, caller: CurrentCaller,
+                          status: Annotated[Literal["pending", "sent", "failed"] | None, Query()] = None,
+                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
+    """The delivery log of notifications sent out by e-mail and webhook."""
+    require_roles(caller, "office")
+    listed = await _call(request, caller, "ListDeliveries", dispatch_pb2.ListDeliveriesRequest(
+        status=status or "", limit=limit))
+    return {"items": [{"delivery_id": d.delivery_id, "username": d.username, "title": d.title, "channel": d.channel,
+                       "address": d.address, "status": d.status, "attempts": d.attempts,
+                       "last_error": d.last_error or None, "created_at": views.local_time(d.created_at),
+                       "sent_at": views.local_time(d.sent_at, d.HasField("sent_at"))} for d in listed.deliveries]}

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from services.dispatch import models
+from services.dispatch.channels import Channel, DeliveryWorker, SmtpChannel, WebhookChannel
 from services.dispatch.domain import TimerPolicy
 from services.dispatch.service import DispatchService
 from services.dispatch.servicer import DispatchServicer
@@ -19,18 +20,42 @@ class DispatchSettings(ServiceSettings):
     # 督办 follows 催办 (at 100 %) after this many minutes.
     supervise_after_minutes: int = 30
     timers: bool = True
+    # Outbound channels; each is off while its address is empty.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "yuqing@localhost"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    webhook_url: str = ""
+    webhook_secret: str = ""
+
+
+def channels_of(settings: DispatchSettings) -> list[Channel]:
+    channels: list[Channel] = []
+    if settings.smtp_host:
+        channels.append(SmtpChannel(settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_username,
+                                    settings.smtp_password, settings.smtp_starttls))
+    if settings.webhook_url:
+        channels.append(WebhookChannel(settings.webhook_url, settings.webhook_secret))
+    return channels
 
 
 async def build(runtime: Runtime) -> ServiceParts:
     settings: DispatchSettings = runtime.settings
     policy = TimerPolicy(tuple(p / 100 for p in settings.warning_percents),
                          dt.timedelta(minutes=settings.supervise_after_minutes))
-    service = DispatchService(runtime.sessions, runtime.outbox, policy=policy)
+    channels = channels_of(settings)
+    service = DispatchService(runtime.sessions, runtime.outbox, policy=policy, channels=channels)
     await service.ensure_default_plan()
     servicer = DispatchServicer(service)
     background = [runtime.consumer(streams.LEVELS, service.on_event_graded).run]
     if settings.timers:
         background.append(TimerScheduler(service).run)
+    if channels:
+        worker = DeliveryWorker(runtime.sessions, channels)
+        service.deliveries_added = worker.wakeup.set
+        background.append(worker.run)
     return ServiceParts(
         full_service_name=dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_name,
         register=lambda server: dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, server),

@@ -221,6 +221,24 @@ notifications = Table(
     Index("ix_notifications_user_created", "username", "created_at"),
 )
 
+# The delivery log: each notification sent out through each channel that reaches its person.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", String(32), primary_key=True),
+    Column("notification_id", String(32), ForeignKey("notifications.notification_id"), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("address", String(500), nullable=False),
+    Column("status", String(16), nullable=False),    # pending, sent, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    UniqueConstraint("notification_id", "channel", name="uq_deliveries_notification_channel"),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+)
+
 # 问责记录: 迟报 (late), 漏报 (missed), 瞒报 (concealed) against a unit.
 accountability = Table(
     "accountability",

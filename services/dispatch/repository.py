@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import models
@@ -233,6 +234,20 @@ class DispatchRepository:
             if await insert_ignoring_conflicts(self.session, models.notifications, row):
                 added.append(row)
         return added
+
+    async def add_deliveries(self, rows: list[dict]) -> None:
+        """At most one delivery per notification and channel."""
+        if rows:
+            dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+            await self.session.execute(dialect.insert(models.deliveries).values(rows).on_conflict_do_nothing())
+
+    async def deliveries(self, status: str | None, limit: int):
+        table, notes = models.deliveries, models.notifications
+        query = (select(table, notes.c.username, notes.c.title, notes.c.kind)
+                 .join(notes, notes.c.notification_id == table.c.notification_id))
+        if status:
+            query = query.where(table.c.status == status)
+        return (await self.session.execute(query.order_by(table.c.created_at.desc()).limit(limit))).mappings().all()
 
     async def notifications_of(self, username: str, unread_only: bool, limit: int):
         table = models.notifications

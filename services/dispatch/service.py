@@ -10,6 +10,7 @@ from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.dispatch.calendar import SHANGHAI, WorkCalendar, parse_schedule
+from services.dispatch.channels import Channel, delivery_rows
 from services.dispatch.domain import OWNER_NAMES, TimerPolicy, deadlines_for, route
 from services.dispatch.repository import DispatchRepository
 from services.dispatch.workflow import TERMINAL_STATES, Request, check
@@ -42,7 +43,8 @@ def _local(value: dt.datetime) -> str:
 class DispatchService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
                  office_unit: str = OFFICE_UNIT, policy: TimerPolicy = TimerPolicy(),
-                 timers_changed: Callable[[], None] = lambda: None):
+                 timers_changed: Callable[[], None] = lambda: None, channels: list[Channel] = (),
+                 deliveries_added: Callable[[], None] = lambda: None):
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
@@ -50,6 +52,9 @@ class DispatchService:
         self.policy = policy
         # Wakes this process's timer scheduler when timers were added or moved.
         self.timers_changed = timers_changed
+        self.channels = list(channels)
+        # Wakes this process's delivery worker when there is something to send out.
+        self.deliveries_added = deliveries_added
         self._calendar: tuple[tuple, WorkCalendar] = ((), WorkCalendar())
 
     async def ensure_default_plan(self) -> None:
@@ -303,11 +308,15 @@ class DispatchService:
                 outcomes[timer["timer_id"]] = "fired"
                 recipients = await self._recipients(repo, timer["kind"], deadline, assignment, on_duty)
                 title, body = self._alert_text(timer["kind"], deadline, assignment)
-                await repo.add_notifications([{
+                told = await repo.add_notifications([{
                     "notification_id": new_id(), "username": username, "kind": timer["kind"], "title": title,
                     "body": body, "event_id": assignment["event_id"], "assignment_id": assignment["assignment_id"],
                     "dedup_key": f"{timer['kind']}:{deadline['deadline_id']}:{username}", "created_at": now,
                 } for username in recipients])
+                if told and self.channels:
+                    people = {p["username"]: p for p in await repo.people_of(usernames=[n["username"] for n in told])}
+                    sending = delivery_rows(self.channels, told, people, now)
+                    await repo.add_deliveries(sending)
                 if timer["kind"] == "supervise":
                     unit = assignment["unit_code"] if deadline["owner"] == "unit" else self.office_unit
                     await repo.add_accountability({
@@ -323,6 +332,8 @@ class DispatchService:
             await repo.mark_fired([t["timer_id"] for t in due], outcomes, now)
             await self.outbox.add_many(session, streams.ALERTS, alerts)
         self.outbox.notify()
+        if self.channels:
+            self.deliveries_added()
         return len(due)
 
     async def _recipients(self, repo: DispatchRepository, kind: str, deadline: dict, assignment: dict,
@@ -422,6 +433,12 @@ class DispatchService:
     async def notifications(self, caller: Caller, unread_only: bool, limit: int):
         async with self.sessions() as session:
             return await DispatchRepository(session).notifications_of(caller.username, unread_only, limit)
+
+    async def deliveries(self, caller: Caller, status: str | None, limit: int):
+        if not caller.roles & {"admin", "office"}:
+            raise PermissionDenied("发送记录仅对舆情办和管理员开放")
+        async with self.sessions() as session:
+            return await DispatchRepository(session).deliveries(status, limit)
 
     async def mark_read(self, caller: Caller, notification_ids: list[str]) -> int:
         async with self.sessions() as session, session.begin():

@@ -93,6 +93,14 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         await self.service.record_accountability(caller, request.assignment_id, request.kind, request.note)
         return accountability_message(await self.service.accountability(caller, None))
 
+    async def ListDeliveries(self, request, context):
+        rows = await self.service.deliveries(caller_of(context), request.status or None, min(request.limit or 100, 500))
+        return dispatch_pb2.ListDeliveriesResponse(deliveries=[dispatch_pb2.Delivery(
+            delivery_id=r["delivery_id"], notification_id=r["notification_id"], username=r["username"],
+            title=r["title"], channel=r["channel"], address=r["address"], status=r["status"], attempts=r["attempts"],
+            last_error=r["last_error"], created_at=timestamp(r["created_at"]), sent_at=timestamp(r["sent_at"]),
+            next_attempt_at=timestamp(r["next_attempt_at"])) for r in rows])
+
 
 def holiday_years_message(rows) -> dispatch_pb2.ListHolidayYearsResponse:
     return dispatch_pb2.ListHolidayYearsResponse(package_years=_package_years(), years=[dispatch_pb2.HolidayYear(

@@ -96,6 +96,11 @@ class DispatchServiceStub:
                 request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAccountabilityRequest.SerializeToString,
                 response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.FromString,
                 _registered_method=True)
+        self.ListDeliveries = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/ListDeliveries',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -178,6 +183,13 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDeliveries(self, request, context):
+        """The delivery log of e-mail and webhook notifications (office, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -240,6 +252,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.RecordAccountability,
                     request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAccountabilityRequest.FromString,
                     response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.SerializeToString,
+            ),
+            'ListDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeliveries,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -568,6 +585,33 @@ class DispatchService:
             '/yuqing.dispatch.v1.DispatchService/RecordAccountability',
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.RecordAccountabilityRequest.SerializeToString,
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListAccountabilityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/ListDeliveries',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesResponse.FromString,
             options,
             channel_credentials,
             insecure,
