@@ -49,7 +49,8 @@ async def build(runtime: Runtime) -> ServiceParts:
     service = DispatchService(runtime.sessions, runtime.outbox, policy=policy, channels=channels)
     await service.ensure_default_plan()
     servicer = DispatchServicer(service)
-    background = [runtime.consumer(streams.LEVELS, service.on_event_graded).run]
+    background = [runtime.consumer(streams.LEVELS, service.on_event_graded).run,
+                  runtime.consumer(streams.ITEMS, service.on_item_ingested).run]
     if settings.timers:
         background.append(TimerScheduler(service).run)
     if channels:

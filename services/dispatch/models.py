@@ -88,6 +88,15 @@ event_plans = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+# Superior notices' feedback deadlines (上级通报), tracked like any plan step; the earliest wins.
+event_notices = Table(
+    "event_notices",
+    metadata,
+    Column("event_id", String(32), primary_key=True),
+    Column("feedback_deadline", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+)
+
 assignments = Table(
     "assignments",
     metadata,

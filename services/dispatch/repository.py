@@ -148,6 +148,17 @@ class DispatchRepository:
         await self.add_timers(timers)
         return timers
 
+    async def event_notice(self, event_id: str, for_update: bool = False):
+        query = select(models.event_notices).where(models.event_notices.c.event_id == event_id)
+        if for_update and self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return (await self.session.execute(query)).mappings().first()
+
+    async def save_event_notice(self, event_id: str, deadline: dt.datetime, now: dt.datetime) -> None:
+        table = models.event_notices
+        await self.session.execute(delete(table).where(table.c.event_id == event_id))
+        await self.session.execute(table.insert().values(event_id=event_id, feedback_deadline=deadline, received_at=now))
+
     async def copy_deadline(self, row: dict) -> None:
         await self.session.execute(models.deadlines.insert().values(**row))
 

@@ -24,6 +24,7 @@ from yuqing.core.levels import LEVEL_NAMES, from_proto, is_higher
 from yuqing.core.protobuf import from_timestamp, timestamp
 from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
+from yuqing.ingest.v1 import ingest_pb2
 
 # The opinion office keeps events no unit can be found for (DESIGN.md §1).
 OFFICE_UNIT = "wxb"
@@ -34,6 +35,7 @@ OWNER_ROLES = {"unit": UNIT_ROLES, "office": frozenset({"office"}), "spokesperso
 TIMER_LABELS = {"overdue": "催办", "supervise": "督办"}
 ACCOUNTABILITY_KINDS = {"late": "迟报", "missed": "漏报", "concealed": "瞒报"}
 FIRE_BATCH = 200
+SUPERIOR_STEP = "superior_feedback"
 
 
 def _local(value: dt.datetime) -> str:
@@ -93,6 +95,9 @@ class DispatchService:
                                                                                 calendar=calendar), self.policy)
                 await self._record(repo, assignment_id, message.event_id, "assigned", message.actor or "system",
                                    "", "pending_ack", now, details={"unit": unit, "role": role, "level": level})
+            notice = await repo.event_notice(message.event_id)
+            if notice is not None:   # a superior's notice arrived before the event was graded
+                timers += await self._track_notice(repo, message.event_id, notice["feedback_deadline"], now)
             span.set_attribute("yuqing.lead_unit", routing.lead)
         elif is_higher(level, frozen["level"]):
             plan = await repo.plan(frozen["plan_version"])
@@ -108,6 +113,44 @@ class DispatchService:
         elif level != frozen["level"]:
             await repo.set_event_level(message.event_id, level, now)
         self._wake(timers)
+
+    async def on_item_ingested(self, session: AsyncSession, envelope: Envelope) -> None:
+        """Stream handler for ingest's items: a superior's notice (上级通报) carries its own
+        feedback deadline, tracked as a step of the event's lead assignment; the earliest of
+        several notices wins."""
+        message = envelope.parse(ingest_pb2.ItemIngested)
+        if not message.HasField("feedback_deadline"):
+            return
+        deadline, now = from_timestamp(message.feedback_deadline), self.clock()
+        repo = DispatchRepository(session)
+        known = await repo.event_notice(message.event_id, for_update=True)
+        if known is not None and known["feedback_deadline"] <= deadline:
+            return
+        await repo.save_event_notice(message.event_id, deadline, now)
+        self._wake(await self._track_notice(repo, message.event_id, deadline, now))
+
+    async def _track_notice(self, repo: DispatchRepository, event_id: str, deadline: dt.datetime,
+                            now: dt.datetime) -> list[dict]:
+        """The notice's deadline on the lead assignment (once the event has one)."""
+        lead = next((a for a in await repo.assignments_of_event(event_id)
+                     if a["role"] == "lead" and a["state"] not in TERMINAL_STATES), None)
+        if lead is None:
+            return []
+        existing = next((d for d in await repo.deadline_rows(lead["assignment_id"]) if d["step"] == SUPERIOR_STEP), None)
+        limit = f"上级限定 {_local(deadline)}"
+        warning = "收到通报时已超过上级限定的反馈时间" if deadline <= now else ""
+        if existing is None:
+            row = {"deadline_id": new_id(), "assignment_id": lead["assignment_id"], "step": SUPERIOR_STEP,
+                   "step_name": "向上级反馈通报核查情况", "owner": "office", "clock": "calendar", "limit_text": limit,
+                   "basis_level": lead["level"], "started_at": now, "due_at": deadline, "warning": warning,
+                   "paused_minutes": 0}
+            await repo.copy_deadline(row)
+        elif existing["met_at"] is None and deadline < existing["due_at"]:
+            row = {**existing, "due_at": deadline, "limit_text": limit, "warning": warning}
+            await repo.update_deadline(existing["deadline_id"], due_at=deadline, limit_text=limit, warning=warning)
+        else:
+            return []
+        return await repo.reschedule(row, self.policy)
 
     def _wake(self, timers: list[dict]) -> None:
         """The scheduler re-reads the next fire time (it also does so every second, which is

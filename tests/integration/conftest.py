@@ -151,6 +151,14 @@ class DispatchHarness:
         async with self.sessions() as session, session.begin():
             await self.service.on_event_graded(session, envelope)
 
+    async def notice(self, event_id: str, feedback_deadline: dt.datetime) -> None:
+        """A superior's notice on ingest's item stream, through dispatch's handler."""
+        message = ingest_pb2.ItemIngested(item_id=new_id(), event_id=event_id, source="superior_notice",
+                                          feedback_deadline=timestamp(feedback_deadline))
+        envelope = Envelope(new_id(), ingest_pb2.ItemIngested.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+        async with self.sessions() as session, session.begin():
+            await self.service.on_item_ingested(session, envelope)
+
     async def rows(self, table, *where):
         async with self.sessions() as session:
             return (await session.execute(select(table).where(*where))).mappings().all()

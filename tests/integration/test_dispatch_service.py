@@ -204,3 +204,27 @@ async def test_two_replicas_fire_each_due_timer_exactly_once(dispatch, backend):
         repeated = (await session.execute(select(models.notifications.c.dedup_key, func.count())
                                           .group_by(models.notifications.c.dedup_key).having(func.count() > 1))).all()
     assert repeated == []
+
+
+async def test_a_superior_notices_deadline_is_tracked_like_any_step(dispatch):
+    four_hours = dispatch.clock.now + dt.timedelta(hours=4)
+    await dispatch.notice("n1", four_hours)                  # the notice arrives before grading
+    await dispatch.graded("n1", "IV", text="关于龙潭镇集市销售假冒化肥舆情的通报", locality="longtan")
+    lead = await _lead(dispatch, "n1")
+    step = (await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == lead["assignment_id"],
+                                models.deadlines.c.step == "superior_feedback"))[0]
+    assert (step["due_at"], step["owner"], step["limit_text"]) == (four_hours, "office", "上级限定 2026-11-20 14:00")
+    timers = {t["kind"]: t["fire_at"] for t in await dispatch.rows(models.timers, models.timers.c.deadline_id == step["deadline_id"])}
+    assert timers["overdue"] == four_hours and timers["warn_50"] == dispatch.clock.now + dt.timedelta(hours=2)
+    await dispatch.notice("n1", four_hours + dt.timedelta(hours=1))     # a later notice: the earlier limit stands
+    await dispatch.notice("n1", dispatch.clock.now + dt.timedelta(hours=2))   # an earlier one tightens it
+    step = (await dispatch.rows(models.deadlines, models.deadlines.c.deadline_id == step["deadline_id"]))[0]
+    assert step["due_at"] == dispatch.clock.now + dt.timedelta(hours=2)
+    await dispatch.service.complete_step(OFFICE, lead["assignment_id"], "superior_feedback", "已书面反馈市委网信办")
+    with pytest.raises(Conflict, match="已于"):
+        await dispatch.service.complete_step(OFFICE, lead["assignment_id"], "superior_feedback", "")
+    with pytest.raises(PermissionDenied):
+        await dispatch.service.complete_step(Caller("fayanren", frozenset({"spokesperson"}), "wxb"),
+                                             lead["assignment_id"], "handover", "")
+    assert await _count(dispatch, models.timers, models.timers.c.deadline_id == step["deadline_id"],
+                        models.timers.c.fired_at.is_(None)) == 0
