@@ -199,3 +199,23 @@ async def list_deliveries(request: Request, caller: CurrentCaller,
                        "address": d.address, "status": d.status, "attempts": d.attempts,
                        "last_error": d.last_error or None, "created_at": views.local_time(d.created_at),
                        "sent_at": views.local_time(d.sent_at, d.HasField("sent_at"))} for d in listed.deliveries]}
+
+
+@router.get("/scorecards", tags=["assignments"])
+async def scorecards(request: Request, caller: CurrentCaller, start: Annotated[str, Query(max_length=10)],
+                     end: Annotated[str, Query(max_length=10)], unit: Annotated[str, Query(max_length=64)] = "") -> dict:
+    """考核 per unit for the days start…end (YYYY-MM-DD, both included): on-time acknowledgement
+    rate, median and p90 minutes to acknowledge and to answer, overdue steps, 督办, returns."""
+    listed = await _call(request, caller, "GetScorecards", dispatch_pb2.GetScorecardsRequest(
+        start=start, end=end, unit_code=unit))
+
+    def figure(value: float):
+        return None if value < 0 else value
+    return {"start": start, "end": end, "items": [{
+        "unit": {"code": c.unit_code, "name": c.unit_name}, "assignments": c.assignments,
+        "acknowledged": c.acknowledged, "acknowledged_on_time": c.acknowledged_on_time,
+        "on_time_rate": figure(c.on_time_rate), "ack_minutes_median": figure(c.ack_minutes_median),
+        "ack_minutes_p90": figure(c.ack_minutes_p90), "answer_minutes_median": figure(c.answer_minutes_median),
+        "answer_minutes_p90": figure(c.answer_minutes_p90), "overdue_steps": c.overdue_steps,
+        "supervised": c.supervised, "sent_back": c.sent_back, "returned": c.returned,
+        "accountability": c.accountability} for c in listed.scorecards]}

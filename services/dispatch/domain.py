@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import asdict, dataclass
 
 from services.dispatch.calendar import WorkCalendar
@@ -144,3 +145,56 @@ class TimerPolicy:
         times["overdue"] = due_at
         times["supervise"] = due_at + self.supervise_after
         return times
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """考核 for one unit over a period (docs/dispatch.md defines each figure)."""
+
+    unit_code: str
+    assignments: int
+    acknowledged: int
+    acknowledged_on_time: int
+    ack_minutes_median: float | None
+    ack_minutes_p90: float | None
+    answer_minutes_median: float | None
+    answer_minutes_p90: float | None
+    overdue_steps: int
+    supervised: int
+    sent_back: int
+    returned: int
+    accountability: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.acknowledged_on_time / self.assignments, 3) if self.assignments else None
+
+
+def _quantile(values: list[float], share: float) -> float | None:
+    """Nearest-rank quantile, in minutes rounded to one decimal."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[max(0, min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1))], 1)
+
+
+def scorecard(unit_code: str, assignments: list[dict], deadlines: list[dict], supervised: int, accountability: int,
+              now: dt.datetime, ack_limit: dt.timedelta = dt.timedelta(hours=2)) -> Scorecard:
+    """Acknowledgement counts as on time when it came before the hand-over step's due time (the
+    plan's 2 hours when the plan has no such step); an overdue step is a unit step met after its
+    due time, or still open past it."""
+    handover_due = {d["assignment_id"]: d["due_at"] for d in deadlines if d["step"] == "handover"}
+    ack, answer, on_time = [], [], 0
+    for a in assignments:
+        if a["acknowledged_at"] is not None:
+            ack.append((a["acknowledged_at"] - a["created_at"]).total_seconds() / 60)
+            if a["acknowledged_at"] <= handover_due.get(a["assignment_id"], a["created_at"] + ack_limit):
+                on_time += 1
+        if a["answered_at"] is not None:
+            answer.append((a["answered_at"] - a["created_at"]).total_seconds() / 60)
+    overdue = sum(1 for d in deadlines if d["owner"] == "unit" and (
+        (d["met_at"] is not None and d["met_at"] > d["due_at"]) or (d["met_at"] is None and d["due_at"] < now)))
+    return Scorecard(unit_code, len(assignments), len(ack), on_time, _quantile(ack, 0.5), _quantile(ack, 0.9),
+                     _quantile(answer, 0.5), _quantile(answer, 0.9), overdue, supervised,
+                     sum(a["returns"] for a in assignments), sum(1 for a in assignments if a["state"] == "returned"),
+                     accountability)

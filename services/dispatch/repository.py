@@ -246,6 +246,33 @@ class DispatchRepository:
                 added.append(row)
         return added
 
+    async def scorecard_inputs(self, since: dt.datetime, until: dt.datetime, unit_code: str | None):
+        """Assignments created in [since, until) with their deadlines, 督办 fired on them, and the
+        accountability records of the period, per unit."""
+        table = models.assignments
+        query = select(table).where(table.c.created_at >= since, table.c.created_at < until)
+        if unit_code:
+            query = query.where(table.c.unit_code == unit_code)
+        assignments = [dict(r) for r in (await self.session.execute(query)).mappings()]
+        ids = [a["assignment_id"] for a in assignments]
+        deadlines, supervised = [], {}
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start:start + 1000]
+            deadlines += [dict(r) for r in (await self.session.execute(
+                select(models.deadlines).where(models.deadlines.c.assignment_id.in_(chunk)))).mappings()]
+            timers = models.timers
+            for assignment_id, count in await self.session.execute(
+                    select(timers.c.assignment_id, func.count()).where(
+                        timers.c.assignment_id.in_(chunk), timers.c.kind == "supervise", timers.c.outcome == "fired")
+                    .group_by(timers.c.assignment_id)):
+                supervised[assignment_id] = count
+        records = models.accountability
+        query = select(records.c.unit_code, func.count()).where(records.c.at >= since, records.c.at < until)
+        if unit_code:
+            query = query.where(records.c.unit_code == unit_code)
+        accountability = dict((await self.session.execute(query.group_by(records.c.unit_code))).all())
+        return assignments, deadlines, supervised, accountability
+
     async def add_deliveries(self, rows: list[dict]) -> None:
         """At most one delivery per notification and channel."""
         if rows:

@@ -4,6 +4,7 @@ the assignment workflow, fire durable timers (warnings, 催办, 督办) and tell
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 
 from opentelemetry import trace
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.dispatch.calendar import SHANGHAI, WorkCalendar, parse_schedule
 from services.dispatch.channels import Channel, delivery_rows
-from services.dispatch.domain import OWNER_NAMES, TimerPolicy, deadlines_for, route
+from services.dispatch.domain import OWNER_NAMES, Scorecard, TimerPolicy, deadlines_for, route, scorecard
 from services.dispatch.repository import DispatchRepository
 from services.dispatch.workflow import TERMINAL_STATES, Request, check
 from yuqing.core import streams
@@ -476,6 +477,34 @@ class DispatchService:
     async def notifications(self, caller: Caller, unread_only: bool, limit: int):
         async with self.sessions() as session:
             return await DispatchRepository(session).notifications_of(caller.username, unread_only, limit)
+
+    async def scorecards(self, caller: Caller, since: dt.date, until: dt.date, unit_code: str | None) -> list[Scorecard]:
+        """考核 per unit for the days [since, until] (Asia/Shanghai); a unit sees its own only."""
+        if until < since:
+            raise InvalidInput("考核期间有误", [FieldProblem("end", "结束日期早于开始日期")])
+        if (until - since).days > 366:
+            raise InvalidInput("考核期间过长", [FieldProblem("end", "一次最多统计一年")])
+        if not caller.county_wide:
+            unit_code = caller.unit_code
+        start = dt.datetime.combine(since, dt.time(), SHANGHAI).astimezone(dt.UTC)
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.UTC)
+        async with self.sessions() as session:
+            repo = DispatchRepository(session)
+            assignments, deadlines, supervised, accountability = await repo.scorecard_inputs(start, end, unit_code)
+            units = [unit_code] if unit_code else [u["code"] for u in await repo.unit_rows()]
+        by_unit: dict[str, list[dict]] = defaultdict(list)
+        for assignment in assignments:
+            by_unit[assignment["unit_code"]].append(assignment)
+        unit_of = {a["assignment_id"]: a["unit_code"] for a in assignments}
+        deadlines_by_unit: dict[str, list[dict]] = defaultdict(list)
+        for deadline in deadlines:
+            deadlines_by_unit[unit_of[deadline["assignment_id"]]].append(deadline)
+        supervised_by_unit: dict[str, int] = defaultdict(int)
+        for assignment_id, count in supervised.items():
+            supervised_by_unit[unit_of[assignment_id]] += count
+        now = self.clock()
+        return [scorecard(code, by_unit[code], deadlines_by_unit[code], supervised_by_unit[code],
+                          accountability.get(code, 0), now) for code in units]
 
     async def deliveries(self, caller: Caller, status: str | None, limit: int):
         if not caller.roles & {"admin", "office"}:

@@ -10,6 +10,7 @@ import chinese_calendar
 from services.dispatch.domain import OWNER_NAMES, ROLE_NAMES
 from services.dispatch.service import ACCOUNTABILITY_KINDS, DispatchService
 from services.dispatch.workflow import ACTIONS, STATE_NAMES, Request, allowed_actions
+from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.grpc_server import caller_of
 from yuqing.core.levels import to_proto
 from yuqing.core.protobuf import page_bounds, timestamp
@@ -100,6 +101,32 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             title=r["title"], channel=r["channel"], address=r["address"], status=r["status"], attempts=r["attempts"],
             last_error=r["last_error"], created_at=timestamp(r["created_at"]), sent_at=timestamp(r["sent_at"]),
             next_attempt_at=timestamp(r["next_attempt_at"])) for r in rows])
+
+    async def GetScorecards(self, request, context):
+        problems = []
+        start, end = (_date(value, name, problems) for value, name in ((request.start, "start"), (request.end, "end")))
+        if problems:
+            raise InvalidInput("考核期间有误", problems)
+        cards = await self.service.scorecards(caller_of(context), start, end, request.unit_code or None)
+        names = {u["code"]: u["name"] for u in await self.service.units()}
+
+        def number(value):
+            return -1.0 if value is None else float(value)
+        return dispatch_pb2.GetScorecardsResponse(scorecards=[dispatch_pb2.Scorecard(
+            unit_code=c.unit_code, unit_name=names.get(c.unit_code, c.unit_code), assignments=c.assignments,
+            acknowledged=c.acknowledged, acknowledged_on_time=c.acknowledged_on_time, on_time_rate=number(c.on_time_rate),
+            ack_minutes_median=number(c.ack_minutes_median), ack_minutes_p90=number(c.ack_minutes_p90),
+            answer_minutes_median=number(c.answer_minutes_median), answer_minutes_p90=number(c.answer_minutes_p90),
+            overdue_steps=c.overdue_steps, supervised=c.supervised, sent_back=c.sent_back, returned=c.returned,
+            accountability=c.accountability) for c in cards])
+
+
+def _date(text: str, field: str, problems: list[FieldProblem]) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        problems.append(FieldProblem(field, f"日期格式应为 YYYY-MM-DD，收到「{text}」"))
+        return dt.date.min
 
 
 def holiday_years_message(rows) -> dispatch_pb2.ListHolidayYearsResponse:

@@ -228,3 +228,22 @@ async def test_a_superior_notices_deadline_is_tracked_like_any_step(dispatch):
                                              lead["assignment_id"], "handover", "")
     assert await _count(dispatch, models.timers, models.timers.c.deadline_id == step["deadline_id"],
                         models.timers.c.fired_at.is_(None)) == 0
+
+
+async def test_scorecards_per_unit_and_period(dispatch):
+    await dispatch.graded("s1", "IV", text="河西镇垃圾清运不及时")
+    aid = (await _lead(dispatch, "s1"))["assignment_id"]
+    dispatch.clock.advance(minutes=45)
+    await dispatch.service.act(HANDLER, aid, "acknowledge", Request())
+    dispatch.clock.advance(hours=5)
+    await dispatch.service.act(HEAD, aid, "answer", Request(text="已清运"))
+    cards = await dispatch.service.scorecards(OFFICE, dt.date(2026, 11, 20), dt.date(2026, 11, 20), None)
+    hexi = next(c for c in cards if c.unit_code == "hexi")
+    assert (hexi.assignments, hexi.acknowledged_on_time, hexi.ack_minutes_median, hexi.answer_minutes_median) == (
+        1, 1, 45.0, 345.0)
+    assert {c.unit_code for c in cards} >= {"hexi", "qingshan", "wxb"}
+    mine = await dispatch.service.scorecards(OTHER, dt.date(2026, 11, 20), dt.date(2026, 11, 20), "hexi")
+    assert [c.unit_code for c in mine] == ["qingshan"] and mine[0].assignments == 0   # a unit sees its own
+    assert (await dispatch.service.scorecards(OFFICE, dt.date(2026, 11, 21), dt.date(2026, 11, 30), "hexi"))[0].assignments == 0
+    with pytest.raises(InvalidInput):
+        await dispatch.service.scorecards(OFFICE, dt.date(2026, 11, 30), dt.date(2026, 11, 1), None)

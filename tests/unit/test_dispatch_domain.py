@@ -1,5 +1,4 @@
 import datetime as dt
-
 from pathlib import Path
 
 import pytest
@@ -115,3 +114,31 @@ def test_routing_locality_leads_competent_department_assists():
     assert route("chengguan", "县一中食堂饭菜变质", units, "wxb").co == ("jyj",)
     assert route("", "煤矿事故", units, "wxb").lead == "yjj"
     assert route("", "与本县无关", units, "wxb").lead == "wxb"
+
+
+def test_scorecard_figures():
+    from services.dispatch.domain import scorecard
+
+    t0 = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    minutes = lambda n: t0 + dt.timedelta(minutes=n)  # noqa: E731
+
+    def assignment(aid, ack, answer, returns=0, state="answered"):
+        return {"assignment_id": aid, "created_at": t0, "acknowledged_at": ack and minutes(ack),
+                "answered_at": answer and minutes(answer), "returns": returns, "state": state}
+
+    assignments = [assignment("a", 30, 300), assignment("b", 150, 600, returns=1), assignment("c", None, None, state="returned"),
+                   assignment("d", 10, None, state="verifying")]
+    deadlines = [{"assignment_id": "a", "step": "handover", "owner": "office", "due_at": minutes(120), "met_at": minutes(30)},
+                 {"assignment_id": "b", "step": "handover", "owner": "office", "due_at": minutes(120), "met_at": minutes(150)},
+                 {"assignment_id": "a", "step": "verify", "owner": "unit", "due_at": minutes(400), "met_at": minutes(300)},
+                 {"assignment_id": "b", "step": "verify", "owner": "unit", "due_at": minutes(400), "met_at": minutes(600)},
+                 {"assignment_id": "d", "step": "verify", "owner": "unit", "due_at": minutes(400), "met_at": None}]
+    card = scorecard("hexi", assignments, deadlines, supervised=1, accountability=2, now=minutes(500))
+    assert (card.assignments, card.acknowledged, card.acknowledged_on_time) == (4, 3, 2)   # b acknowledged late
+    assert card.on_time_rate == 0.5
+    assert (card.ack_minutes_median, card.ack_minutes_p90) == (30.0, 150.0)
+    assert (card.answer_minutes_median, card.answer_minutes_p90) == (300.0, 600.0)
+    assert card.overdue_steps == 2            # b answered after its limit; d still open past it
+    assert (card.supervised, card.sent_back, card.returned, card.accountability) == (1, 1, 1, 2)
+    empty = scorecard("qingshan", [], [], 0, 0, minutes(0))
+    assert empty.on_time_rate is None and empty.ack_minutes_median is None

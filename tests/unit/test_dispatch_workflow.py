@@ -2,8 +2,7 @@
 
 import pytest
 
-from services.dispatch.workflow import (ACTIONS, OFFICE, STATE_NAMES, TERMINAL_STATES, Request, allowed_actions,
-                                        check)
+from services.dispatch.workflow import ACTIONS, OFFICE, STATE_NAMES, TERMINAL_STATES, Request, allowed_actions, check
 from yuqing.core.errors import Conflict, InvalidInput, PermissionDenied
 from yuqing.core.identity import Caller
 

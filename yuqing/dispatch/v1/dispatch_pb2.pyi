@@ -459,3 +459,53 @@ class ListDeliveriesResponse(_message.Message):
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     deliveries: _containers.RepeatedCompositeFieldContainer[Delivery]
     def __init__(self, deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ...) -> None: ...
+
+class GetScorecardsRequest(_message.Message):
+    __slots__ = ("start", "end", "unit_code")
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    start: str
+    end: str
+    unit_code: str
+    def __init__(self, start: _Optional[str] = ..., end: _Optional[str] = ..., unit_code: _Optional[str] = ...) -> None: ...
+
+class Scorecard(_message.Message):
+    __slots__ = ("unit_code", "unit_name", "assignments", "acknowledged", "acknowledged_on_time", "on_time_rate", "ack_minutes_median", "ack_minutes_p90", "answer_minutes_median", "answer_minutes_p90", "overdue_steps", "supervised", "sent_back", "returned", "accountability")
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_ON_TIME_FIELD_NUMBER: _ClassVar[int]
+    ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
+    ACK_MINUTES_MEDIAN_FIELD_NUMBER: _ClassVar[int]
+    ACK_MINUTES_P90_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_MINUTES_MEDIAN_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_MINUTES_P90_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_STEPS_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISED_FIELD_NUMBER: _ClassVar[int]
+    SENT_BACK_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTABILITY_FIELD_NUMBER: _ClassVar[int]
+    unit_code: str
+    unit_name: str
+    assignments: int
+    acknowledged: int
+    acknowledged_on_time: int
+    on_time_rate: float
+    ack_minutes_median: float
+    ack_minutes_p90: float
+    answer_minutes_median: float
+    answer_minutes_p90: float
+    overdue_steps: int
+    supervised: int
+    sent_back: int
+    returned: int
+    accountability: int
+    def __init__(self, unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., assignments: _Optional[int] = ..., acknowledged: _Optional[int] = ..., acknowledged_on_time: _Optional[int] = ..., on_time_rate: _Optional[float] = ..., ack_minutes_median: _Optional[float] = ..., ack_minutes_p90: _Optional[float] = ..., answer_minutes_median: _Optional[float] = ..., answer_minutes_p90: _Optional[float] = ..., overdue_steps: _Optional[int] = ..., supervised: _Optional[int] = ..., sent_back: _Optional[int] = ..., returned: _Optional[int] = ..., accountability: _Optional[int] = ...) -> None: ...
+
+class GetScorecardsResponse(_message.Message):
+    __slots__ = ("scorecards",)
+    SCORECARDS_FIELD_NUMBER: _ClassVar[int]
+    scorecards: _containers.RepeatedCompositeFieldContainer[Scorecard]
+    def __init__(self, scorecards: _Optional[_Iterable[_Union[Scorecard, _Mapping]]] = ...) -> None: ...

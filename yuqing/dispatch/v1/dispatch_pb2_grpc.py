@@ -101,6 +101,11 @@ class DispatchServiceStub:
                 request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesRequest.SerializeToString,
                 response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesResponse.FromString,
                 _registered_method=True)
+        self.GetScorecards = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/GetScorecards',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -190,6 +195,13 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetScorecards(self, request, context):
+        """考核 per unit for a period; a unit's people get their own unit's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -257,6 +269,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.ListDeliveries,
                     request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesRequest.FromString,
                     response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesResponse.SerializeToString,
+            ),
+            'GetScorecards': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScorecards,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -612,6 +629,33 @@ class DispatchService:
             '/yuqing.dispatch.v1.DispatchService/ListDeliveries',
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesRequest.SerializeToString,
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScorecards(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/GetScorecards',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.FromString,
             options,
             channel_credentials,
             insecure,
