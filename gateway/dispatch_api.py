@@ -21,7 +21,8 @@ Id = Annotated[str, Field(max_length=64)]
 ANSWER_BODY_BYTES = 24 * 1024 * 1024
 CALENDAR_BODY_BYTES = 512 * 1024
 ROUTE_BODY_LIMITS = {"/api/v1/assignments/{assignment_id}/answers": ANSWER_BODY_BYTES,
-                     "/api/v1/admin/calendars/{year}": CALENDAR_BODY_BYTES}
+                     "/api/v1/admin/calendars/{year}": CALENDAR_BODY_BYTES,
+                     "/api/v1/admin/drills": 2 * 1024 * 1024}
 ActionName = Literal["acknowledge", "start_verifying", "sign_off", "send_back", "close", "request_return",
                      "accept_return", "refuse_return", "request_extension", "approve_extension", "refuse_extension",
                      "reassign", "merge"]
@@ -219,3 +220,45 @@ async def scorecards(request: Request, caller: CurrentCaller, start: Annotated[s
         "answer_minutes_p90": figure(c.answer_minutes_p90), "overdue_steps": c.overdue_steps,
         "supervised": c.supervised, "sent_back": c.sent_back, "returned": c.returned,
         "accountability": c.accountability} for c in listed.scorecards]}
+
+
+def drill_json(drill: dispatch_pb2.Drill) -> dict:
+    return {"drill_id": drill.drill_id, "name": drill.name, "speed": drill.speed, "status": drill.status,
+            "status_name": {"running": "进行中", "finished": "已结束"}.get(drill.status, drill.status),
+            "started_at": views.local_time(drill.started_at),
+            "finished_at": views.local_time(drill.finished_at, drill.HasField("finished_at")),
+            "items_total": drill.items_total, "items_sent": drill.items_sent, "event_ids": list(drill.event_ids),
+            "met": drill.met, "missed": drill.missed,
+            "score": [{"event_id": s.event_id, "unit_code": s.unit_code, "step": s.step, "step_name": s.step_name,
+                       "result": s.result, "result_name": {"met": "按时完成", "missed": "超时", "open": "未到时限"}[s.result],
+                       "drill_minutes": s.drill_minutes, "limit_minutes": s.limit_minutes, "by_minutes": s.by_minutes}
+                      for s in drill.score]}
+
+
+@router.post("/admin/drills", tags=["admin"], status_code=201)
+async def start_drill(request: Request, caller: CurrentCaller,
+                      scenario: Annotated[UploadFile, File(description="演练脚本（JSON，见 docs/drills/）")],
+                      speed: Annotated[float, Form(ge=1, le=3600, description="倍速：1 为实时，60 为一分钟演一小时")] = 1.0) -> dict:
+    """Start a drill (演练): its items go into the pipeline marked as a drill, its clocks run at
+    `speed`, and nothing of it is counted in scorecards or bulletins."""
+    require_roles(caller)
+    drill = await _call(request, caller, "StartDrill", dispatch_pb2.StartDrillRequest(
+        scenario=await scenario.read(), speed=speed))
+    await audit.record(request.app.state.sessions, caller, "drill.start", drill.drill_id,
+                       {"name": drill.name, "speed": speed})
+    return drill_json(drill)
+
+
+@router.get("/admin/drills/{drill_id}", tags=["admin"])
+async def get_drill(drill_id: Id, request: Request, caller: CurrentCaller) -> dict:
+    """Progress and the score so far (final once finished)."""
+    return drill_json(await _call(request, caller, "GetDrill", dispatch_pb2.GetDrillRequest(drill_id=drill_id)))
+
+
+@router.post("/admin/drills/{drill_id}/finish", tags=["admin"])
+async def finish_drill(drill_id: Id, request: Request, caller: CurrentCaller) -> dict:
+    """End the drill and keep its score per plan step: met or missed, by how much."""
+    require_roles(caller, "office")
+    drill = await _call(request, caller, "FinishDrill", dispatch_pb2.GetDrillRequest(drill_id=drill_id))
+    await audit.record(request.app.state.sessions, caller, "drill.finish", drill_id, {"met": drill.met, "missed": drill.missed})
+    return drill_json(drill)

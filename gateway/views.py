@@ -127,6 +127,7 @@ def assignment_json(assignment: dispatch_pb2.Assignment) -> dict:
         "state_name": assignment.state_name, **level_json(from_proto(assignment.level)),
         "plan_version": assignment.plan_version, "created_at": local_time(assignment.created_at),
         "successor_id": assignment.successor_id or None, "returns": assignment.returns,
+        "drill": bool(assignment.drill_id), "drill_id": assignment.drill_id or None,
         "allowed_actions": list(assignment.allowed_actions),
         "deadlines": [{"step": d.step, "step_name": d.step_name, "owner": d.owner, "owner_name": d.owner_name,
                        "due_at": local_time(d.due_at), "clock": d.clock, "limit": d.limit,
@@ -163,6 +164,7 @@ def event_summary_json(event: ingest_pb2.Event, grade: grading_pb2.EventGrade | 
         "reopen_count": event.reopen_count, "topics": list(event.topics),
         "sensitive_categories": list(event.sensitive_categories),
         "feedback_deadline": local_time(event.feedback_deadline, event.HasField("feedback_deadline")),
+        "drill": bool(event.drill_id), "drill_id": event.drill_id or None,
     }
 
 

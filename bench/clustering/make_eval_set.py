@@ -17,7 +17,6 @@ import re
 from pathlib import Path
 
 import opencc
-
 from stories import FOOTERS, NEIGHBOURS, STORIES, SYNONYMS
 
 HERE = Path(__file__).resolve().parent

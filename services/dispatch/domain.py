@@ -83,17 +83,20 @@ class Deadline:
 
 
 def deadlines_for(plan: ResponsePlan, level: str, start: dt.datetime, owners: set[str],
-                  skip_steps: set[str] = frozenset(), calendar: WorkCalendar = WorkCalendar()) -> list[Deadline]:
-    """Deadlines of the level's steps, clocks starting at `start`, for the owners given."""
+                  skip_steps: set[str] = frozenset(), calendar: WorkCalendar = WorkCalendar(),
+                  speed: float = 1.0) -> list[Deadline]:
+    """Deadlines of the level's steps, clocks starting at `start`, for the owners given. A
+    drill's clocks run `speed` times faster: each limit is its real length divided by speed."""
     result = []
     for step in plan.steps[level]:
         if step.owner not in owners or step.key in skip_steps:
             continue
         if step.working_days:
             reckoned = calendar.add_working_days(start, step.working_days)
-            result.append(Deadline(step, reckoned.due_at, level, start, reckoned.warning))
+            due, warning = reckoned.due_at, reckoned.warning
         else:
-            result.append(Deadline(step, start + dt.timedelta(minutes=step.minutes), level, start))
+            due, warning = start + dt.timedelta(minutes=step.minutes), ""
+        result.append(Deadline(step, start + (due - start) / speed, level, start, warning))
     return result
 
 

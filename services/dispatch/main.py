@@ -5,13 +5,19 @@ import datetime as dt
 from services.dispatch import models
 from services.dispatch.channels import Channel, DeliveryWorker, SmtpChannel, WebhookChannel
 from services.dispatch.domain import TimerPolicy
-from services.dispatch.service import DispatchService
+from services.dispatch.service import FIRE_BATCH, DispatchService
 from services.dispatch.servicer import DispatchServicer
-from services.dispatch.timers import TimerScheduler
+from services.dispatch.timers import DueWorkLoop
 from yuqing.core import streams
 from yuqing.core.bootstrap import Runtime, ServiceParts, run_service
+from yuqing.core.grpc_server import client_channel
+from yuqing.core.identity import Caller
 from yuqing.core.settings import ServiceSettings
 from yuqing.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
+from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+
+# Who a drill's items come from, as ingest sees it.
+DRILL_CALLER = Caller("drill", frozenset({"monitor"}), "wxb")
 
 
 class DispatchSettings(ServiceSettings):
@@ -46,13 +52,25 @@ async def build(runtime: Runtime) -> ServiceParts:
     policy = TimerPolicy(tuple(p / 100 for p in settings.warning_percents),
                          dt.timedelta(minutes=settings.supervise_after_minutes))
     channels = channels_of(settings)
-    service = DispatchService(runtime.sessions, runtime.outbox, policy=policy, channels=channels)
+    ingest = ingest_pb2_grpc.IngestServiceStub(client_channel(settings.address_of("ingest")))
+
+    async def submit_items(items: list) -> list:
+        response = await ingest.SubmitItems(ingest_pb2.SubmitItemsRequest(items=items), timeout=30,
+                                            metadata=DRILL_CALLER.metadata())
+        return list(response.results)
+
+    service = DispatchService(runtime.sessions, runtime.outbox, policy=policy, channels=channels,
+                              submit_items=submit_items)
     await service.ensure_default_plan()
     servicer = DispatchServicer(service)
     background = [runtime.consumer(streams.LEVELS, service.on_event_graded).run,
                   runtime.consumer(streams.ITEMS, service.on_item_ingested).run]
     if settings.timers:
-        background.append(TimerScheduler(service).run)
+        timers = DueWorkLoop("timers", service.fire_due_timers, service.next_fire_at, service.clock, FIRE_BATCH)
+        service.timers_changed = timers.wakeup.set
+        drills = DueWorkLoop("drills", service.send_due_drill_items, service.next_drill_send_at, service.clock, 50)
+        service.drills_changed = drills.wakeup.set
+        background += [timers.run, drills.run]
     if channels:
         worker = DeliveryWorker(runtime.sessions, channels)
         service.deliveries_added = worker.wakeup.set

@@ -5,6 +5,7 @@ from sqlalchemy import (
                         BigInteger,
                         Boolean,
                         Column,
+                        Float,
                         ForeignKey,
                         Index,
                         Integer,
@@ -86,6 +87,7 @@ event_plans = Table(
     Column("title", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("drill_id", String(32), nullable=False, server_default=""),
 )
 
 # Superior notices' feedback deadlines (上级通报), tracked like any plan step; the earliest wins.
@@ -116,6 +118,7 @@ assignments = Table(
     Column("closed_at", UtcDateTime, nullable=True),
     Column("successor_id", String(32), nullable=True),   # 改派: the new assignment; 并单: the one kept
     Column("returns", Integer, nullable=False, server_default="0"),   # times sent back (退回重办)
+    Column("drill_id", String(32), nullable=False, server_default=""),  # 演练: never counted in scorecards
     UniqueConstraint("event_id", "unit_code", name="uq_assignments_event_unit"),
 )
 
@@ -228,6 +231,33 @@ notifications = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("read_at", UtcDateTime, nullable=True),
     Index("ix_notifications_user_created", "username", "created_at"),
+)
+
+# Drills (演练): a scenario's items sent into ingest over time, at `speed` times real time; the
+# drill's clocks run `speed` times faster too, and the finished drill keeps its score.
+drills = Table(
+    "drills",
+    metadata,
+    Column("drill_id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("speed", Float, nullable=False),
+    Column("status", String(16), nullable=False),    # running, finished
+    Column("scenario", JSON, nullable=False),
+    Column("started_by", String(64), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("score", JSON, nullable=True),
+)
+
+drill_items = Table(
+    "drill_items",
+    metadata,
+    Column("drill_id", String(32), ForeignKey("drills.drill_id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("send_at", UtcDateTime, nullable=False, index=True),
+    Column("payload", JSON, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("result", Text, nullable=False, server_default=""),
 )
 
 # The delivery log: each notification sent out through each channel that reaches its person.

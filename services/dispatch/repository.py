@@ -117,9 +117,11 @@ class DispatchRepository:
             query = query.with_for_update()
         return (await self.session.execute(query)).mappings().first()
 
-    async def add_event_plan(self, event_id: str, plan_version: int, level: str, title: str, now: dt.datetime) -> None:
+    async def add_event_plan(self, event_id: str, plan_version: int, level: str, title: str, now: dt.datetime,
+                             drill_id: str = "") -> None:
         await self.session.execute(models.event_plans.insert().values(
-            event_id=event_id, plan_version=plan_version, level=level, title=title, created_at=now, updated_at=now))
+            event_id=event_id, plan_version=plan_version, level=level, title=title, created_at=now, updated_at=now,
+            drill_id=drill_id))
 
     async def set_event_level(self, event_id: str, level: str, now: dt.datetime) -> None:
         await self.session.execute(update(models.event_plans).where(models.event_plans.c.event_id == event_id)
@@ -128,11 +130,11 @@ class DispatchRepository:
                                    .values(level=level, updated_at=now))
 
     async def add_assignment(self, event_id: str, unit_code: str, role: str, level: str, plan_version: int,
-                             now: dt.datetime) -> str:
+                             now: dt.datetime, drill_id: str = "") -> str:
         assignment_id = new_id()
         await self.session.execute(models.assignments.insert().values(
             assignment_id=assignment_id, event_id=event_id, unit_code=unit_code, role=role, state="pending_ack",
-            level=level, plan_version=plan_version, created_at=now, updated_at=now))
+            level=level, plan_version=plan_version, created_at=now, updated_at=now, drill_id=drill_id))
         return assignment_id
 
     async def add_deadlines(self, assignment_id: str, deadlines: list[Deadline], policy: TimerPolicy) -> list[dict]:
@@ -250,7 +252,8 @@ class DispatchRepository:
         """Assignments created in [since, until) with their deadlines, 督办 fired on them, and the
         accountability records of the period, per unit."""
         table = models.assignments
-        query = select(table).where(table.c.created_at >= since, table.c.created_at < until)
+        # Drills are never counted.
+        query = select(table).where(table.c.created_at >= since, table.c.created_at < until, table.c.drill_id == "")
         if unit_code:
             query = query.where(table.c.unit_code == unit_code)
         assignments = [dict(r) for r in (await self.session.execute(query)).mappings()]
@@ -272,6 +275,70 @@ class DispatchRepository:
             query = query.where(records.c.unit_code == unit_code)
         accountability = dict((await self.session.execute(query.group_by(records.c.unit_code))).all())
         return assignments, deadlines, supervised, accountability
+
+    # --- drills ---------------------------------------------------------------------------
+
+    async def add_drill(self, row: dict, items: list[dict]) -> None:
+        await self.session.execute(models.drills.insert().values(**row))
+        await self.session.execute(models.drill_items.insert(), items)
+
+    async def drill(self, drill_id: str, for_update: bool = False):
+        query = select(models.drills).where(models.drills.c.drill_id == drill_id)
+        if for_update and self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return (await self.session.execute(query)).mappings().first()
+
+    async def drill_speed(self, drill_id: str) -> float:
+        speed = (await self.session.execute(select(models.drills.c.speed).where(
+            models.drills.c.drill_id == drill_id))).scalar_one_or_none()
+        return speed or 1.0
+
+    async def update_drill(self, drill_id: str, **values) -> None:
+        await self.session.execute(update(models.drills).where(models.drills.c.drill_id == drill_id).values(**values))
+
+    async def drill_item_counts(self, drill_id: str) -> tuple[int, int]:
+        table = models.drill_items
+        total, sent = (await self.session.execute(select(func.count(), func.count(table.c.sent_at)).where(
+            table.c.drill_id == drill_id))).one()
+        return total, sent
+
+    async def claim_due_drill_items(self, now: dt.datetime, limit: int):
+        table = models.drill_items
+        query = (select(table).join(models.drills, models.drills.c.drill_id == table.c.drill_id)
+                 .where(table.c.sent_at.is_(None), table.c.send_at <= now, models.drills.c.status == "running")
+                 .order_by(table.c.send_at, table.c.seq).limit(limit))
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(of=table, skip_locked=True)
+        return (await self.session.execute(query)).mappings().all()
+
+    async def next_drill_send_at(self) -> dt.datetime | None:
+        table = models.drill_items
+        return (await self.session.execute(select(func.min(table.c.send_at)).join(
+            models.drills, models.drills.c.drill_id == table.c.drill_id).where(
+            table.c.sent_at.is_(None), models.drills.c.status == "running"))).scalar()
+
+    async def mark_drill_item_sent(self, drill_id: str, seq: int, now: dt.datetime, result: str) -> None:
+        table = models.drill_items
+        await self.session.execute(update(table).where(table.c.drill_id == drill_id, table.c.seq == seq)
+                                   .values(sent_at=now, result=result))
+
+    async def drill_deadlines(self, drill_id: str) -> list[dict]:
+        """Every deadline of the drill's assignments, with its event and unit."""
+        table, deadlines = models.assignments, models.deadlines
+        return [dict(r) for r in (await self.session.execute(
+            select(deadlines, table.c.event_id, table.c.unit_code).join(
+                table, table.c.assignment_id == deadlines.c.assignment_id).where(table.c.drill_id == drill_id)
+        )).mappings()]
+
+    async def drill_event_ids(self, drill_id: str) -> list[str]:
+        table = models.event_plans
+        return list((await self.session.execute(select(table.c.event_id).where(table.c.drill_id == drill_id)
+                                                .order_by(table.c.created_at))).scalars())
+
+    async def drop_drill_timers(self, drill_id: str) -> None:
+        assignments = select(models.assignments.c.assignment_id).where(models.assignments.c.drill_id == drill_id)
+        await self.session.execute(delete(models.timers).where(models.timers.c.assignment_id.in_(assignments),
+                                                               models.timers.c.fired_at.is_(None)))
 
     async def add_deliveries(self, rows: list[dict]) -> None:
         """At most one delivery per notification and channel."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.dispatch.calendar import SHANGHAI, WorkCalendar, parse_schedule
 from services.dispatch.channels import Channel, delivery_rows
 from services.dispatch.domain import OWNER_NAMES, Scorecard, TimerPolicy, deadlines_for, route, scorecard
+from services.dispatch.drills import MAX_SPEED, parse_scenario, score
 from services.dispatch.repository import DispatchRepository
 from services.dispatch.workflow import TERMINAL_STATES, Request, check
+from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox
 from yuqing.core.db import new_id, utcnow
@@ -47,7 +49,8 @@ class DispatchService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
                  office_unit: str = OFFICE_UNIT, policy: TimerPolicy = TimerPolicy(),
                  timers_changed: Callable[[], None] = lambda: None, channels: list[Channel] = (),
-                 deliveries_added: Callable[[], None] = lambda: None):
+                 deliveries_added: Callable[[], None] = lambda: None,
+                 submit_items: Callable[[list], Awaitable[list]] | None = None):
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
@@ -58,6 +61,9 @@ class DispatchService:
         self.channels = list(channels)
         # Wakes this process's delivery worker when there is something to send out.
         self.deliveries_added = deliveries_added
+        # Sends a drill's items into ingest (the gRPC batch call in production).
+        self.submit_items = submit_items
+        self.drills_changed: Callable[[], None] = lambda: None
         self._calendar: tuple[tuple, WorkCalendar] = ((), WorkCalendar())
 
     async def ensure_default_plan(self) -> None:
@@ -84,16 +90,19 @@ class DispatchService:
         span = trace.get_current_span()
         span.set_attribute("yuqing.event_id", message.event_id)
         calendar = await self.calendar(repo)
+        speed = await repo.drill_speed(message.drill_id) if message.drill_id else 1.0
+        policy = self._policy(speed)
         timers: list[dict] = []
         if frozen is None:
             plan = await repo.current_plan()
-            await repo.add_event_plan(message.event_id, plan.version, level, message.title, now)
+            await repo.add_event_plan(message.event_id, plan.version, level, message.title, now, message.drill_id)
             routing = route(message.locality, f"{message.title}\n{message.text}", await repo.units(), self.office_unit)
             start = from_timestamp(message.event_discovered_at)
             for unit, role, owners in [(routing.lead, "lead", LEAD_OWNERS), *[(c, "co", CO_OWNERS) for c in routing.co]]:
-                assignment_id = await repo.add_assignment(message.event_id, unit, role, level, plan.version, now)
+                assignment_id = await repo.add_assignment(message.event_id, unit, role, level, plan.version, now,
+                                                          message.drill_id)
                 timers += await repo.add_deadlines(assignment_id, deadlines_for(plan, level, start, owners,
-                                                                                calendar=calendar), self.policy)
+                                                                                calendar=calendar, speed=speed), policy)
                 await self._record(repo, assignment_id, message.event_id, "assigned", message.actor or "system",
                                    "", "pending_ack", now, details={"unit": unit, "role": role, "level": level})
             notice = await repo.event_notice(message.event_id)
@@ -109,11 +118,15 @@ class DispatchService:
                 owners = LEAD_OWNERS if assignment["role"] == "lead" else CO_OWNERS
                 existing = await repo.steps_of(assignment["assignment_id"])
                 timers += await repo.add_deadlines(assignment["assignment_id"], deadlines_for(
-                    plan, level, upgraded_at, owners, skip_steps=existing, calendar=calendar), self.policy)
+                    plan, level, upgraded_at, owners, skip_steps=existing, calendar=calendar, speed=speed), policy)
             await repo.set_event_level(message.event_id, level, now)
         elif level != frozen["level"]:
             await repo.set_event_level(message.event_id, level, now)
         self._wake(timers)
+
+    def _policy(self, speed: float) -> TimerPolicy:
+        """A drill's 督办 grace runs faster like its other clocks."""
+        return self.policy if speed == 1.0 else TimerPolicy(self.policy.warnings, self.policy.supervise_after / speed)
 
     async def on_item_ingested(self, session: AsyncSession, envelope: Envelope) -> None:
         """Stream handler for ingest's items: a superior's notice (上级通报) carries its own
@@ -285,7 +298,7 @@ class DispatchService:
         if any(a["unit_code"] == unit_code for a in await repo.assignments_of_event(row["event_id"])):
             raise Conflict(f"单位 {unit_code} 已办理过该事件，请改用并单或选择其他单位")
         new_assignment = await repo.add_assignment(row["event_id"], unit_code, row["role"], row["level"],
-                                                   row["plan_version"], now)
+                                                   row["plan_version"], now, row["drill_id"])
         timers = []
         for deadline in await repo.deadline_rows(row["assignment_id"]):
             if deadline["met_at"] is not None:
@@ -404,7 +417,91 @@ class DispatchService:
             title = f"【时限预警】{who}「{step}」已用去 {kind[5:]}% 时限"
         else:
             title = f"【{TIMER_LABELS[kind]}】{who}「{step}」已超过时限"
+        if assignment["drill_id"]:
+            title = f"【演练】{title}"
         return title, f"{LEVEL_NAMES.get(assignment['level'], '')}事件交办单 {assignment['assignment_id']}：「{step}」须在 {due} 前完成。"
+
+    # --- drills ------------------------------------------------------------------------------
+
+    async def start_drill(self, caller: Caller, data: bytes, speed: float) -> str:
+        """Schedule a scenario's items; they go into ingest as they come due (`send_due_drill_items`)."""
+        if not caller.roles & {"admin"}:
+            raise PermissionDenied("演练由管理员发起")
+        if not 1.0 <= speed <= MAX_SPEED:
+            raise InvalidInput("演练速度无效", [FieldProblem("speed", f"须在 1 到 {MAX_SPEED:g} 倍之间")])
+        scenario = parse_scenario(data)
+        now, drill_id = self.clock(), new_id()
+        items = []
+        for seq, item in enumerate(scenario.items):
+            fields = dict(item.fields)
+            items.append({"drill_id": drill_id, "seq": seq, "send_at": now + dt.timedelta(minutes=item.at_minutes / speed),
+                          "payload": {**fields, "ref": item.ref, "url": f"https://drill.invalid/{drill_id}/{item.ref}"}})
+        async with self.sessions() as session, session.begin():
+            await DispatchRepository(session).add_drill(
+                {"drill_id": drill_id, "name": scenario.name, "speed": speed, "status": "running",
+                 "scenario": {"name": scenario.name, "items": len(items)}, "started_by": caller.username,
+                 "started_at": now}, items)
+        self.drills_changed()
+        return drill_id
+
+    async def send_due_drill_items(self, limit: int = 50) -> int:
+        """Send the drill items that are due into ingest, marked with their drill."""
+        if self.submit_items is None:
+            return 0
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            due = await repo.claim_due_drill_items(now, limit)
+            if not due:
+                return 0
+            results = await self.submit_items([ingest_pb2.ItemInput(
+                source=row["payload"]["source"], platform=row["payload"].get("platform", ""),
+                title=row["payload"].get("title", ""), content=row["payload"].get("content", ""),
+                author=row["payload"].get("author", ""), region_hint=row["payload"].get("region_hint", ""),
+                url=row["payload"]["url"], metrics=common_pb2.Metrics(**row["payload"].get("metrics", {})),
+                discovered_at=timestamp(now), drill_id=row["drill_id"], reporter="演练") for row in due])
+            for row, result in zip(due, results):
+                await repo.mark_drill_item_sent(row["drill_id"], row["seq"], now,
+                                                result.event_id or result.message or "rejected")
+        return len(due)
+
+    async def next_drill_send_at(self) -> dt.datetime | None:
+        async with self.sessions() as session:
+            return await DispatchRepository(session).next_drill_send_at()
+
+    async def finish_drill(self, caller: Caller, drill_id: str) -> dict:
+        """End the drill: its remaining timers stop, and its score is kept."""
+        if not caller.roles & {"admin", "office"}:
+            raise PermissionDenied("演练由管理员或舆情办结束")
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            row = await repo.drill(drill_id, for_update=True)
+            if row is None:
+                raise NotFound(f"演练 {drill_id} 不存在")
+            if row["status"] == "finished":
+                raise Conflict("演练已结束")
+            scores = score(await repo.drill_deadlines(drill_id), row["started_at"], now, row["speed"])
+            await repo.update_drill(drill_id, status="finished", finished_at=now, score=[s.as_dict() for s in scores])
+            await repo.drop_drill_timers(drill_id)
+        return await self.drill(caller, drill_id)
+
+    async def drill(self, caller: Caller, drill_id: str) -> dict:
+        if not caller.county_wide:
+            raise PermissionDenied("演练情况仅对舆情办、领导和管理员开放")
+        async with self.sessions() as session:
+            repo = DispatchRepository(session)
+            row = await repo.drill(drill_id)
+            if row is None:
+                raise NotFound(f"演练 {drill_id} 不存在")
+            total, sent = await repo.drill_item_counts(drill_id)
+            if row["status"] == "finished":
+                scores = row["score"]
+            else:
+                scores = [s.as_dict() for s in score(await repo.drill_deadlines(drill_id), row["started_at"],
+                                                     self.clock(), row["speed"])]
+            return {**row, "items_total": total, "items_sent": sent, "event_ids": await repo.drill_event_ids(drill_id),
+                    "score": scores}
 
     # --- calendars ----------------------------------------------------------------------------
 

@@ -120,6 +120,27 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             overdue_steps=c.overdue_steps, supervised=c.supervised, sent_back=c.sent_back, returned=c.returned,
             accountability=c.accountability) for c in cards])
 
+    async def StartDrill(self, request, context):
+        caller = caller_of(context)
+        drill_id = await self.service.start_drill(caller, request.scenario, request.speed or 1.0)
+        return drill_message(await self.service.drill(caller, drill_id))
+
+    async def GetDrill(self, request, context):
+        return drill_message(await self.service.drill(caller_of(context), request.drill_id))
+
+    async def FinishDrill(self, request, context):
+        return drill_message(await self.service.finish_drill(caller_of(context), request.drill_id))
+
+
+def drill_message(drill: dict) -> dispatch_pb2.Drill:
+    scores = drill["score"] or []
+    return dispatch_pb2.Drill(
+        drill_id=drill["drill_id"], name=drill["name"], speed=drill["speed"], status=drill["status"],
+        started_at=timestamp(drill["started_at"]), finished_at=timestamp(drill["finished_at"]),
+        items_total=drill["items_total"], items_sent=drill["items_sent"], event_ids=drill["event_ids"],
+        met=sum(s["result"] == "met" for s in scores), missed=sum(s["result"] == "missed" for s in scores),
+        score=[dispatch_pb2.DrillStepScore(**s) for s in scores])
+
 
 def _date(text: str, field: str, problems: list[FieldProblem]) -> dt.date:
     try:
@@ -178,6 +199,7 @@ def assignment_message(row, deadlines, actions=(), answers=(), attachments=(), p
             answer_id=a["answer_id"], kind=a["kind"], text=a["text"], written_by=a["written_by"],
             written_at=timestamp(a["written_at"]), signed_by=a["signed_by"] or "", signed_at=timestamp(a["signed_at"]),
             attachments=[attachment_info(f) for f in files.get(a["answer_id"], ())]) for a in answers],
+        drill_id=row["drill_id"],
         pending_extension=None if pending is None else dispatch_pb2.ExtensionRequest(
             request_id=pending["request_id"], minutes=pending["minutes"], reason=pending["reason"],
             requested_by=pending["requested_by"], requested_at=timestamp(pending["requested_at"])),

@@ -62,6 +62,7 @@ event_grades = Table(
     Column("disposition_by", String(64), nullable=False),
     Column("disposition_reason", Text, nullable=False),
     Column("lexicon_version", Integer, nullable=False),
+    Column("drill_id", String(32), nullable=False, server_default=""),
     Index("ix_event_grades_level_updated", "level", "updated_at"),
 )
 

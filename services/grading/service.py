@@ -126,7 +126,7 @@ class GradingService:
         if current is None:
             raised_to = decision.level
             batch.grades[event_id] = {"event_id": event_id, **values, **decided, "human_baseline": None,
-                                      "title": message.title[:1000],
+                                      "title": message.title[:1000], "drill_id": message.drill_id,
                                       "discovered_at": from_timestamp(message.event_discovered_at)}
             batch.inserted.add(event_id)
         else:
@@ -154,7 +154,7 @@ class GradingService:
                 conditions=[condition_message(c) for c in decision.explanation()],
                 rule_set_version=decision.rule_set_version, graded_at=timestamp(now),
                 event_discovered_at=message.event_discovered_at, locality=message.locality,
-                title=message.title, text=message.text, actor=SYSTEM, heat=decision.heat,
+                title=message.title, text=message.text, actor=SYSTEM, heat=decision.heat, drill_id=message.drill_id,
             ))
             batch.trace_headers.append(inject_context())  # the level change continues this message's trace
 
@@ -234,7 +234,7 @@ class GradingService:
                     conditions=[condition_message(condition)], rule_set_version=current["rule_set_version"],
                     graded_at=timestamp(now), event_discovered_at=timestamp(current["discovered_at"]),
                     locality=current["locality"], title=current["title"], actor=caller.username, reason=reason,
-                    heat=current["heat"]))
+                    heat=current["heat"], drill_id=current["drill_id"]))
         if kind != "confirmed":
             self.outbox.notify()
         return await self.grade_of(event_id, detailed=True)

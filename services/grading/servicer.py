@@ -150,4 +150,5 @@ def grade_message(row, history=(), trend=()) -> grading_pb2.EventGrade:
             level_after=to_proto(h["level_after"]), actor=h["actor"], reason=h["reason"], text=h["text"],
             rule_set_version=h["rule_set_version"] or 0) for h in history],
         heat_trend=[grading_pb2.HeatPoint(at=timestamp(p.at), heat=p.heat) for p in trend],
+        drill_id=row["drill_id"],
     )

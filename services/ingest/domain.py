@@ -49,6 +49,7 @@ class NewItem:
     reporter_contact: str = ""
     feedback_deadline: dt.datetime | None = None
     issuing_agency: str = ""
+    drill_id: str = ""          # 演练: drill items and events never mix with real ones
 
     @property
     def canonical_url(self) -> str | None:

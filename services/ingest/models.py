@@ -32,6 +32,7 @@ events = Table(
     # Mainstream sites identified among the items' own URLs; the event counts the larger of
     # these and the largest count any item reports.
     Column("mainstream_hosts", JSON, nullable=False, server_default="[]"),
+    Column("drill_id", String(32), nullable=False, server_default=""),
     Index("ix_events_updated_at", "updated_at"),
 )
 
@@ -67,6 +68,7 @@ items = Table(
     Column("reporter_contact", String(200), nullable=False, server_default=""),
     Column("feedback_deadline", UtcDateTime, nullable=True),
     Column("issuing_agency", String(200), nullable=False, server_default=""),
+    Column("drill_id", String(32), nullable=False, server_default=""),
     Index("uq_items_source_source_item_id", "source", "source_item_id", unique=True),
     Index("ix_items_platform_author", "platform", "author"),
 )

@@ -75,7 +75,7 @@ class IngestRepository:
         for chunk in _chunks(item_ids):
             rows += (await self.session.execute(
                 select(table.c.item_id, table.c.event_id, table.c.clean_text, table.c.matches, table.c.platform,
-                       table.c.author).where(table.c.item_id.in_(chunk)))).mappings().all()
+                       table.c.author, table.c.drill_id).where(table.c.item_id.in_(chunk)))).mappings().all()
         return rows
 
     async def add_events(self, rows: list[dict]) -> None:

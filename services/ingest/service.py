@@ -18,7 +18,6 @@ from services.ingest import models
 from services.ingest.cleaning import clean_text
 from services.ingest.clustering import MAX_AUTHOR_CANDIDATES, CandidateIndex, Fingerprint, Known, fingerprint
 from services.ingest.domain import MAINSTREAM_SITES, MAX_BATCH_ITEMS, NewItem, mainstream_site, validate_item
-from yuqing.core.files import Evidence, check_attachments
 from services.ingest.matching import (
     Matcher,
     Place,
@@ -35,6 +34,7 @@ from yuqing.core import streams
 from yuqing.core.bus import Outbox
 from yuqing.core.db import new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 from yuqing.core.protobuf import metrics_message, timestamp
 from yuqing.ingest.v1 import ingest_pb2
@@ -166,7 +166,7 @@ class IngestService:
                 "discovered_at": p.item.discovered_at, "locality": p.scan.locality, "item_count": 0,
                 **dict.fromkeys(METRIC_FIELDS, 0), "created_at": now, "updated_at": now, "status": WATCHING,
                 "reopen_count": 0, "topics": [], "sensitive_categories": [], "feedback_deadline": None,
-                "mainstream_hosts": [],
+                "mainstream_hosts": [], "drill_id": p.item.drill_id,
             } for p in new_events])
             # One insert order for every batch (by unique keys), so concurrent batches queue
             # behind each other instead of deadlocking.
@@ -201,7 +201,7 @@ class IngestService:
             locality=event["locality"], title=event["title"], text=(p.cleaned or event["title"])[:4000],
             reopened=event["reopened"], topics=event["topics"], sensitive_categories=event["sensitive_categories"],
             feedback_deadline=timestamp(p.item.feedback_deadline), source=p.item.source,
-            event_item_count=event["item_count"],
+            event_item_count=event["item_count"], drill_id=event["drill_id"],
         )
 
     async def _split_known(self, repo: IngestRepository, pending: list[_Pending]):
@@ -243,13 +243,15 @@ class IngestService:
         authors = list({(p.item.platform, p.item.author) for p in new if p.item.author})
         if authors:
             candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)
-        index = CandidateIndex()
+        # One index per drill (and one for real items): a drill never joins a real event.
+        indexes: dict[str, CandidateIndex] = defaultdict(CandidateIndex)
         for row in await repo.items_for_matching(list(dict.fromkeys(candidate_ids))):
             places = frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
-            index.add(Known(row["item_id"], row["event_id"], fingerprint(row["clean_text"], places),
-                            row["platform"], row["author"]))
+            indexes[row["drill_id"]].add(Known(row["item_id"], row["event_id"], fingerprint(row["clean_text"], places),
+                                               row["platform"], row["author"]))
         for p in new:
-            event_id, verdict = index.assign(p.item_id, p.fp, new_id(), p.item.platform, p.item.author)
+            event_id, verdict = indexes[p.item.drill_id].assign(p.item_id, p.fp, new_id(), p.item.platform,
+                                                                p.item.author)
             p.event_id = event_id
             p.new_event = verdict is None
             p.reason = verdict.reason if verdict else "new_event"
@@ -265,7 +267,7 @@ class IngestService:
             "reporter": item.reporter, "snapshot_count": 1, "created_at": now, **item.metrics.values(),
             "clean_text": p.cleaned, "matches": [m.as_dict() for m in p.scan.matches], "attach_reason": p.reason,
             "reporter_contact": item.reporter_contact, "feedback_deadline": item.feedback_deadline,
-            "issuing_agency": item.issuing_agency,
+            "issuing_agency": item.issuing_agency, "drill_id": item.drill_id,
         }
 
     @staticmethod

@@ -36,7 +36,7 @@ def new_item(message: ingest_pb2.ItemInput, now) -> NewItem:
         attachments=tuple((a.filename, a.data) for a in message.attachments),
         reporter_contact=message.reporter_contact.strip(),
         feedback_deadline=from_timestamp(message.feedback_deadline, message.HasField("feedback_deadline")),
-        issuing_agency=message.issuing_agency.strip(),
+        issuing_agency=message.issuing_agency.strip(), drill_id=message.drill_id.strip()[:32],
     )
 
 
@@ -224,7 +224,7 @@ def event_message(event, items=(), attachments=(), trend=()) -> ingest_pb2.Event
         updated_at=timestamp(event["updated_at"]), items=[item_message(i, by_item.get(i["item_id"], ())) for i in items],
         status=event["status"], closed_at=timestamp(event["closed_at"]), reopen_count=event["reopen_count"],
         topics=event["topics"], sensitive_categories=event["sensitive_categories"],
-        feedback_deadline=timestamp(event["feedback_deadline"]),
+        feedback_deadline=timestamp(event["feedback_deadline"]), drill_id=event["drill_id"],
         trend=[ingest_pb2.EventSnapshot(observed_at=timestamp(s["observed_at"]), metrics=metrics_message(Metrics.of(s)),
                                         item_count=s["item_count"]) for s in trend],
     )
@@ -241,4 +241,5 @@ def item_message(item, attachments=()) -> ingest_pb2.Item:
         matches=[ingest_pb2.Match(**m) for m in item["matches"]],
         attachments=[attachment_info(a) for a in attachments],
         feedback_deadline=timestamp(item["feedback_deadline"]), issuing_agency=item["issuing_agency"],
+        drill_id=item["drill_id"],
     )

@@ -161,3 +161,15 @@ async def test_event_counts_distinct_mainstream_sites(ingest):
                                            metrics=Metrics(mainstream_sites=3))])
     assert (await ingest.rows(models.events))[0]["mainstream_sites"] == 3
     assert await ingest.count(models.events) == 1
+
+
+async def test_drill_items_never_join_real_events(ingest):
+    real = (await ingest.service.submit_many([item(ingest, url="https://weibo.com/r1", content=STORY)]))[0]
+    drill = (await ingest.service.submit_many([item(ingest, url="https://drill.invalid/d1/1", content=STORY,
+                                                    drill_id="d1")]))[0]
+    again = (await ingest.service.submit_many([item(ingest, url="https://drill.invalid/d1/2", content="转发 " + STORY,
+                                                    drill_id="d1")]))[0]
+    assert drill.event_id != real.event_id and again.event_id == drill.event_id
+    events = {e["event_id"]: e["drill_id"] for e in await ingest.rows(models.events)}
+    assert events == {real.event_id: "", drill.event_id: "d1"}
+    assert [m.drill_id for m in await ingest.messages()] == ["", "d1", "d1"]

@@ -109,7 +109,7 @@ class ExtensionRequest(_message.Message):
     def __init__(self, request_id: _Optional[str] = ..., minutes: _Optional[int] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Assignment(_message.Message):
-    __slots__ = ("assignment_id", "event_id", "unit_code", "unit_name", "role", "state", "state_name", "level", "plan_version", "deadlines", "created_at", "role_name", "actions", "answers", "pending_extension", "successor_id", "returns", "allowed_actions")
+    __slots__ = ("assignment_id", "event_id", "unit_code", "unit_name", "role", "state", "state_name", "level", "plan_version", "deadlines", "created_at", "role_name", "actions", "answers", "pending_extension", "successor_id", "returns", "allowed_actions", "drill_id")
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -128,6 +128,7 @@ class Assignment(_message.Message):
     SUCCESSOR_ID_FIELD_NUMBER: _ClassVar[int]
     RETURNS_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     event_id: str
     unit_code: str
@@ -146,7 +147,8 @@ class Assignment(_message.Message):
     successor_id: str
     returns: int
     allowed_actions: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., role: _Optional[str] = ..., state: _Optional[str] = ..., state_name: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., plan_version: _Optional[int] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., role_name: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[AssignmentAction, _Mapping]]] = ..., answers: _Optional[_Iterable[_Union[Answer, _Mapping]]] = ..., pending_extension: _Optional[_Union[ExtensionRequest, _Mapping]] = ..., successor_id: _Optional[str] = ..., returns: _Optional[int] = ..., allowed_actions: _Optional[_Iterable[str]] = ...) -> None: ...
+    drill_id: str
+    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., role: _Optional[str] = ..., state: _Optional[str] = ..., state_name: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., plan_version: _Optional[int] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., role_name: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[AssignmentAction, _Mapping]]] = ..., answers: _Optional[_Iterable[_Union[Answer, _Mapping]]] = ..., pending_extension: _Optional[_Union[ExtensionRequest, _Mapping]] = ..., successor_id: _Optional[str] = ..., returns: _Optional[int] = ..., allowed_actions: _Optional[_Iterable[str]] = ..., drill_id: _Optional[str] = ...) -> None: ...
 
 class FileUpload(_message.Message):
     __slots__ = ("filename", "data")
@@ -509,3 +511,65 @@ class GetScorecardsResponse(_message.Message):
     SCORECARDS_FIELD_NUMBER: _ClassVar[int]
     scorecards: _containers.RepeatedCompositeFieldContainer[Scorecard]
     def __init__(self, scorecards: _Optional[_Iterable[_Union[Scorecard, _Mapping]]] = ...) -> None: ...
+
+class StartDrillRequest(_message.Message):
+    __slots__ = ("scenario", "speed")
+    SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    SPEED_FIELD_NUMBER: _ClassVar[int]
+    scenario: bytes
+    speed: float
+    def __init__(self, scenario: _Optional[bytes] = ..., speed: _Optional[float] = ...) -> None: ...
+
+class GetDrillRequest(_message.Message):
+    __slots__ = ("drill_id",)
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
+    drill_id: str
+    def __init__(self, drill_id: _Optional[str] = ...) -> None: ...
+
+class DrillStepScore(_message.Message):
+    __slots__ = ("event_id", "unit_code", "step", "step_name", "result", "drill_minutes", "limit_minutes", "by_minutes")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    STEP_NAME_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    DRILL_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    BY_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    unit_code: str
+    step: str
+    step_name: str
+    result: str
+    drill_minutes: float
+    limit_minutes: float
+    by_minutes: float
+    def __init__(self, event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., step: _Optional[str] = ..., step_name: _Optional[str] = ..., result: _Optional[str] = ..., drill_minutes: _Optional[float] = ..., limit_minutes: _Optional[float] = ..., by_minutes: _Optional[float] = ...) -> None: ...
+
+class Drill(_message.Message):
+    __slots__ = ("drill_id", "name", "speed", "status", "started_at", "finished_at", "items_total", "items_sent", "event_ids", "score", "met", "missed")
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SPEED_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_SENT_FIELD_NUMBER: _ClassVar[int]
+    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    MET_FIELD_NUMBER: _ClassVar[int]
+    MISSED_FIELD_NUMBER: _ClassVar[int]
+    drill_id: str
+    name: str
+    speed: float
+    status: str
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    items_total: int
+    items_sent: int
+    event_ids: _containers.RepeatedScalarFieldContainer[str]
+    score: _containers.RepeatedCompositeFieldContainer[DrillStepScore]
+    met: int
+    missed: int
+    def __init__(self, drill_id: _Optional[str] = ..., name: _Optional[str] = ..., speed: _Optional[float] = ..., status: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., items_total: _Optional[int] = ..., items_sent: _Optional[int] = ..., event_ids: _Optional[_Iterable[str]] = ..., score: _Optional[_Iterable[_Union[DrillStepScore, _Mapping]]] = ..., met: _Optional[int] = ..., missed: _Optional[int] = ...) -> None: ...

@@ -106,6 +106,21 @@ class DispatchServiceStub:
                 request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.SerializeToString,
                 response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.FromString,
                 _registered_method=True)
+        self.StartDrill = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/StartDrill',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.StartDrillRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.FromString,
+                _registered_method=True)
+        self.GetDrill = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/GetDrill',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.FromString,
+                _registered_method=True)
+        self.FinishDrill = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/FinishDrill',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -202,6 +217,25 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartDrill(self, request, context):
+        """Drills (演练): start from a scenario, read progress and score, finish and score.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDrill(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FinishDrill(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -274,6 +308,21 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetScorecards,
                     request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.FromString,
                     response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.SerializeToString,
+            ),
+            'StartDrill': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartDrill,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.StartDrillRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.SerializeToString,
+            ),
+            'GetDrill': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDrill,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.SerializeToString,
+            ),
+            'FinishDrill': grpc.unary_unary_rpc_method_handler(
+                    servicer.FinishDrill,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -656,6 +705,87 @@ class DispatchService:
             '/yuqing.dispatch.v1.DispatchService/GetScorecards',
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.SerializeToString,
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartDrill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/StartDrill',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.StartDrillRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDrill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/GetDrill',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FinishDrill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/FinishDrill',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.FromString,
             options,
             channel_credentials,
             insecure,

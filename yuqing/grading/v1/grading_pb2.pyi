@@ -83,7 +83,7 @@ class Disposition(_message.Message):
     def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., confidence: _Optional[float] = ..., harmful: _Optional[bool] = ..., harmful_categories: _Optional[_Iterable[str]] = ..., harmful_category_names: _Optional[_Iterable[str]] = ..., decided_by: _Optional[str] = ..., reason: _Optional[str] = ..., lexicon_version: _Optional[int] = ..., cues: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class EventGrade(_message.Message):
-    __slots__ = ("event_id", "level", "level_name", "conditions", "rule_set_version", "heat", "graded_at", "metrics", "computed_level", "decided_by", "reason", "disposition", "history", "heat_trend")
+    __slots__ = ("event_id", "level", "level_name", "conditions", "rule_set_version", "heat", "graded_at", "metrics", "computed_level", "decided_by", "reason", "disposition", "history", "heat_trend", "drill_id")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     LEVEL_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +98,7 @@ class EventGrade(_message.Message):
     DISPOSITION_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     HEAT_TREND_FIELD_NUMBER: _ClassVar[int]
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     level: _common_pb2.Level
     level_name: str
@@ -112,7 +113,8 @@ class EventGrade(_message.Message):
     disposition: Disposition
     history: _containers.RepeatedCompositeFieldContainer[GradeChange]
     heat_trend: _containers.RepeatedCompositeFieldContainer[HeatPoint]
-    def __init__(self, event_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., level_name: _Optional[str] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., rule_set_version: _Optional[int] = ..., heat: _Optional[float] = ..., graded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., computed_level: _Optional[_Union[_common_pb2.Level, str]] = ..., decided_by: _Optional[str] = ..., reason: _Optional[str] = ..., disposition: _Optional[_Union[Disposition, _Mapping]] = ..., history: _Optional[_Iterable[_Union[GradeChange, _Mapping]]] = ..., heat_trend: _Optional[_Iterable[_Union[HeatPoint, _Mapping]]] = ...) -> None: ...
+    drill_id: str
+    def __init__(self, event_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., level_name: _Optional[str] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., rule_set_version: _Optional[int] = ..., heat: _Optional[float] = ..., graded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., computed_level: _Optional[_Union[_common_pb2.Level, str]] = ..., decided_by: _Optional[str] = ..., reason: _Optional[str] = ..., disposition: _Optional[_Union[Disposition, _Mapping]] = ..., history: _Optional[_Iterable[_Union[GradeChange, _Mapping]]] = ..., heat_trend: _Optional[_Iterable[_Union[HeatPoint, _Mapping]]] = ..., drill_id: _Optional[str] = ...) -> None: ...
 
 class GetGradeRequest(_message.Message):
     __slots__ = ("event_id",)
@@ -291,7 +293,7 @@ class ListGradesResponse(_message.Message):
     def __init__(self, grades: _Optional[_Iterable[_Union[EventGrade, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
 
 class EventGraded(_message.Message):
-    __slots__ = ("event_id", "level", "previous_level", "conditions", "rule_set_version", "graded_at", "event_discovered_at", "locality", "title", "text", "actor", "reason", "heat")
+    __slots__ = ("event_id", "level", "previous_level", "conditions", "rule_set_version", "graded_at", "event_discovered_at", "locality", "title", "text", "actor", "reason", "heat", "drill_id")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -305,6 +307,7 @@ class EventGraded(_message.Message):
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     HEAT_FIELD_NUMBER: _ClassVar[int]
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     level: _common_pb2.Level
     previous_level: _common_pb2.Level
@@ -318,4 +321,5 @@ class EventGraded(_message.Message):
     actor: str
     reason: str
     heat: float
-    def __init__(self, event_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., previous_level: _Optional[_Union[_common_pb2.Level, str]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., rule_set_version: _Optional[int] = ..., graded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., heat: _Optional[float] = ...) -> None: ...
+    drill_id: str
+    def __init__(self, event_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., previous_level: _Optional[_Union[_common_pb2.Level, str]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., rule_set_version: _Optional[int] = ..., graded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., heat: _Optional[float] = ..., drill_id: _Optional[str] = ...) -> None: ...

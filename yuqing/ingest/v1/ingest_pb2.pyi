@@ -22,7 +22,7 @@ class AttachmentInput(_message.Message):
     def __init__(self, filename: _Optional[str] = ..., content_type: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class ItemInput(_message.Message):
-    __slots__ = ("source", "platform", "url", "title", "content", "author", "published_at", "discovered_at", "region_hint", "metrics", "source_item_id", "reporter", "attachments", "reporter_contact", "feedback_deadline", "issuing_agency")
+    __slots__ = ("source", "platform", "url", "title", "content", "author", "published_at", "discovered_at", "region_hint", "metrics", "source_item_id", "reporter", "attachments", "reporter_contact", "feedback_deadline", "issuing_agency", "drill_id")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +39,7 @@ class ItemInput(_message.Message):
     REPORTER_CONTACT_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ISSUING_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
     source: str
     platform: str
     url: str
@@ -55,7 +56,8 @@ class ItemInput(_message.Message):
     reporter_contact: str
     feedback_deadline: _timestamp_pb2.Timestamp
     issuing_agency: str
-    def __init__(self, source: _Optional[str] = ..., platform: _Optional[str] = ..., url: _Optional[str] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., author: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region_hint: _Optional[str] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., source_item_id: _Optional[str] = ..., reporter: _Optional[str] = ..., attachments: _Optional[_Iterable[_Union[AttachmentInput, _Mapping]]] = ..., reporter_contact: _Optional[str] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issuing_agency: _Optional[str] = ...) -> None: ...
+    drill_id: str
+    def __init__(self, source: _Optional[str] = ..., platform: _Optional[str] = ..., url: _Optional[str] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., author: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region_hint: _Optional[str] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., source_item_id: _Optional[str] = ..., reporter: _Optional[str] = ..., attachments: _Optional[_Iterable[_Union[AttachmentInput, _Mapping]]] = ..., reporter_contact: _Optional[str] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issuing_agency: _Optional[str] = ..., drill_id: _Optional[str] = ...) -> None: ...
 
 class SubmitItemRequest(_message.Message):
     __slots__ = ("item",)
@@ -160,7 +162,7 @@ class AttachmentInfo(_message.Message):
     def __init__(self, attachment_id: _Optional[str] = ..., filename: _Optional[str] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class Item(_message.Message):
-    __slots__ = ("item_id", "event_id", "source", "platform", "url", "canonical_url", "title", "content", "author", "published_at", "discovered_at", "region_hint", "metrics", "reporter", "snapshot_count", "clean_text", "matches", "attachments", "attach_reason", "feedback_deadline", "issuing_agency")
+    __slots__ = ("item_id", "event_id", "source", "platform", "url", "canonical_url", "title", "content", "author", "published_at", "discovered_at", "region_hint", "metrics", "reporter", "snapshot_count", "clean_text", "matches", "attachments", "attach_reason", "feedback_deadline", "issuing_agency", "drill_id")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -182,6 +184,7 @@ class Item(_message.Message):
     ATTACH_REASON_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ISSUING_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     event_id: str
     source: str
@@ -203,7 +206,8 @@ class Item(_message.Message):
     attach_reason: str
     feedback_deadline: _timestamp_pb2.Timestamp
     issuing_agency: str
-    def __init__(self, item_id: _Optional[str] = ..., event_id: _Optional[str] = ..., source: _Optional[str] = ..., platform: _Optional[str] = ..., url: _Optional[str] = ..., canonical_url: _Optional[str] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., author: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region_hint: _Optional[str] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., reporter: _Optional[str] = ..., snapshot_count: _Optional[int] = ..., clean_text: _Optional[str] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., attachments: _Optional[_Iterable[_Union[AttachmentInfo, _Mapping]]] = ..., attach_reason: _Optional[str] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issuing_agency: _Optional[str] = ...) -> None: ...
+    drill_id: str
+    def __init__(self, item_id: _Optional[str] = ..., event_id: _Optional[str] = ..., source: _Optional[str] = ..., platform: _Optional[str] = ..., url: _Optional[str] = ..., canonical_url: _Optional[str] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., author: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region_hint: _Optional[str] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., reporter: _Optional[str] = ..., snapshot_count: _Optional[int] = ..., clean_text: _Optional[str] = ..., matches: _Optional[_Iterable[_Union[Match, _Mapping]]] = ..., attachments: _Optional[_Iterable[_Union[AttachmentInfo, _Mapping]]] = ..., attach_reason: _Optional[str] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issuing_agency: _Optional[str] = ..., drill_id: _Optional[str] = ...) -> None: ...
 
 class EventSnapshot(_message.Message):
     __slots__ = ("observed_at", "metrics", "item_count")
@@ -216,7 +220,7 @@ class EventSnapshot(_message.Message):
     def __init__(self, observed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., item_count: _Optional[int] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("event_id", "title", "discovered_at", "locality", "item_count", "metrics", "items", "updated_at", "status", "closed_at", "reopen_count", "topics", "sensitive_categories", "trend", "feedback_deadline")
+    __slots__ = ("event_id", "title", "discovered_at", "locality", "item_count", "metrics", "items", "updated_at", "status", "closed_at", "reopen_count", "topics", "sensitive_categories", "trend", "feedback_deadline", "drill_id")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     DISCOVERED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -232,6 +236,7 @@ class Event(_message.Message):
     SENSITIVE_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     TREND_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     title: str
     discovered_at: _timestamp_pb2.Timestamp
@@ -247,7 +252,8 @@ class Event(_message.Message):
     sensitive_categories: _containers.RepeatedScalarFieldContainer[str]
     trend: _containers.RepeatedCompositeFieldContainer[EventSnapshot]
     feedback_deadline: _timestamp_pb2.Timestamp
-    def __init__(self, event_id: _Optional[str] = ..., title: _Optional[str] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., item_count: _Optional[int] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., topics: _Optional[_Iterable[str]] = ..., sensitive_categories: _Optional[_Iterable[str]] = ..., trend: _Optional[_Iterable[_Union[EventSnapshot, _Mapping]]] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    drill_id: str
+    def __init__(self, event_id: _Optional[str] = ..., title: _Optional[str] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., item_count: _Optional[int] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., items: _Optional[_Iterable[_Union[Item, _Mapping]]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., status: _Optional[str] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reopen_count: _Optional[int] = ..., topics: _Optional[_Iterable[str]] = ..., sensitive_categories: _Optional[_Iterable[str]] = ..., trend: _Optional[_Iterable[_Union[EventSnapshot, _Mapping]]] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., drill_id: _Optional[str] = ...) -> None: ...
 
 class GetEventRequest(_message.Message):
     __slots__ = ("event_id",)
@@ -442,7 +448,7 @@ class DeleteResponse(_message.Message):
     def __init__(self, deleted: _Optional[bool] = ...) -> None: ...
 
 class ItemIngested(_message.Message):
-    __slots__ = ("item_id", "event_id", "new_event", "duplicate", "event_metrics", "event_discovered_at", "locality", "title", "text", "reopened", "topics", "sensitive_categories", "feedback_deadline", "source", "event_item_count")
+    __slots__ = ("item_id", "event_id", "new_event", "duplicate", "event_metrics", "event_discovered_at", "locality", "title", "text", "reopened", "topics", "sensitive_categories", "feedback_deadline", "source", "event_item_count", "drill_id")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     NEW_EVENT_FIELD_NUMBER: _ClassVar[int]
@@ -458,6 +464,7 @@ class ItemIngested(_message.Message):
     FEEDBACK_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     EVENT_ITEM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     event_id: str
     new_event: bool
@@ -473,4 +480,5 @@ class ItemIngested(_message.Message):
     feedback_deadline: _timestamp_pb2.Timestamp
     source: str
     event_item_count: int
-    def __init__(self, item_id: _Optional[str] = ..., event_id: _Optional[str] = ..., new_event: _Optional[bool] = ..., duplicate: _Optional[bool] = ..., event_metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., event_discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., reopened: _Optional[bool] = ..., topics: _Optional[_Iterable[str]] = ..., sensitive_categories: _Optional[_Iterable[str]] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., event_item_count: _Optional[int] = ...) -> None: ...
+    drill_id: str
+    def __init__(self, item_id: _Optional[str] = ..., event_id: _Optional[str] = ..., new_event: _Optional[bool] = ..., duplicate: _Optional[bool] = ..., event_metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., event_discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., reopened: _Optional[bool] = ..., topics: _Optional[_Iterable[str]] = ..., sensitive_categories: _Optional[_Iterable[str]] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., event_item_count: _Optional[int] = ..., drill_id: _Optional[str] = ...) -> None: ...
