@@ -17,6 +17,7 @@ class DemoUnit:
     kind: str  # office, township, department, school, hospital, enterprise
     parent: str | None = None
     keywords: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()   # sensitive categories a department is competent for
 
 
 UNITS = (
@@ -26,12 +27,12 @@ UNITS = (
     DemoUnit("qingshan", "青山乡人民政府", "township"),
     DemoUnit("baishui", "白水乡人民政府", "township"),
     DemoUnit("longtan", "龙潭镇人民政府", "township"),
-    DemoUnit("jyj", "县教育局", "department", keywords=("学校", "食堂", "学生", "教师", "校园", "教育")),
-    DemoUnit("wjj", "县卫生健康局", "department", keywords=("医院", "医生", "患者", "疫情", "卫生", "医疗")),
-    DemoUnit("scjg", "县市场监督管理局", "department", keywords=("食品", "餐馆", "超市", "假冒", "价格", "变质")),
-    DemoUnit("yjj", "县应急管理局", "department", keywords=("煤矿", "事故", "爆炸", "火灾", "安全生产", "洪水", "塌方")),
-    DemoUnit("hbj", "县生态环境分局", "department", keywords=("污染", "排污", "臭味", "黑烟", "环境")),
-    DemoUnit("gaj", "县公安局", "department", keywords=("打架", "诈骗", "治安", "盗窃", "谣言")),
+    DemoUnit("jyj", "县教育局", "department", keywords=("学校", "食堂", "学生", "教师", "校园", "教育"), categories=("教育",)),
+    DemoUnit("wjj", "县卫生健康局", "department", keywords=("医院", "医生", "患者", "疫情", "卫生", "医疗"), categories=("公共卫生",)),
+    DemoUnit("scjg", "县市场监督管理局", "department", keywords=("食品", "餐馆", "超市", "假冒", "价格", "变质"), categories=("食品安全",)),
+    DemoUnit("yjj", "县应急管理局", "department", keywords=("煤矿", "事故", "爆炸", "火灾", "安全生产", "洪水", "塌方"), categories=("安全生产", "自然灾害")),
+    DemoUnit("hbj", "县生态环境分局", "department", keywords=("污染", "排污", "臭味", "黑烟", "环境"), categories=("环境污染",)),
+    DemoUnit("gaj", "县公安局", "department", keywords=("打架", "诈骗", "治安", "盗窃", "谣言"), categories=("涉稳",)),
     DemoUnit("yizhong", "县第一中学", "school", parent="jyj"),
     DemoUnit("rmyy", "县人民医院", "hospital", parent="wjj"),
     DemoUnit("chengtou", "县城投集团", "enterprise"),

@@ -106,6 +106,7 @@ class UnitProfile:
     name: str
     kind: str
     keywords: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()   # sensitive categories the department is competent for
 
 
 @dataclass(frozen=True)
@@ -114,17 +115,21 @@ class Routing:
     co: tuple[str, ...]
 
 
-def route(locality: str, text: str, units: list[UnitProfile], fallback: str) -> Routing:
+def route(locality: str, text: str, units: list[UnitProfile], fallback: str,
+          categories: tuple[str, ...] = ()) -> Routing:
     """属地管理、谁主管谁负责: the township named leads and the competent department assists;
-    with no township, the department leads; with neither, the opinion office keeps it."""
+    with no township, the department leads; with neither, the opinion office keeps it. The
+    competent department is the one whose categories the event's sensitive categories name
+    (食品安全 → 市场监管), else the one whose keywords the text mentions most."""
     by_code = {u.code: u for u in units}
     township = locality if locality in by_code else ""
-    competent = max(
-        (u for u in units if u.kind == "department" and u.keywords),
-        key=lambda u: sum(text.count(k) for k in u.keywords),
-        default=None,
-    )
-    department = competent.code if competent and any(k in text for k in competent.keywords) else ""
+    departments = [u for u in units if u.kind == "department"]
+
+    def relevance(unit: UnitProfile) -> tuple[int, int]:
+        return len(set(unit.categories) & set(categories)), sum(text.count(k) for k in unit.keywords)
+
+    competent = max(departments, key=relevance, default=None)
+    department = competent.code if competent and any(relevance(competent)) else ""
     if township:
         return Routing(township, (department,) if department else ())
     if department:

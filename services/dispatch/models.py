@@ -30,6 +30,8 @@ units = Table(
     Column("parent_code", String(64), nullable=True),
     # Words that make this unit the competent department (主管) of an event.
     Column("keywords", JSON, nullable=False),
+    # Sensitive categories a department is competent for (主管), e.g. 食品安全 for 市场监管.
+    Column("categories", JSON, nullable=False, server_default="[]"),
     # The county leader in charge of the unit (分管领导): 督办 goes to them.
     Column("leader_username", String(64), nullable=False, server_default=""),
 )

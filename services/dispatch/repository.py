@@ -34,15 +34,16 @@ class DispatchRepository:
         return ResponsePlan.from_json(row["version"], row["body"])
 
     async def units(self) -> list[UnitProfile]:
-        return [UnitProfile(r["code"], r["name"], r["kind"], tuple(r["keywords"])) for r in await self.unit_rows()]
+        return [UnitProfile(r["code"], r["name"], r["kind"], tuple(r["keywords"]), tuple(r["categories"]))
+                for r in await self.unit_rows()]
 
     async def unit_rows(self):
         return (await self.session.execute(select(models.units).order_by(models.units.c.code))).mappings().all()
 
     async def upsert_unit(self, code: str, name: str, kind: str, parent_code: str | None, keywords: list[str],
-                          leader_username: str = "") -> None:
+                          leader_username: str = "", categories: list[str] = ()) -> None:
         values = {"name": name, "kind": kind, "parent_code": parent_code, "keywords": keywords,
-                  "leader_username": leader_username}
+                  "leader_username": leader_username, "categories": list(categories)}
         if not await insert_ignoring_conflicts(self.session, models.units, {"code": code, **values}):
             await self.session.execute(update(models.units).where(models.units.c.code == code).values(**values))
 

@@ -16,7 +16,7 @@ async def seed(sessions, now: dt.datetime | None = None) -> None:
         repo = DispatchRepository(session)
         for unit in demo.UNITS:
             await repo.upsert_unit(unit.code, unit.name, unit.kind, unit.parent, list(unit.keywords),
-                                   leader_username=demo.UNIT_LEADER)
+                                   leader_username=demo.UNIT_LEADER, categories=list(unit.categories))
         for user in demo.users():
             await repo.upsert_person(user.username, display_name=user.display_name, unit_code=user.unit,
                                      roles=list(user.roles), email=f"{user.username}@demo.gov.cn", phone="",

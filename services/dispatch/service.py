@@ -96,7 +96,8 @@ class DispatchService:
         if frozen is None:
             plan = await repo.current_plan()
             await repo.add_event_plan(message.event_id, plan.version, level, message.title, now, message.drill_id)
-            routing = route(message.locality, f"{message.title}\n{message.text}", await repo.units(), self.office_unit)
+            routing = route(message.locality, f"{message.title}\n{message.text}", await repo.units(), self.office_unit,
+                            tuple(message.sensitive_categories))
             start = from_timestamp(message.event_discovered_at)
             for unit, role, owners in [(routing.lead, "lead", LEAD_OWNERS), *[(c, "co", CO_OWNERS) for c in routing.co]]:
                 assignment_id = await repo.add_assignment(message.event_id, unit, role, level, plan.version, now,

@@ -155,6 +155,7 @@ class GradingService:
                 rule_set_version=decision.rule_set_version, graded_at=timestamp(now),
                 event_discovered_at=message.event_discovered_at, locality=message.locality,
                 title=message.title, text=message.text, actor=SYSTEM, heat=decision.heat, drill_id=message.drill_id,
+                sensitive_categories=message.sensitive_categories,
             ))
             batch.trace_headers.append(inject_context())  # the level change continues this message's trace
 

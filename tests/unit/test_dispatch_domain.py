@@ -142,3 +142,13 @@ def test_scorecard_figures():
     assert (card.supervised, card.sent_back, card.returned, card.accountability) == (1, 1, 1, 2)
     empty = scorecard("qingshan", [], [], 0, 0, minutes(0))
     assert empty.on_time_rate is None and empty.ack_minutes_median is None
+
+
+def test_routing_competence_by_sensitive_category_before_keywords():
+    units = [UnitProfile("chengguan", "城关镇", "township"),
+             UnitProfile("jyj", "县教育局", "department", ("学校", "食堂"), ("教育",)),
+             UnitProfile("scjg", "县市场监管局", "department", ("变质",), ("食品安全",))]
+    text = "县一中食堂饭菜，学校食堂"   # the education bureau's words
+    assert route("chengguan", text, units, "wxb").co == ("jyj",)
+    assert route("chengguan", text, units, "wxb", ("食品安全",)).co == ("scjg",)
+    assert route("", "无关文字", units, "wxb", ("食品安全",)).lead == "scjg"

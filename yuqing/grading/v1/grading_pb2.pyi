@@ -293,7 +293,7 @@ class ListGradesResponse(_message.Message):
     def __init__(self, grades: _Optional[_Iterable[_Union[EventGrade, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
 
 class EventGraded(_message.Message):
-    __slots__ = ("event_id", "level", "previous_level", "conditions", "rule_set_version", "graded_at", "event_discovered_at", "locality", "title", "text", "actor", "reason", "heat", "drill_id")
+    __slots__ = ("event_id", "level", "previous_level", "conditions", "rule_set_version", "graded_at", "event_discovered_at", "locality", "title", "text", "actor", "reason", "heat", "drill_id", "sensitive_categories")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -308,6 +308,7 @@ class EventGraded(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     HEAT_FIELD_NUMBER: _ClassVar[int]
     DRILL_ID_FIELD_NUMBER: _ClassVar[int]
+    SENSITIVE_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     level: _common_pb2.Level
     previous_level: _common_pb2.Level
@@ -322,4 +323,5 @@ class EventGraded(_message.Message):
     reason: str
     heat: float
     drill_id: str
-    def __init__(self, event_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., previous_level: _Optional[_Union[_common_pb2.Level, str]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., rule_set_version: _Optional[int] = ..., graded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., heat: _Optional[float] = ..., drill_id: _Optional[str] = ...) -> None: ...
+    sensitive_categories: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, event_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.Level, str]] = ..., previous_level: _Optional[_Union[_common_pb2.Level, str]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., rule_set_version: _Optional[int] = ..., graded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., heat: _Optional[float] = ..., drill_id: _Optional[str] = ..., sensitive_categories: _Optional[_Iterable[str]] = ...) -> None: ...
