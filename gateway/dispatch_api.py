@@ -4,6 +4,7 @@ again); every action is written to the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -262,3 +263,131 @@ async def finish_drill(drill_id: Id, request: Request, caller: CurrentCaller) ->
     drill = await _call(request, caller, "FinishDrill", dispatch_pb2.GetDrillRequest(drill_id=drill_id))
     await audit.record(request.app.state.sessions, caller, "drill.finish", drill_id, {"met": drill.met, "missed": drill.missed})
     return drill_json(drill)
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(max_length=32, description="office, township, department, school, hospital, enterprise")
+    parent_code: str = Field("", max_length=64)
+    keywords: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=200)
+    categories: list[Annotated[str, Field(max_length=20)]] = Field(default_factory=list, max_length=8)
+    leader_username: str = Field("", max_length=64, description="分管领导（督办对象）")
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str = Field(min_length=1, max_length=100)
+    unit_code: str = Field(min_length=1, max_length=64)
+    roles: list[Annotated[str, Field(max_length=32)]] = Field(max_length=8)
+    email: str = Field("", max_length=200)
+    phone: str = Field("", max_length=32)
+    leadership_group: bool = False
+
+
+class ShiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class PlanStepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    owner: str = Field(max_length=16, description="office, unit, spokesperson")
+    minutes: int = Field(0, ge=-10**6, le=10**6)
+    working_days: int = Field(0, ge=-1000, le=1000)
+
+
+class PlanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    levels: dict[Annotated[str, Field(max_length=4)], list[PlanStepIn]] = Field(max_length=10)
+
+
+@router.get("/admin/units", tags=["admin"])
+async def list_units(request: Request, caller: CurrentCaller) -> dict:
+    listed = await _call(request, caller, "ListUnits", dispatch_pb2.ListUnitsRequest())
+    return {"items": [{"code": u.code, "name": u.name, "kind": u.kind, "parent_code": u.parent_code or None,
+                       "keywords": list(u.keywords), "categories": list(u.categories),
+                       "leader_username": u.leader_username or None} for u in listed.units]}
+
+
+@router.put("/admin/units/{code}", tags=["admin"])
+async def save_unit(code: Id, body: UnitIn, request: Request, caller: CurrentCaller) -> dict:
+    require_roles(caller)
+    await _call(request, caller, "SaveUnit", dispatch_pb2.Unit(code=code, **body.model_dump()))
+    await audit.record(request.app.state.sessions, caller, "directory.unit", code, body.model_dump())
+    return await list_units(request, caller)
+
+
+@router.get("/admin/people", tags=["admin"])
+async def list_people(request: Request, caller: CurrentCaller) -> dict:
+    listed = await _call(request, caller, "ListPeople", dispatch_pb2.ListPeopleRequest())
+    return {"items": [{"username": p.username, "display_name": p.display_name, "unit_code": p.unit_code,
+                       "roles": list(p.roles), "email": p.email or None, "phone": p.phone or None,
+                       "leadership_group": p.leadership_group} for p in listed.people]}
+
+
+@router.put("/admin/people/{username}", tags=["admin"])
+async def save_person(username: Id, body: PersonIn, request: Request, caller: CurrentCaller) -> dict:
+    """A person in the directory (who is told what); logins are managed separately."""
+    require_roles(caller)
+    await _call(request, caller, "SavePerson", dispatch_pb2.Person(username=username, **body.model_dump()))
+    await audit.record(request.app.state.sessions, caller, "directory.person", username, body.model_dump())
+    return await list_people(request, caller)
+
+
+def shifts_json(listed: dispatch_pb2.ListShiftsResponse) -> dict:
+    return {"on_duty_now": list(listed.on_duty_now),
+            "items": [{"shift_id": s.shift_id, "username": s.username, "starts_at": views.local_time(s.starts_at),
+                       "ends_at": views.local_time(s.ends_at)} for s in listed.shifts]}
+
+
+@router.get("/duty-roster", tags=["admin"])
+async def duty_roster(request: Request, caller: CurrentCaller) -> dict:
+    """值班表 for the coming week, and who is on duty now."""
+    return shifts_json(await _call(request, caller, "ListShifts", dispatch_pb2.ListShiftsRequest()))
+
+
+@router.post("/duty-roster", tags=["admin"], status_code=201)
+async def add_shift(body: ShiftIn, request: Request, caller: CurrentCaller) -> dict:
+    require_roles(caller, "office")
+    listed = await _call(request, caller, "AddShift", dispatch_pb2.Shift(
+        username=body.username, starts_at=views.timestamp_message(body.starts_at),
+        ends_at=views.timestamp_message(body.ends_at)))
+    await audit.record(request.app.state.sessions, caller, "duty.add", body.username, body.model_dump(mode="json"))
+    return shifts_json(listed)
+
+
+@router.delete("/duty-roster/{shift_id}", tags=["admin"])
+async def delete_shift(shift_id: Id, request: Request, caller: CurrentCaller) -> dict:
+    require_roles(caller, "office")
+    listed = await _call(request, caller, "DeleteShift", dispatch_pb2.DeleteShiftRequest(shift_id=shift_id))
+    await audit.record(request.app.state.sessions, caller, "duty.delete", shift_id)
+    return shifts_json(listed)
+
+
+def plans_json(listed: dispatch_pb2.ListResponsePlansResponse) -> dict:
+    return {"items": [{"version": p.version, "created_by": p.created_by, "created_at": views.local_time(p.created_at),
+                       "levels": {level.level: [{"key": s.key, "name": s.name, "owner": s.owner,
+                                                 "minutes": s.minutes or None, "working_days": s.working_days or None}
+                                                for s in level.steps] for level in p.levels}} for p in listed.plans]}
+
+
+@router.get("/response-plans", tags=["assignments"])
+async def response_plans(request: Request, caller: CurrentCaller) -> dict:
+    """Versions of the response plan, newest first; each event keeps the version it was graded under."""
+    require_roles(caller, "office", "leader")
+    return plans_json(await _call(request, caller, "ListResponsePlans", dispatch_pb2.ListResponsePlansRequest()))
+
+
+@router.post("/response-plans", tags=["assignments"], status_code=201)
+async def save_response_plan(body: PlanIn, request: Request, caller: CurrentCaller) -> dict:
+    require_roles(caller)
+    listed = await _call(request, caller, "SaveResponsePlan", dispatch_pb2.ResponsePlanMessage(levels=[
+        dispatch_pb2.PlanLevel(level=level, steps=[dispatch_pb2.PlanStep(**s.model_dump()) for s in steps])
+        for level, steps in body.levels.items()]))
+    await audit.record(request.app.state.sessions, caller, "response_plan.save", f"v{listed.plans[0].version}")
+    return plans_json(listed)

@@ -7,6 +7,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from services.dispatch.calendar import WorkCalendar
+from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.levels import LEVELS
 
 ROLE_NAMES = {"lead": "主办", "co": "协办"}
@@ -206,3 +207,41 @@ def scorecard(unit_code: str, assignments: list[dict], deadlines: list[dict], su
                      _quantile(answer, 0.5), _quantile(answer, 0.9), overdue, supervised,
                      sum(a["returns"] for a in assignments), sum(1 for a in assignments if a["state"] == "returned"),
                      accountability)
+
+
+UNIT_KINDS = {"office": "舆情办", "township": "乡镇", "department": "部门", "school": "学校", "hospital": "医院",
+              "enterprise": "企业"}
+MAX_SHIFT = dt.timedelta(days=7)
+
+
+def validate_plan(plan: ResponsePlan) -> ResponsePlan:
+    """Every level has steps; each step one clock (minutes or working days), a known owner, a
+    key used once per level."""
+    problems = []
+    for level in LEVELS:
+        steps = plan.steps.get(level)
+        if not steps:
+            problems.append(FieldProblem(f"levels.{level}", "每个级别至少要有一个环节"))
+            continue
+        seen: set[str] = set()
+        for index, step in enumerate(steps):
+            where = f"levels.{level}.steps[{index}]"
+            if not step.key or not step.key.replace("_", "").isalnum() or len(step.key) > 64:
+                problems.append(FieldProblem(f"{where}.key", "环节代码须为字母、数字或下划线"))
+            elif step.key in seen:
+                problems.append(FieldProblem(f"{where}.key", f"环节 {step.key} 在本级别重复"))
+            seen.add(step.key)
+            if not step.name.strip() or len(step.name) > 200:
+                problems.append(FieldProblem(f"{where}.name", "请填写环节名称"))
+            if step.owner not in OWNER_NAMES:
+                problems.append(FieldProblem(f"{where}.owner", f"责任方须是 {'、'.join(OWNER_NAMES)} 之一"))
+            if (step.minutes > 0) == (step.working_days > 0) or step.minutes < 0 or step.working_days < 0:
+                problems.append(FieldProblem(f"{where}", "时限须且只能设一种：分钟数或工作日数"))
+            if step.minutes > 30 * 24 * 60 or step.working_days > 60:
+                problems.append(FieldProblem(f"{where}", "时限过长（最多 30 天或 60 个工作日）"))
+    unknown = set(plan.steps) - set(LEVELS)
+    if unknown:
+        problems.append(FieldProblem("levels", f"未知级别：{'、'.join(sorted(unknown))}"))
+    if problems:
+        raise InvalidInput("响应预案校验未通过", problems)
+    return plan

@@ -83,6 +83,21 @@ class DispatchRepository:
         return (await self.session.execute(select(table).where(table.c.ends_at > since, table.c.starts_at < until)
                                            .order_by(table.c.starts_at))).mappings().all()
 
+    async def delete_shift(self, shift_id: str) -> bool:
+        table = models.duty_roster
+        return (await self.session.execute(delete(table).where(table.c.shift_id == shift_id))).rowcount > 0
+
+    async def plan_rows(self) -> list[dict]:
+        table = models.response_plans
+        return [dict(r) for r in (await self.session.execute(select(table).order_by(table.c.version.desc()))).mappings()]
+
+    async def add_plan(self, body: dict, created_by: str, now: dt.datetime) -> int:
+        table = models.response_plans
+        version = ((await self.session.execute(select(func.max(table.c.version)))).scalar() or 0) + 1
+        await self.session.execute(table.insert().values(version=version, body=body, created_at=now,
+                                                         created_by=created_by))
+        return version
+
     # --- holiday calendar ----------------------------------------------------------------
 
     async def holiday_years(self) -> dict[int, YearSchedule]:

@@ -12,17 +12,29 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.dispatch.calendar import SHANGHAI, WorkCalendar, parse_schedule
 from services.dispatch.channels import Channel, delivery_rows
-from services.dispatch.domain import OWNER_NAMES, Scorecard, TimerPolicy, deadlines_for, route, scorecard
+from services.dispatch.domain import (
+    MAX_SHIFT,
+    OWNER_NAMES,
+    UNIT_KINDS,
+    ResponsePlan,
+    Scorecard,
+    TimerPolicy,
+    deadlines_for,
+    route,
+    scorecard,
+    validate_plan,
+)
 from services.dispatch.drills import MAX_SPEED, parse_scenario, score
 from services.dispatch.repository import DispatchRepository
 from services.dispatch.workflow import TERMINAL_STATES, Request, check
 from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox
+from yuqing.core.categories import SENSITIVE_CATEGORIES
 from yuqing.core.db import new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.files import check_attachments, check_document
-from yuqing.core.identity import Caller
+from yuqing.core.identity import ROLES, Caller
 from yuqing.core.levels import LEVEL_NAMES, from_proto, is_higher
 from yuqing.core.protobuf import from_timestamp, timestamp
 from yuqing.dispatch.v1 import dispatch_pb2
@@ -39,6 +51,11 @@ TIMER_LABELS = {"overdue": "催办", "supervise": "督办"}
 ACCOUNTABILITY_KINDS = {"late": "迟报", "missed": "漏报", "concealed": "瞒报"}
 FIRE_BATCH = 200
 SUPERIOR_STEP = "superior_feedback"
+
+
+def _admin_only(caller: Caller) -> None:
+    if "admin" not in caller.roles:
+        raise PermissionDenied("此项配置由管理员维护")
 
 
 def _local(value: dt.datetime) -> str:
@@ -422,6 +439,113 @@ class DispatchService:
             title = f"【演练】{title}"
         return title, f"{LEVEL_NAMES.get(assignment['level'], '')}事件交办单 {assignment['assignment_id']}：「{step}」须在 {due} 前完成。"
 
+    # --- directory, duty roster, response plans ---------------------------------------------
+
+    async def save_unit(self, caller: Caller, code: str, name: str, kind: str, parent_code: str, keywords: list[str],
+                        categories: list[str], leader_username: str) -> None:
+        _admin_only(caller)
+        problems = []
+        if not code.strip() or len(code) > 64 or not code.replace("_", "").isalnum():
+            problems.append(FieldProblem("code", "单位代码须为字母、数字或下划线"))
+        if not name.strip():
+            problems.append(FieldProblem("name", "请填写单位名称"))
+        if kind not in UNIT_KINDS:
+            problems.append(FieldProblem("kind", f"单位类型须是 {'、'.join(UNIT_KINDS)} 之一"))
+        unknown = [c for c in categories if c not in SENSITIVE_CATEGORIES]
+        if unknown:
+            problems.append(FieldProblem("categories", f"未知敏感类别：{'、'.join(unknown)}"))
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            units = {u["code"]: u for u in await repo.unit_rows()}
+            if parent_code:
+                walk, seen = parent_code, {code}
+                while walk and walk not in seen:
+                    if walk not in units:
+                        problems.append(FieldProblem("parent_code", f"上级单位 {walk} 不存在"))
+                        break
+                    seen.add(walk)
+                    walk = units[walk]["parent_code"]
+                else:
+                    if walk:
+                        problems.append(FieldProblem("parent_code", "上下级关系不能成环"))
+            if leader_username and not await repo.people_of(usernames=[leader_username]):
+                problems.append(FieldProblem("leader_username", f"{leader_username} 不在人员名录中"))
+            if problems:
+                raise InvalidInput("单位信息有误", problems)
+            await repo.upsert_unit(code, name.strip(), kind, parent_code or None, [k.strip() for k in keywords if k.strip()],
+                                   leader_username, categories)
+
+    async def people(self, caller: Caller) -> list[dict]:
+        if not caller.county_wide:
+            raise PermissionDenied("人员名录仅对舆情办、领导和管理员开放")
+        async with self.sessions() as session:
+            return await DispatchRepository(session).people_of()
+
+    async def save_person(self, caller: Caller, username: str, display_name: str, unit_code: str, roles: list[str],
+                          email: str, phone: str, leadership_group: bool) -> None:
+        _admin_only(caller)
+        problems = []
+        if not username.strip() or len(username) > 64:
+            problems.append(FieldProblem("username", "请填写用户名"))
+        unknown = [r for r in roles if r not in ROLES]
+        if unknown:
+            problems.append(FieldProblem("roles", f"未知角色：{'、'.join(unknown)}"))
+        if email and ("@" not in email or len(email) > 200):
+            problems.append(FieldProblem("email", "电子邮箱格式不正确"))
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            if await repo.unit_row(unit_code) is None:
+                problems.append(FieldProblem("unit_code", f"单位 {unit_code} 不存在"))
+            if problems:
+                raise InvalidInput("人员信息有误", problems)
+            await repo.upsert_person(username, display_name=display_name.strip() or username, unit_code=unit_code,
+                                     roles=sorted(set(roles)), email=email.strip(), phone=phone.strip(),
+                                     leadership_group=leadership_group)
+
+    async def shifts(self, caller: Caller, since: dt.datetime, until: dt.datetime) -> tuple[list, list[str]]:
+        """(shifts overlapping the range, who is on duty now)."""
+        if not caller.county_wide:
+            raise PermissionDenied("值班表仅对舆情办、领导和管理员开放")
+        async with self.sessions() as session:
+            repo = DispatchRepository(session)
+            return await repo.shifts(since, until), await repo.on_duty(self.clock())
+
+    async def add_shift(self, caller: Caller, username: str, starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+        if not caller.roles & {"admin", "office"}:
+            raise PermissionDenied("值班表由舆情办排定")
+        problems = []
+        if ends_at <= starts_at:
+            problems.append(FieldProblem("ends_at", "结束时间须晚于开始时间"))
+        elif ends_at - starts_at > MAX_SHIFT:
+            problems.append(FieldProblem("ends_at", "一个班次最长 7 天"))
+        async with self.sessions() as session, session.begin():
+            repo = DispatchRepository(session)
+            if not await repo.people_of(usernames=[username]):
+                problems.append(FieldProblem("username", f"{username} 不在人员名录中"))
+            if problems:
+                raise InvalidInput("班次有误", problems)
+            shift_id = new_id()
+            await repo.add_shift(shift_id, username, starts_at, ends_at)
+        return shift_id
+
+    async def delete_shift(self, caller: Caller, shift_id: str) -> None:
+        if not caller.roles & {"admin", "office"}:
+            raise PermissionDenied("值班表由舆情办排定")
+        async with self.sessions() as session, session.begin():
+            if not await DispatchRepository(session).delete_shift(shift_id):
+                raise NotFound(f"班次 {shift_id} 不存在")
+
+    async def plans(self) -> list[dict]:
+        async with self.sessions() as session:
+            return await DispatchRepository(session).plan_rows()
+
+    async def save_plan(self, caller: Caller, plan: ResponsePlan) -> int:
+        """A new version; events keep the version frozen onto them when they were graded."""
+        _admin_only(caller)
+        validate_plan(plan)
+        async with self.sessions() as session, session.begin():
+            return await DispatchRepository(session).add_plan(plan.to_json(), caller.username, self.clock())
+
     # --- drills ------------------------------------------------------------------------------
 
     async def start_drill(self, caller: Caller, data: bytes, speed: float) -> str:
@@ -509,6 +633,7 @@ class DispatchService:
     async def load_holiday_year(self, caller: Caller, year: int, data: bytes, filename: str) -> list[dict]:
         """Load (or replace) a year's schedule; working-time deadlines that were reckoned without
         it are reckoned again, exactly, and their timers follow."""
+        _admin_only(caller)
         if not 2000 <= year <= 2100:
             raise InvalidInput("年份无效", [FieldProblem("year", "须在 2000 到 2100 之间")])
         schedule = parse_schedule(year, data, filename)

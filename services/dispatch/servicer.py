@@ -7,13 +7,13 @@ import json
 
 import chinese_calendar
 
-from services.dispatch.domain import OWNER_NAMES, ROLE_NAMES
+from services.dispatch.domain import OWNER_NAMES, ROLE_NAMES, ResponsePlan, Step
 from services.dispatch.service import ACCOUNTABILITY_KINDS, DispatchService
 from services.dispatch.workflow import ACTIONS, STATE_NAMES, Request, allowed_actions
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.grpc_server import caller_of
 from yuqing.core.levels import to_proto
-from yuqing.core.protobuf import page_bounds, timestamp
+from yuqing.core.protobuf import from_timestamp, page_bounds, timestamp
 from yuqing.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 
 CALENDAR_ROLES = frozenset({"admin"})
@@ -46,10 +46,50 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
         return assignment_message(row, deadlines, actions, answers, attachments, pending, caller)
 
     async def ListUnits(self, request, context):
-        rows = await self.service.units()
-        return dispatch_pb2.ListUnitsResponse(units=[
-            dispatch_pb2.Unit(code=r["code"], name=r["name"], kind=r["kind"], parent_code=r["parent_code"] or "")
-            for r in rows])
+        return units_message(await self.service.units())
+
+    async def SaveUnit(self, request, context):
+        await self.service.save_unit(caller_of(context), request.code, request.name, request.kind, request.parent_code,
+                                     list(request.keywords), list(request.categories), request.leader_username)
+        return units_message(await self.service.units())
+
+    async def ListPeople(self, request, context):
+        return people_message(await self.service.people(caller_of(context)))
+
+    async def SavePerson(self, request, context):
+        caller = caller_of(context)
+        await self.service.save_person(caller, request.username, request.display_name, request.unit_code,
+                                       list(request.roles), request.email, request.phone, request.leadership_group)
+        return people_message(await self.service.people(caller))
+
+    async def ListShifts(self, request, context):
+        since = from_timestamp(request.since, request.HasField("since")) or self.service.clock()
+        until = from_timestamp(request.until, request.HasField("until")) or since + dt.timedelta(days=7)
+        return shifts_message(*await self.service.shifts(caller_of(context), since, until))
+
+    async def AddShift(self, request, context):
+        caller = caller_of(context)
+        starts = from_timestamp(request.starts_at, request.HasField("starts_at"))
+        ends = from_timestamp(request.ends_at, request.HasField("ends_at"))
+        if starts is None or ends is None:
+            raise InvalidInput("班次有误", [FieldProblem("starts_at", "请填写开始和结束时间")])
+        await self.service.add_shift(caller, request.username, starts, ends)
+        return shifts_message(*await self.service.shifts(caller, starts, ends))
+
+    async def DeleteShift(self, request, context):
+        caller = caller_of(context)
+        await self.service.delete_shift(caller, request.shift_id)
+        now = self.service.clock()
+        return shifts_message(*await self.service.shifts(caller, now, now + dt.timedelta(days=7)))
+
+    async def ListResponsePlans(self, request, context):
+        return plans_message(await self.service.plans())
+
+    async def SaveResponsePlan(self, request, context):
+        plan = ResponsePlan(0, {level.level: tuple(Step(s.key, s.name, s.owner, s.minutes, s.working_days)
+                                                   for s in level.steps) for level in request.levels})
+        await self.service.save_plan(caller_of(context), plan)
+        return plans_message(await self.service.plans())
 
     async def Act(self, request, context):
         caller = caller_of(context)
@@ -148,6 +188,32 @@ def _date(text: str, field: str, problems: list[FieldProblem]) -> dt.date:
     except ValueError:
         problems.append(FieldProblem(field, f"日期格式应为 YYYY-MM-DD，收到「{text}」"))
         return dt.date.min
+
+
+def units_message(rows) -> dispatch_pb2.ListUnitsResponse:
+    return dispatch_pb2.ListUnitsResponse(units=[dispatch_pb2.Unit(
+        code=r["code"], name=r["name"], kind=r["kind"], parent_code=r["parent_code"] or "", keywords=r["keywords"],
+        categories=r["categories"], leader_username=r["leader_username"]) for r in rows])
+
+
+def people_message(rows) -> dispatch_pb2.ListPeopleResponse:
+    return dispatch_pb2.ListPeopleResponse(people=[dispatch_pb2.Person(
+        username=r["username"], display_name=r["display_name"], unit_code=r["unit_code"], roles=r["roles"],
+        email=r["email"], phone=r["phone"], leadership_group=r["leadership_group"]) for r in rows])
+
+
+def shifts_message(rows, on_duty: list[str]) -> dispatch_pb2.ListShiftsResponse:
+    return dispatch_pb2.ListShiftsResponse(on_duty_now=on_duty, shifts=[dispatch_pb2.Shift(
+        shift_id=r["shift_id"], username=r["username"], starts_at=timestamp(r["starts_at"]),
+        ends_at=timestamp(r["ends_at"])) for r in rows])
+
+
+def plans_message(rows) -> dispatch_pb2.ListResponsePlansResponse:
+    return dispatch_pb2.ListResponsePlansResponse(plans=[dispatch_pb2.ResponsePlanMessage(
+        version=r["version"], created_by=r["created_by"], created_at=timestamp(r["created_at"]),
+        levels=[dispatch_pb2.PlanLevel(level=level, steps=[dispatch_pb2.PlanStep(
+            key=s["key"], name=s["name"], owner=s["owner"], minutes=s["minutes"], working_days=s["working_days"])
+            for s in steps]) for level, steps in r["body"].items()]) for r in rows])
 
 
 def holiday_years_message(rows) -> dispatch_pb2.ListHolidayYearsResponse:

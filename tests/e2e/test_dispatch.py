@@ -73,3 +73,23 @@ def test_an_admin_loads_next_years_holidays(client):
     assert [(y["year"], y["source"], y["loaded_by"]) for y in loaded.json()["loaded"]] == [(2027, TEST_2027.name, "admin")]
     huge = client.put("/api/v1/admin/calendars/2027", files={"file": ("big.csv", b"#" * (600 * 1024), "text/csv")})
     assert huge.status_code == 413
+
+
+def test_directory_roster_and_plans_over_http(client):
+    office = bearer(client, "yqb")
+    roster = client.get("/api/v1/duty-roster", headers=office).json()
+    assert roster["items"] and set(roster["on_duty_now"]) <= {"yqb", "jiance"} and roster["on_duty_now"]
+    bad = client.post("/api/v1/duty-roster", headers=office, json={
+        "username": "leader", "starts_at": "2026-12-01T20:00:00+08:00", "ends_at": "2026-12-01T08:00:00+08:00"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "ends_at"
+    added = client.post("/api/v1/duty-roster", headers=office, json={
+        "username": "leader", "starts_at": "2026-12-01T20:00:00+08:00", "ends_at": "2026-12-02T08:00:00+08:00"})
+    assert added.status_code == 201
+    plans = client.get("/api/v1/response-plans", headers=office).json()["items"]
+    assert [s["key"] for s in plans[-1]["levels"]["IV"]] == ["handover", "verify_explain"]
+    assert client.post("/api/v1/response-plans", headers=office, json={"levels": {}}).status_code == 403
+    refused = client.put("/api/v1/admin/units/hexi", json={"name": "河西镇人民政府", "kind": "planet"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "kind"
+    units = client.put("/api/v1/admin/units/hexi", json={"name": "河西镇人民政府", "kind": "township",
+                                                        "leader_username": "leader"}).json()["items"]
+    assert next(u for u in units if u["code"] == "hexi")["leader_username"] == "leader"

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.dispatch import models
+from services.dispatch.domain import DEFAULT_PLAN, ResponsePlan, Step
 from services.dispatch.workflow import Request
 from yuqing.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.identity import Caller
@@ -247,3 +248,47 @@ async def test_scorecards_per_unit_and_period(dispatch):
     assert (await dispatch.service.scorecards(OFFICE, dt.date(2026, 11, 21), dt.date(2026, 11, 30), "hexi"))[0].assignments == 0
     with pytest.raises(InvalidInput):
         await dispatch.service.scorecards(OFFICE, dt.date(2026, 11, 30), dt.date(2026, 11, 1), None)
+
+
+async def test_directory_roster_and_plan_versions(dispatch):
+    with pytest.raises(PermissionDenied):
+        await dispatch.service.save_unit(OFFICE, "lqz", "龙泉镇人民政府", "township", "", [], [], "")
+    with pytest.raises(InvalidInput) as caught:
+        await dispatch.service.save_unit(ADMIN, "yizhong", "县第一中学", "planet", "yizhong", [], ["娱乐"], "nobody")
+    assert {p.field for p in caught.value.problems} == {"kind", "categories", "parent_code", "leader_username"}
+    with pytest.raises(InvalidInput) as caught:   # the demo's 县一中 sits under 教育局: that would be a cycle
+        await dispatch.service.save_unit(ADMIN, "jyj", "县教育局", "department", "yizhong", ["学校"], ["教育"], "leader")
+    assert caught.value.problems[0].reason == "上下级关系不能成环"
+    await dispatch.service.save_unit(ADMIN, "lqz", "龙泉镇人民政府", "township", "", [], [], "leader")
+    assert {"lqz", "jyj"} <= {u["code"] for u in await dispatch.service.units()}
+    await dispatch.service.save_person(ADMIN, "lqz_jbr", "龙潭镇新经办人", "longtan", ["unit_handler"], "lqz@demo.gov.cn",
+                                       "13800000000", False)
+    assert "lqz_jbr" in {p["username"] for p in await dispatch.service.people(OFFICE)}
+    with pytest.raises(InvalidInput):
+        await dispatch.service.save_person(ADMIN, "x", "X", "nowhere", ["wizard"], "not-an-email", "", False)
+
+    night = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)       # 20:00 Shanghai
+    shift = await dispatch.service.add_shift(OFFICE, "leader", night, night + dt.timedelta(hours=12))
+    dispatch.clock.now = night + dt.timedelta(hours=1)
+    shifts, on_duty = await dispatch.service.shifts(OFFICE, night, night + dt.timedelta(hours=12))
+    assert shift in {s["shift_id"] for s in shifts} and "leader" in on_duty and "jiance" in on_duty
+    with pytest.raises(InvalidInput):
+        await dispatch.service.add_shift(OFFICE, "leader", night, night - dt.timedelta(hours=1))
+    await dispatch.service.delete_shift(OFFICE, shift)
+    assert "leader" not in (await dispatch.service.shifts(OFFICE, night, night))[1]
+
+    await dispatch.graded("p1", "IV", text="河西镇某事")
+    broken = ResponsePlan(0, {**DEFAULT_PLAN.steps, "IV": (Step("handover", "交办", "office", minutes=60, working_days=1),
+                                                           Step("handover", "重复", "boss", minutes=30))})
+    with pytest.raises(InvalidInput) as caught:
+        await dispatch.service.save_plan(ADMIN, broken)
+    assert {p.field for p in caught.value.problems} == {"levels.IV.steps[0]", "levels.IV.steps[1].key",
+                                                        "levels.IV.steps[1].owner"}
+    faster = ResponsePlan(0, {**DEFAULT_PLAN.steps, "IV": (Step("handover", "交办责任单位", "office", minutes=60),)})
+    assert await dispatch.service.save_plan(ADMIN, faster) == 2
+    await dispatch.graded("p2", "IV", text="河西镇另一事")
+    old = await _lead(dispatch, "p1")
+    new = await _lead(dispatch, "p2")
+    assert (old["plan_version"], new["plan_version"]) == (1, 2)
+    steps = await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == new["assignment_id"])
+    assert [(d["step"], d["due_at"] - d["started_at"]) for d in steps] == [("handover", dt.timedelta(hours=1))]

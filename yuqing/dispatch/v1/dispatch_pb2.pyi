@@ -399,16 +399,22 @@ class GetAssignmentRequest(_message.Message):
     def __init__(self, assignment_id: _Optional[str] = ...) -> None: ...
 
 class Unit(_message.Message):
-    __slots__ = ("code", "name", "kind", "parent_code")
+    __slots__ = ("code", "name", "kind", "parent_code", "keywords", "categories", "leader_username")
     CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PARENT_CODE_FIELD_NUMBER: _ClassVar[int]
+    KEYWORDS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    LEADER_USERNAME_FIELD_NUMBER: _ClassVar[int]
     code: str
     name: str
     kind: str
     parent_code: str
-    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., parent_code: _Optional[str] = ...) -> None: ...
+    keywords: _containers.RepeatedScalarFieldContainer[str]
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    leader_username: str
+    def __init__(self, code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., parent_code: _Optional[str] = ..., keywords: _Optional[_Iterable[str]] = ..., categories: _Optional[_Iterable[str]] = ..., leader_username: _Optional[str] = ...) -> None: ...
 
 class ListUnitsRequest(_message.Message):
     __slots__ = ()
@@ -573,3 +579,109 @@ class Drill(_message.Message):
     met: int
     missed: int
     def __init__(self, drill_id: _Optional[str] = ..., name: _Optional[str] = ..., speed: _Optional[float] = ..., status: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., items_total: _Optional[int] = ..., items_sent: _Optional[int] = ..., event_ids: _Optional[_Iterable[str]] = ..., score: _Optional[_Iterable[_Union[DrillStepScore, _Mapping]]] = ..., met: _Optional[int] = ..., missed: _Optional[int] = ...) -> None: ...
+
+class Person(_message.Message):
+    __slots__ = ("username", "display_name", "unit_code", "roles", "email", "phone", "leadership_group")
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    PHONE_FIELD_NUMBER: _ClassVar[int]
+    LEADERSHIP_GROUP_FIELD_NUMBER: _ClassVar[int]
+    username: str
+    display_name: str
+    unit_code: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    email: str
+    phone: str
+    leadership_group: bool
+    def __init__(self, username: _Optional[str] = ..., display_name: _Optional[str] = ..., unit_code: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., email: _Optional[str] = ..., phone: _Optional[str] = ..., leadership_group: _Optional[bool] = ...) -> None: ...
+
+class ListPeopleRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListPeopleResponse(_message.Message):
+    __slots__ = ("people",)
+    PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    people: _containers.RepeatedCompositeFieldContainer[Person]
+    def __init__(self, people: _Optional[_Iterable[_Union[Person, _Mapping]]] = ...) -> None: ...
+
+class Shift(_message.Message):
+    __slots__ = ("shift_id", "username", "starts_at", "ends_at")
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    shift_id: str
+    username: str
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    def __init__(self, shift_id: _Optional[str] = ..., username: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListShiftsRequest(_message.Message):
+    __slots__ = ("since", "until")
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_FIELD_NUMBER: _ClassVar[int]
+    since: _timestamp_pb2.Timestamp
+    until: _timestamp_pb2.Timestamp
+    def __init__(self, since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListShiftsResponse(_message.Message):
+    __slots__ = ("shifts", "on_duty_now")
+    SHIFTS_FIELD_NUMBER: _ClassVar[int]
+    ON_DUTY_NOW_FIELD_NUMBER: _ClassVar[int]
+    shifts: _containers.RepeatedCompositeFieldContainer[Shift]
+    on_duty_now: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, shifts: _Optional[_Iterable[_Union[Shift, _Mapping]]] = ..., on_duty_now: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DeleteShiftRequest(_message.Message):
+    __slots__ = ("shift_id",)
+    SHIFT_ID_FIELD_NUMBER: _ClassVar[int]
+    shift_id: str
+    def __init__(self, shift_id: _Optional[str] = ...) -> None: ...
+
+class PlanStep(_message.Message):
+    __slots__ = ("key", "name", "owner", "minutes", "working_days")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    WORKING_DAYS_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    name: str
+    owner: str
+    minutes: int
+    working_days: int
+    def __init__(self, key: _Optional[str] = ..., name: _Optional[str] = ..., owner: _Optional[str] = ..., minutes: _Optional[int] = ..., working_days: _Optional[int] = ...) -> None: ...
+
+class PlanLevel(_message.Message):
+    __slots__ = ("level", "steps")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    level: str
+    steps: _containers.RepeatedCompositeFieldContainer[PlanStep]
+    def __init__(self, level: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[PlanStep, _Mapping]]] = ...) -> None: ...
+
+class ResponsePlanMessage(_message.Message):
+    __slots__ = ("version", "levels", "created_by", "created_at")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    LEVELS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    levels: _containers.RepeatedCompositeFieldContainer[PlanLevel]
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[int] = ..., levels: _Optional[_Iterable[_Union[PlanLevel, _Mapping]]] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListResponsePlansRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListResponsePlansResponse(_message.Message):
+    __slots__ = ("plans",)
+    PLANS_FIELD_NUMBER: _ClassVar[int]
+    plans: _containers.RepeatedCompositeFieldContainer[ResponsePlanMessage]
+    def __init__(self, plans: _Optional[_Iterable[_Union[ResponsePlanMessage, _Mapping]]] = ...) -> None: ...

@@ -121,6 +121,46 @@ class DispatchServiceStub:
                 request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.SerializeToString,
                 response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.FromString,
                 _registered_method=True)
+        self.SaveUnit = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/SaveUnit',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Unit.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsResponse.FromString,
+                _registered_method=True)
+        self.ListPeople = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/ListPeople',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleResponse.FromString,
+                _registered_method=True)
+        self.SavePerson = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/SavePerson',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Person.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleResponse.FromString,
+                _registered_method=True)
+        self.ListShifts = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/ListShifts',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.FromString,
+                _registered_method=True)
+        self.AddShift = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/AddShift',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Shift.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.FromString,
+                _registered_method=True)
+        self.DeleteShift = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/DeleteShift',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.DeleteShiftRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.FromString,
+                _registered_method=True)
+        self.ListResponsePlans = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/ListResponsePlans',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansResponse.FromString,
+                _registered_method=True)
+        self.SaveResponsePlan = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/SaveResponsePlan',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ResponsePlanMessage.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansResponse.FromString,
+                _registered_method=True)
 
 
 class DispatchServiceServicer:
@@ -236,6 +276,56 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SaveUnit(self, request, context):
+        """The directory (admin edits; the office reads), the duty roster (the office keeps it) and
+        response-plan versions (admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPeople(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SavePerson(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListShifts(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddShift(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteShift(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListResponsePlans(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveResponsePlan(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DispatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -323,6 +413,46 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.FinishDrill,
                     request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.FromString,
                     response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.SerializeToString,
+            ),
+            'SaveUnit': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveUnit,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Unit.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsResponse.SerializeToString,
+            ),
+            'ListPeople': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPeople,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleResponse.SerializeToString,
+            ),
+            'SavePerson': grpc.unary_unary_rpc_method_handler(
+                    servicer.SavePerson,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Person.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleResponse.SerializeToString,
+            ),
+            'ListShifts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListShifts,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.SerializeToString,
+            ),
+            'AddShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddShift,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Shift.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.SerializeToString,
+            ),
+            'DeleteShift': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteShift,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.DeleteShiftRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.SerializeToString,
+            ),
+            'ListResponsePlans': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListResponsePlans,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansResponse.SerializeToString,
+            ),
+            'SaveResponsePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveResponsePlan,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ResponsePlanMessage.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -786,6 +916,222 @@ class DispatchService:
             '/yuqing.dispatch.v1.DispatchService/FinishDrill',
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetDrillRequest.SerializeToString,
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Drill.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveUnit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/SaveUnit',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Unit.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListUnitsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPeople(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/ListPeople',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SavePerson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/SavePerson',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Person.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListPeopleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListShifts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/ListShifts',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/AddShift',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.Shift.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteShift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/DeleteShift',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.DeleteShiftRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListShiftsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListResponsePlans(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/ListResponsePlans',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveResponsePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/SaveResponsePlan',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ResponsePlanMessage.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.ListResponsePlansResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -7,10 +7,8 @@ Create Date: 2026-11-22 05:30:47.779841
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-import yuqing.core.db
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0006'
