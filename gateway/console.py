@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from gateway import grading_api, views
+from gateway import dispatch_api, grading_api, views
 from gateway.auth import SESSION_COOKIE, authenticate, caller_from_token, issue_token
 from gateway.problems import Problem, pydantic_errors
 from yuqing.core.categories import DISPOSITIONS, HARMFUL_CATEGORIES, SENSITIVE_CATEGORIES
@@ -167,6 +167,30 @@ async def correct_disposition(request: Request, event_id: str, disposition: Anno
                                          harmful_categories=categories, reason=reason)
         await grading_api.set_disposition(request, caller, event_id, body)
     return await _event_action(request, event_id, csrf, action, "disposition", "disposition")
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+@router.get("/notifications")
+async def notifications(request: Request):
+    caller = _caller(request)
+    if caller is None:
+        return RedirectResponse("/console/login", status_code=303)
+    listed = await dispatch_api.list_notifications(request, caller, unread_only=False, limit=100)
+    return _page(request, "notifications.html", notifications=listed["items"],
+                 unread=[n for n in listed["items"] if not n["read_at"]])
+
+
+@router.post("/notifications/read")
+async def read_notifications(request: Request, csrf: Annotated[str, Form()],
+                             ids: Annotated[list[str] | None, Form()] = None):
+    caller = _caller(request)
+    if caller is None:
+        return RedirectResponse("/console/login", status_code=303)
+    if not _csrf_ok(request, csrf):
+        return _page(request, "error.html", status_code=403, title="页面已过期", detail="请刷新页面后重新提交。")
+    await dispatch_api.read_notifications(dispatch_api.ReadIn(notification_ids=(ids or [])[:500]), request, caller)
+    return RedirectResponse("/console/notifications", status_code=303)
 
 
 # --- rule sets ---------------------------------------------------------------------------
