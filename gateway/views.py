@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import grpc
 from fastapi.responses import Response
@@ -14,6 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gateway.clients import ServiceClients
 from gateway.problems import Problem
 from yuqing.common.v1 import common_pb2
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.identity import Caller
 from yuqing.core.levels import LEVEL_COLOURS, LEVEL_NAMES, from_proto, to_proto
 from yuqing.core.metrics import METRIC_FIELDS
@@ -21,7 +21,6 @@ from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 WATCH_STATUS_NAMES = {"watching": "跟踪中", "closed": "已结束跟踪"}
 
 

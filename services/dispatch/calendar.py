@@ -14,13 +14,12 @@ import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.errors import FieldProblem, InvalidInput
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 WORKDAY_START = dt.time(9, 0)
 MAX_SCHEDULE_BYTES = 256 * 1024
 _REST_WORDS = {"休", "假", "holiday", "rest", "off"}

@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.dispatch import models
-from services.dispatch.calendar import SHANGHAI
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.db import new_id, utcnow
 
 logger = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 import datetime as dt
 
-from services.dispatch.calendar import SHANGHAI
 from services.dispatch.repository import DispatchRepository
 from yuqing import demo
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.db import new_id, utcnow
 
 ROSTER_DAYS = 60

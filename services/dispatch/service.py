@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.dispatch.calendar import SHANGHAI, WorkCalendar, parse_schedule
+from services.dispatch.calendar import WorkCalendar, parse_schedule
 from services.dispatch.channels import Channel, delivery_rows
 from services.dispatch.domain import (
     MAX_SHIFT,
@@ -31,6 +31,7 @@ from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox
 from yuqing.core.categories import SENSITIVE_CATEGORIES
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.db import new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.files import check_attachments, check_document

@@ -10,6 +10,7 @@ import chinese_calendar
 from services.dispatch.domain import OWNER_NAMES, ROLE_NAMES, ResponsePlan, Step
 from services.dispatch.service import ACCOUNTABILITY_KINDS, DispatchService
 from services.dispatch.workflow import ACTIONS, STATE_NAMES, Request, allowed_actions
+from yuqing.core.dates import parse_date
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.grpc_server import caller_of
 from yuqing.core.levels import to_proto
@@ -144,7 +145,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
 
     async def GetScorecards(self, request, context):
         problems = []
-        start, end = (_date(value, name, problems) for value, name in ((request.start, "start"), (request.end, "end")))
+        start, end = (parse_date(value, name, problems) for value, name in ((request.start, "start"), (request.end, "end")))
         if problems:
             raise InvalidInput("考核期间有误", problems)
         cards = await self.service.scorecards(caller_of(context), start, end, request.unit_code or None)
@@ -180,14 +181,6 @@ def drill_message(drill: dict) -> dispatch_pb2.Drill:
         items_total=drill["items_total"], items_sent=drill["items_sent"], event_ids=drill["event_ids"],
         met=sum(s["result"] == "met" for s in scores), missed=sum(s["result"] == "missed" for s in scores),
         score=[dispatch_pb2.DrillStepScore(**s) for s in scores])
-
-
-def _date(text: str, field: str, problems: list[FieldProblem]) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        problems.append(FieldProblem(field, f"日期格式应为 YYYY-MM-DD，收到「{text}」"))
-        return dt.date.min
 
 
 def units_message(rows) -> dispatch_pb2.ListUnitsResponse:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from yuqing.core.categories import SENSITIVE_CATEGORIES
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.levels import LEVEL_NAMES, LEVELS, is_higher
 from yuqing.core.metrics import FIGURE_NAMES, METRIC_FIELDS, Metrics
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_LEVEL = "V"
 BAND_LEVELS = LEVELS[:-1]            # 关注 is what no band reaches
 FIGURES = (*METRIC_FIELDS, "heat")   # what a band may look at

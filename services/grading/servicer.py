@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from services.grading.disposition import Lexicon
 from services.grading.domain import Band, GrowthRule, RuleSet, SensitiveModifier, SpecialPeriod, validate_rule_set
 from services.grading.service import GradingService, condition_message
 from yuqing.core.categories import DISPOSITIONS, HARMFUL_CATEGORIES
+from yuqing.core.dates import parse_date
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.grpc_server import caller_of
 from yuqing.core.levels import LEVEL_NAMES, from_proto, to_proto
@@ -79,19 +78,11 @@ def _entries(entries) -> dict[str, dict[str, float]]:
     return table
 
 
-def _date(text: str, where: str, problems: list[FieldProblem]) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        problems.append(FieldProblem(where, f"日期格式应为 YYYY-MM-DD，收到「{text}」"))
-        return dt.date.min
-
-
 def rule_set_from_message(message: grading_pb2.RuleSet) -> tuple[RuleSet, list[FieldProblem]]:
     """The rule set, and the dates that could not be read (left as date.min)."""
     problems: list[FieldProblem] = []
-    periods = tuple(SpecialPeriod(p.name, _date(p.start, f"special_periods[{i}].start", problems),
-                                  _date(p.end, f"special_periods[{i}].end", problems), p.raise_by)
+    periods = tuple(SpecialPeriod(p.name, parse_date(p.start, f"special_periods[{i}].start", problems),
+                                  parse_date(p.end, f"special_periods[{i}].end", problems), p.raise_by)
                     for i, p in enumerate(message.special_periods))
     growth = message.growth if message.HasField("growth") else None
     return RuleSet(

@@ -16,16 +16,15 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from charset_normalizer import from_bytes
 
 from services.ingest.cleaning import clean_text
 from yuqing.common.v1 import common_pb2
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.protobuf import timestamp
 from yuqing.ingest.v1 import ingest_pb2
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED = 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 200  # a zip member inflating more than this is a bomb, not a spreadsheet

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from services.dispatch.calendar import SHANGHAI, WorkCalendar, YearSchedule, parse_schedule
+from services.dispatch.calendar import WorkCalendar, YearSchedule, parse_schedule
 from services.dispatch.domain import DEFAULT_PLAN, UnitProfile, deadlines_for, route
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.errors import InvalidInput
 
 add_working_days = WorkCalendar().add_working_days
