@@ -85,6 +85,7 @@ def users() -> list[DemoUser]:
         DemoUser("yqb", "舆情办值班员", ("office",), "wxb"),
         DemoUser("jiance", "舆情办监测员", ("monitor",), "wxb"),
         DemoUser("leader", "分管县领导", ("leader",), "wxb"),
+        DemoUser("leader2", "县委副书记（领导小组）", ("leader",), "wxb"),
         DemoUser("fayanren", "县政府新闻发言人", ("spokesperson",), "wxb"),
         DemoUser("shangji", "市委网信办（只读）", ("superior_reader",), ""),
     ]

@@ -7,9 +7,9 @@ from services.dispatch.channels import Channel, DeliveryWorker, SmtpChannel, Web
 from services.dispatch.domain import TimerPolicy
 from services.dispatch.service import FIRE_BATCH, DispatchService
 from services.dispatch.servicer import DispatchServicer
-from services.dispatch.timers import DueWorkLoop
 from yuqing.core import streams
 from yuqing.core.bootstrap import Runtime, ServiceParts, run_service
+from yuqing.core.due import DueWorkLoop
 from yuqing.core.grpc_server import client_channel
 from yuqing.core.identity import Caller
 from yuqing.core.settings import ServiceSettings

@@ -1,13 +1,82 @@
 """Tables owned by publish."""
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from yuqing.core.bus import add_bus_tables
 from yuqing.core.db import UtcDateTime, service_metadata
 
 metadata = service_metadata()
 
-# Published statement versions shown on the public release page.
+# What publish knows of each graded event (from grading's stream): the level decides the chain.
+event_briefs = Table(
+    "event_briefs",
+    metadata,
+    Column("event_id", String(32), primary_key=True),
+    Column("level", String(3), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("locality", String(64), nullable=False),
+    Column("discovered_at", UtcDateTime, nullable=False),
+    Column("drill_id", String(32), nullable=False, server_default=""),
+    Column("spokesperson", String(64), nullable=False, server_default=""),   # designated by the office
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# 口径: what every statement on the event may say.
+talking_points = Table(
+    "talking_points",
+    metadata,
+    Column("point_id", String(32), primary_key=True),
+    Column("event_id", String(32), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("statement_id", String(32), primary_key=True),
+    Column("event_id", String(32), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),          # response (首次回应), release (权威发布)
+    Column("disposition", String(20), nullable=False),   # the template it was drafted from
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+statement_versions = Table(
+    "statement_versions",
+    metadata,
+    Column("version_id", String(32), primary_key=True),
+    Column("statement_id", String(32), ForeignKey("statements.statement_id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("edited_by", String(64), nullable=False),
+    Column("edited_at", UtcDateTime, nullable=False),
+    Column("chain", JSON, nullable=False),              # frozen at submission
+    Column("approved_digest", String(64), nullable=True),
+    Column("reject_reason", Text, nullable=False, server_default=""),
+    Column("publish_at", UtcDateTime, nullable=True),
+    Column("published_at", UtcDateTime, nullable=True),
+    Column("published_by", String(64), nullable=True),
+    UniqueConstraint("statement_id", "number", name="uq_statement_versions_number"),
+    Index("ix_statement_versions_scheduled", "state", "publish_at"),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("approval_id", String(32), primary_key=True),
+    Column("version_id", String(32), ForeignKey("statement_versions.version_id"), nullable=False, index=True),
+    Column("step", String(16), nullable=False),
+    Column("approver", String(64), nullable=False),
+    Column("decision", String(8), nullable=False),       # approve, reject
+    Column("comment", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Published statement versions shown on the public release page; a correction supersedes.
 releases = Table(
     "releases",
     metadata,
@@ -18,6 +87,11 @@ releases = Table(
     Column("body", Text, nullable=False),
     Column("spokesperson", String(100), nullable=False),
     Column("published_at", UtcDateTime, nullable=False),
+    Column("statement_id", String(32), nullable=False, server_default=""),
+    Column("version_id", String(32), nullable=False, server_default="", unique=True),
+    Column("kind", String(16), nullable=False, server_default="release"),
+    Column("superseded_by", String(32), nullable=True),
+    Column("drill_id", String(32), nullable=False, server_default=""),
     Index("ix_releases_published_at", "published_at"),
 )
 

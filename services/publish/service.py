@@ -1,22 +1,270 @@
-"""Publish use cases (the skeleton reads the public release list)."""
+"""Publish use cases: the spokesperson's statements from draft to public release."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+import datetime as dt
+from collections.abc import Callable
 
-from services.publish import models
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.publish.domain import (
+    KINDS,
+    STATE_NAMES,
+    chain_complete,
+    chain_for,
+    chain_json,
+    check_text,
+    diff,
+    digest,
+    draft_text,
+    next_approval,
+    require_drafter,
+)
+from services.publish.repository import PublishRepository
+from yuqing.core import streams
+from yuqing.core.bus import Envelope, Outbox
+from yuqing.core.categories import DISPOSITIONS
+from yuqing.core.db import new_id, utcnow
+from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
+from yuqing.core.identity import Caller
+from yuqing.core.levels import from_proto
+from yuqing.core.protobuf import from_timestamp, timestamp
+from yuqing.grading.v1 import grading_pb2
+from yuqing.publish.v1 import publish_pb2
+
+READERS = frozenset({"admin", "office", "leader", "spokesperson", "superior_reader"})
+SCHEDULE_BATCH = 50
 
 
 class PublishService:
-    def __init__(self, sessions: async_sessionmaker) -> None:
+    def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow):
         self.sessions = sessions
+        self.outbox = outbox
+        self.clock = clock
+        self.schedule_changed: Callable[[], None] = lambda: None
+
+    # --- what publish knows of events -------------------------------------------------------
+
+    async def on_event_graded(self, session: AsyncSession, envelope: Envelope) -> None:
+        """Stream handler: keep each event's current level (it chooses the approval chain)."""
+        message = envelope.parse(grading_pb2.EventGraded)
+        repo = PublishRepository(session)
+        known = await repo.brief(message.event_id, for_update=True)
+        await repo.save_brief({
+            "event_id": message.event_id, "level": from_proto(message.level), "title": message.title or (known or {}).get("title", ""),
+            "locality": message.locality, "discovered_at": from_timestamp(message.event_discovered_at),
+            "drill_id": message.drill_id, "spokesperson": known["spokesperson"] if known else "",
+            "updated_at": self.clock()})
+
+    async def _brief(self, repo: PublishRepository, event_id: str, for_update: bool = False):
+        brief = await repo.brief(event_id, for_update)
+        if brief is None:
+            raise NotFound(f"事件 {event_id} 尚未定级，暂不能发布")
+        return brief
+
+    async def designate(self, caller: Caller, event_id: str, username: str) -> None:
+        """The office names the event's spokesperson: the only one who may publish."""
+        if not caller.roles & {"office", "admin"}:
+            raise PermissionDenied("新闻发言人由舆情办指定")
+        if not username.strip():
+            raise InvalidInput("请指定新闻发言人", [FieldProblem("username", "必填")])
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            await self._brief(repo, event_id, for_update=True)
+            await repo.set_spokesperson(event_id, username.strip(), self.clock())
+
+    async def add_point(self, caller: Caller, event_id: str, text: str) -> None:
+        require_drafter(caller)
+        if not text.strip() or len(text) > 2000:
+            raise InvalidInput("口径内容有误", [FieldProblem("text", "须为 1–2000 字")])
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            await self._brief(repo, event_id)
+            await repo.add_point({"point_id": new_id(), "event_id": event_id, "text": text.strip(),
+                                  "author": caller.username, "created_at": self.clock()})
+
+    # --- statements ------------------------------------------------------------------------
+
+    async def create(self, caller: Caller, event_id: str, kind: str, disposition: str, unit_name: str = "") -> str:
+        """A draft from the template of the disposition class, citing the event's talking points."""
+        require_drafter(caller)
+        problems = []
+        if kind not in KINDS:
+            problems.append(FieldProblem("kind", f"须是 {'、'.join(f'{k}（{v}）' for k, v in KINDS.items())} 之一"))
+        if disposition not in DISPOSITIONS:
+            problems.append(FieldProblem("disposition", f"须是 {'、'.join(DISPOSITIONS)} 之一"))
+        if problems:
+            raise InvalidInput("通稿信息有误", problems)
+        now, statement_id = self.clock(), new_id()
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            brief = await self._brief(repo, event_id)
+            title, body = draft_text(disposition, brief["title"], unit_name, [p["text"] for p in await repo.points(event_id)])
+            await repo.add_statement({"statement_id": statement_id, "event_id": event_id, "kind": kind,
+                                      "disposition": disposition, "created_by": caller.username, "created_at": now})
+            await repo.add_version(self._version_row(statement_id, 1, title, body, caller, now))
+        return statement_id
+
+    @staticmethod
+    def _version_row(statement_id: str, number: int, title: str, body: str, caller: Caller, now: dt.datetime) -> dict:
+        return {"version_id": new_id(), "statement_id": statement_id, "number": number, "title": title, "body": body,
+                "state": "draft", "edited_by": caller.username, "edited_at": now, "chain": []}
+
+    async def _latest(self, repo: PublishRepository, statement_id: str):
+        statement = await repo.statement(statement_id, for_update=True)
+        if statement is None:
+            raise NotFound(f"通稿 {statement_id} 不存在")
+        versions = await repo.versions(statement_id)
+        return statement, versions[-1], versions
+
+    async def edit(self, caller: Caller, statement_id: str, title: str, body: str) -> None:
+        """A draft changes in place; anything submitted, approved or published gets a new version
+        (after publication that new version is a correction, 更正)."""
+        require_drafter(caller)
+        check_text(title, body)
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            _, latest, _ = await self._latest(repo, statement_id)
+            if latest["state"] == "scheduled":
+                raise Conflict("该版本已排定发布时间，不能修改")
+            if latest["state"] == "draft":
+                await repo.update_version(latest["version_id"], title=title.strip(), body=body, edited_by=caller.username,
+                                          edited_at=now)
+            else:
+                await repo.add_version(self._version_row(statement_id, latest["number"] + 1, title.strip(), body,
+                                                         caller, now))
+
+    async def submit(self, caller: Caller, statement_id: str) -> None:
+        require_drafter(caller)
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            statement, latest, _ = await self._latest(repo, statement_id)
+            if latest["state"] != "draft":
+                raise Conflict(f"第 {latest['number']} 版{STATE_NAMES[latest['state']]}，只有草稿可以送审")
+            brief = await self._brief(repo, statement["event_id"])
+            await repo.update_version(latest["version_id"], state="in_review", chain=chain_json(chain_for(brief["level"])))
+
+    async def approve(self, caller: Caller, statement_id: str, comment: str) -> None:
+        await self._decide(caller, statement_id, "approve", comment)
+
+    async def reject(self, caller: Caller, statement_id: str, reason: str) -> None:
+        if not reason.strip():
+            raise InvalidInput("退回须说明理由", [FieldProblem("reason", "必填")])
+        await self._decide(caller, statement_id, "reject", reason)
+
+    async def _decide(self, caller: Caller, statement_id: str, decision: str, comment: str) -> None:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            _, latest, _ = await self._latest(repo, statement_id)
+            if latest["state"] != "in_review":
+                raise Conflict(f"第 {latest['number']} 版{STATE_NAMES[latest['state']]}，不在审核中")
+            approvals = [a for a in await repo.approvals([latest["version_id"]]) if a["decision"] == "approve"]
+            step = next_approval(latest["chain"], approvals, caller)
+            await repo.add_approval({"approval_id": new_id(), "version_id": latest["version_id"], "step": step["key"],
+                                     "approver": caller.username, "decision": decision, "comment": comment.strip()[:2000],
+                                     "at": now})
+            if decision == "reject":
+                await repo.update_version(latest["version_id"], state="rejected", reject_reason=comment.strip())
+            elif chain_complete(latest["chain"], [*approvals, {"step": step["key"], "approver": caller.username}]):
+                await repo.update_version(latest["version_id"], state="approved",
+                                          approved_digest=digest(latest["title"], latest["body"]))
+
+    async def publish(self, caller: Caller, statement_id: str, publish_at: dt.datetime | None = None) -> None:
+        """Only the event's spokesperson, only an approved version exactly as approved; at once
+        or at `publish_at`."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            statement, latest, _ = await self._latest(repo, statement_id)
+            brief = await self._brief(repo, statement["event_id"])
+            if not brief["spokesperson"]:
+                raise Conflict("该事件尚未指定新闻发言人")
+            if caller.username != brief["spokesperson"]:
+                raise PermissionDenied(f"只有本事件的新闻发言人（{brief['spokesperson']}）可以发布")
+            if latest["state"] != "approved":
+                raise Conflict(f"第 {latest['number']} 版{STATE_NAMES[latest['state']]}，未经审核不能发布")
+            if latest["approved_digest"] != digest(latest["title"], latest["body"]):
+                raise Conflict("审核后内容有改动，须重新送审")
+            if publish_at is not None and publish_at > now:
+                await repo.update_version(latest["version_id"], state="scheduled", publish_at=publish_at,
+                                          published_by=caller.username)
+                scheduled = True
+            else:
+                await self._release(repo, statement, latest, caller.username, now, brief["drill_id"])
+                scheduled = False
+        if scheduled:
+            self.schedule_changed()
+        else:
+            self.outbox.notify()
+
+    async def _release(self, repo: PublishRepository, statement, version, by: str, now: dt.datetime, drill_id: str):
+        """The version goes public; an earlier public version of the statement is superseded; the
+        stream hears of it exactly once (the outbox row commits with the release)."""
+        release_id = new_id()
+        await repo.add_release({"release_id": release_id, "event_id": statement["event_id"], "version": version["number"],
+                                "title": version["title"], "body": version["body"], "spokesperson": by,
+                                "published_at": now, "statement_id": statement["statement_id"],
+                                "version_id": version["version_id"], "kind": statement["kind"], "drill_id": drill_id})
+        superseded = await repo.supersede(statement["statement_id"], release_id)
+        for earlier in await repo.versions(statement["statement_id"]):
+            if earlier["state"] == "published":
+                await repo.update_version(earlier["version_id"], state="superseded")
+        await repo.update_version(version["version_id"], state="published", published_at=now, published_by=by)
+        await self.outbox.add(repo.session, streams.STATEMENTS, publish_pb2.StatementPublished(
+            statement_id=statement["statement_id"], event_id=statement["event_id"], kind=statement["kind"],
+            version=version["number"], release_id=release_id, title=version["title"], published_at=timestamp(now),
+            spokesperson=by, correction=bool(superseded), drill_id=drill_id))
+
+    async def publish_due(self, limit: int = SCHEDULE_BATCH) -> int:
+        """Scheduled versions whose time has come, published once (claimed with SKIP LOCKED)."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            due = await repo.due_scheduled(now, limit)
+            for version in due:
+                statement = await repo.statement(version["statement_id"])
+                brief = await repo.brief(statement["event_id"])
+                await self._release(repo, statement, version, version["published_by"], now, brief["drill_id"])
+        if due:
+            self.outbox.notify()
+        return len(due)
+
+    async def next_scheduled(self) -> dt.datetime | None:
+        async with self.sessions() as session:
+            return await PublishRepository(session).next_scheduled()
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def statement(self, caller: Caller, statement_id: str) -> dict:
+        if not caller.roles & READERS:
+            raise PermissionDenied("通稿仅对舆情办、领导、新闻发言人开放")
+        async with self.sessions() as session:
+            repo = PublishRepository(session)
+            statement = await repo.statement(statement_id)
+            if statement is None:
+                raise NotFound(f"通稿 {statement_id} 不存在")
+            versions = [dict(v) for v in await repo.versions(statement_id)]
+            approvals = await repo.approvals([v["version_id"] for v in versions])
+            brief = await repo.brief(statement["event_id"])
+        for previous, version in zip([None, *versions], versions):
+            version["approvals"] = [a for a in approvals if a["version_id"] == version["version_id"]]
+            version["diff"] = diff(previous["title"], previous["body"], version["title"], version["body"]) if previous else []
+        return {**statement, "versions": versions, "spokesperson": brief["spokesperson"] if brief else "",
+                "level": brief["level"] if brief else None}
+
+    async def event_statements(self, caller: Caller, event_id: str) -> dict:
+        if not caller.roles & READERS:
+            raise PermissionDenied("通稿仅对舆情办、领导、新闻发言人开放")
+        async with self.sessions() as session:
+            repo = PublishRepository(session)
+            brief = await repo.brief(event_id)
+            statements = [dict(s) for s in await repo.statements_of(event_id)]
+            for statement in statements:
+                statement["latest"] = dict((await repo.versions(statement["statement_id"]))[-1])
+            return {"brief": brief, "points": await repo.points(event_id), "statements": statements}
 
     async def page_of_releases(self, limit: int, offset: int):
-        table = models.releases
         async with self.sessions() as session:
-            total = (await session.execute(select(func.count()).select_from(table))).scalar_one()
-            rows = (await session.execute(
-                select(table).order_by(table.c.published_at.desc(), table.c.release_id).limit(limit).offset(offset)
-            )).mappings().all()
-            return rows, total
+            return await PublishRepository(session).page_of_releases(limit, offset)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from services.publish.domain import STATE_NAMES
 from services.publish.service import PublishService
-from yuqing.core.protobuf import page_bounds, timestamp
+from yuqing.core.errors import FieldProblem, InvalidInput
+from yuqing.core.grpc_server import caller_of
+from yuqing.core.protobuf import from_timestamp, page_bounds, timestamp
 from yuqing.publish.v1 import publish_pb2, publish_pb2_grpc
 
 
@@ -14,8 +17,82 @@ class PublishServicer(publish_pb2_grpc.PublishServiceServicer):
     async def ListReleases(self, request, context):
         limit, offset = page_bounds(request.page_size, request.offset)
         rows, total = await self.service.page_of_releases(limit, offset)
-        return publish_pb2.ListReleasesResponse(total=total, releases=[
-            publish_pb2.Release(release_id=r["release_id"], event_id=r["event_id"], version=r["version"],
-                                title=r["title"], body=r["body"], published_at=timestamp(r["published_at"]),
-                                spokesperson=r["spokesperson"])
-            for r in rows])
+        return publish_pb2.ListReleasesResponse(total=total, releases=[release_message(r) for r in rows])
+
+    async def DesignateSpokesperson(self, request, context):
+        caller = caller_of(context)
+        await self.service.designate(caller, request.event_id, request.username)
+        return event_statements_message(await self.service.event_statements(caller, request.event_id), request.event_id)
+
+    async def AddTalkingPoint(self, request, context):
+        caller = caller_of(context)
+        await self.service.add_point(caller, request.event_id, request.text)
+        return event_statements_message(await self.service.event_statements(caller, request.event_id), request.event_id)
+
+    async def GetEventStatements(self, request, context):
+        return event_statements_message(await self.service.event_statements(caller_of(context), request.event_id),
+                                        request.event_id)
+
+    async def CreateStatement(self, request, context):
+        caller = caller_of(context)
+        statement_id = await self.service.create(caller, request.event_id, request.kind, request.disposition,
+                                                 request.unit_name)
+        return statement_message(await self.service.statement(caller, statement_id))
+
+    async def GetStatement(self, request, context):
+        return statement_message(await self.service.statement(caller_of(context), request.statement_id))
+
+    async def StatementAction(self, request, context):
+        caller = caller_of(context)
+        statement_id, action = request.statement_id, request.action
+        if action == "edit":
+            await self.service.edit(caller, statement_id, request.title, request.body)
+        elif action == "submit":
+            await self.service.submit(caller, statement_id)
+        elif action == "approve":
+            await self.service.approve(caller, statement_id, request.comment)
+        elif action == "reject":
+            await self.service.reject(caller, statement_id, request.comment)
+        elif action == "publish":
+            await self.service.publish(caller, statement_id,
+                                       from_timestamp(request.publish_at, request.HasField("publish_at")))
+        else:
+            raise InvalidInput("未知操作", [FieldProblem("action", "可选：edit、submit、approve、reject、publish")])
+        return statement_message(await self.service.statement(caller, statement_id))
+
+
+def release_message(row) -> publish_pb2.Release:
+    return publish_pb2.Release(
+        release_id=row["release_id"], event_id=row["event_id"], version=row["version"], title=row["title"],
+        body=row["body"], published_at=timestamp(row["published_at"]), spokesperson=row["spokesperson"],
+        statement_id=row["statement_id"], kind=row["kind"], superseded_by=row["superseded_by"] or "")
+
+
+def version_message(v: dict) -> publish_pb2.StatementVersion:
+    return publish_pb2.StatementVersion(
+        version_id=v["version_id"], number=v["number"], title=v["title"], body=v["body"], state=v["state"],
+        state_name=STATE_NAMES[v["state"]], edited_by=v["edited_by"], edited_at=timestamp(v["edited_at"]),
+        chain=[publish_pb2.ChainStep(key=s["key"], label=s["label"], roles=s["roles"], count=s["count"])
+               for s in v["chain"]],
+        approvals=[publish_pb2.Approval(step=a["step"], approver=a["approver"], decision=a["decision"],
+                                        comment=a["comment"], at=timestamp(a["at"])) for a in v.get("approvals", ())],
+        reject_reason=v["reject_reason"], publish_at=timestamp(v["publish_at"]),
+        published_at=timestamp(v["published_at"]), published_by=v["published_by"] or "",
+        diff=[publish_pb2.DiffLine(**line) for line in v.get("diff", ())])
+
+
+def statement_message(s: dict, versions: list[dict] | None = None) -> publish_pb2.Statement:
+    return publish_pb2.Statement(
+        statement_id=s["statement_id"], event_id=s["event_id"], kind=s["kind"], disposition=s["disposition"],
+        created_by=s["created_by"], created_at=timestamp(s["created_at"]), spokesperson=s.get("spokesperson", ""),
+        level=s.get("level") or "", versions=[version_message(v) for v in (versions if versions is not None
+                                                                           else s.get("versions", ()))])
+
+
+def event_statements_message(data: dict, event_id: str) -> publish_pb2.EventStatements:
+    brief = data["brief"]
+    return publish_pb2.EventStatements(
+        event_id=event_id, spokesperson=brief["spokesperson"] if brief else "", level=brief["level"] if brief else "",
+        points=[publish_pb2.TalkingPoint(point_id=p["point_id"], text=p["text"], author=p["author"],
+                                         created_at=timestamp(p["created_at"])) for p in data["points"]],
+        statements=[statement_message(s, [s["latest"]]) for s in data["statements"]])

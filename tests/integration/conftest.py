@@ -18,6 +18,8 @@ from services.grading.service import GradingService
 from services.ingest import models
 from services.ingest.seed import seed as seed_gazetteer
 from services.ingest.service import IngestService
+from services.publish import models as publish_models
+from services.publish.service import PublishService
 from tests.conftest import run_id
 from yuqing.common.v1 import common_pb2
 from yuqing.core import migrations
@@ -28,6 +30,7 @@ from yuqing.core.protobuf import timestamp
 from yuqing.core.settings import CoreSettings
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
+from yuqing.publish.v1 import publish_pb2
 
 
 class Clock:
@@ -182,4 +185,39 @@ async def dispatch(backend, tmp_path):
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "dispatch")}" CASCADE'))
+    await engine.dispose()
+
+
+@dataclass
+class PublishHarness:
+    service: PublishService
+    sessions: object
+    clock: Clock
+
+    async def graded(self, event_id: str, level: str, title: str = "城关镇阳光花园小区停水", drill_id: str = "") -> None:
+        message = grading_pb2.EventGraded(
+            event_id=event_id, level=LEVELS.index(level) + 1, graded_at=timestamp(self.clock.now),
+            event_discovered_at=timestamp(self.clock.now), locality="chengguan", title=title, drill_id=drill_id)
+        envelope = Envelope(new_id(), grading_pb2.EventGraded.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+        async with self.sessions() as session, session.begin():
+            await self.service.on_event_graded(session, envelope)
+
+    async def announcements(self):
+        async with self.sessions() as session:
+            rows = (await session.execute(select(publish_models.outbox))).mappings().all()
+        return [publish_pb2.StatementPublished.FromString(r["payload"]) for r in sorted(rows, key=lambda r: r["seq"])]
+
+
+@pytest.fixture
+async def publish(backend, tmp_path):
+    settings = CoreSettings.from_env(backend.env(tmp_path, run_id()))
+    await asyncio.to_thread(migrations.upgrade, "publish", settings)
+    engine = create_engine(settings, "publish")
+    sessions = session_factory(engine)
+    clock = Clock(dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC))
+    yield PublishHarness(PublishService(sessions, Outbox(publish_models.outbox, settings.stream_prefix), clock),
+                         sessions, clock)
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "publish")}" CASCADE'))
     await engine.dispose()

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fyuqing/publish/v1/publish.proto\x12\x11yuqing.publish.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x01\n\x07Release\x12\x12\n\nrelease_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cspokesperson\x18\x07 \x01(\t\"8\n\x13ListReleasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x05\"S\n\x14ListReleasesResponse\x12,\n\x08releases\x18\x01 \x03(\x0b\x32\x1a.yuqing.publish.v1.Release\x12\r\n\x05total\x18\x02 \x01(\x05\x32q\n\x0ePublishService\x12_\n\x0cListReleases\x12&.yuqing.publish.v1.ListReleasesRequest\x1a\'.yuqing.publish.v1.ListReleasesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fyuqing/publish/v1/publish.proto\x12\x11yuqing.publish.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n\x07Release\x12\x12\n\nrelease_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x05\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0c\n\x04\x62ody\x18\x05 \x01(\t\x12\x30\n\x0cpublished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cspokesperson\x18\x07 \x01(\t\x12\x14\n\x0cstatement_id\x18\x08 \x01(\t\x12\x0c\n\x04kind\x18\t \x01(\t\x12\x15\n\rsuperseded_by\x18\n \x01(\t\"8\n\x13ListReleasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x05\"S\n\x14ListReleasesResponse\x12,\n\x08releases\x18\x01 \x03(\x0b\x32\x1a.yuqing.publish.v1.Release\x12\r\n\x05total\x18\x02 \x01(\x05\"n\n\x0cTalkingPoint\x12\x10\n\x08point_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x0e\n\x06\x61uthor\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"(\n\x08\x44iffLine\x12\x0e\n\x06\x63hange\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"u\n\x08\x41pproval\x12\x0c\n\x04step\x18\x01 \x01(\t\x12\x10\n\x08\x61pprover\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x03 \x01(\t\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\x12&\n\x02\x61t\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\tChainStep\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05roles\x18\x03 \x03(\t\x12\r\n\x05\x63ount\x18\x04 \x01(\x05\"\xcf\x03\n\x10StatementVersion\x12\x12\n\nversion_id\x18\x01 \x01(\t\x12\x0e\n\x06number\x18\x02 \x01(\x05\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12\r\n\x05state\x18\x05 \x01(\t\x12\x12\n\nstate_name\x18\x06 \x01(\t\x12\x11\n\tedited_by\x18\x07 \x01(\t\x12-\n\tedited_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x05\x63hain\x18\t \x03(\x0b\x32\x1c.yuqing.publish.v1.ChainStep\x12.\n\tapprovals\x18\n \x03(\x0b\x32\x1b.yuqing.publish.v1.Approval\x12\x15\n\rreject_reason\x18\x0b \x01(\t\x12.\n\npublish_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cpublished_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cpublished_by\x18\x0e \x01(\t\x12)\n\x04\x64iff\x18\x0f \x03(\x0b\x32\x1b.yuqing.publish.v1.DiffLine\"\xf6\x01\n\tStatement\x12\x14\n\x0cstatement_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0b\x64isposition\x18\x04 \x01(\t\x12\x12\n\ncreated_by\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x08versions\x18\x07 \x03(\x0b\x32#.yuqing.publish.v1.StatementVersion\x12\x14\n\x0cspokesperson\x18\x08 \x01(\t\x12\r\n\x05level\x18\t \x01(\t\"\xab\x01\n\x0f\x45ventStatements\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x14\n\x0cspokesperson\x18\x02 \x01(\t\x12\r\n\x05level\x18\x03 \x01(\t\x12/\n\x06points\x18\x04 \x03(\x0b\x32\x1f.yuqing.publish.v1.TalkingPoint\x12\x30\n\nstatements\x18\x05 \x03(\x0b\x32\x1c.yuqing.publish.v1.Statement\"B\n\x1c\x44\x65signateSpokespersonRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\"8\n\x16\x41\x64\x64TalkingPointRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\"-\n\x19GetEventStatementsRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\"`\n\x16\x43reateStatementRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0b\x64isposition\x18\x03 \x01(\t\x12\x11\n\tunit_name\x18\x04 \x01(\t\"+\n\x13GetStatementRequest\x12\x14\n\x0cstatement_id\x18\x01 \x01(\t\"\x9c\x01\n\x16StatementActionRequest\x12\x14\n\x0cstatement_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x0c\n\x04\x62ody\x18\x04 \x01(\t\x12\x0f\n\x07\x63omment\x18\x05 \x01(\t\x12.\n\npublish_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xec\x01\n\x12StatementPublished\x12\x14\n\x0cstatement_id\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x05\x12\x12\n\nrelease_id\x18\x05 \x01(\t\x12\r\n\x05title\x18\x06 \x01(\t\x12\x30\n\x0cpublished_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0cspokesperson\x18\x08 \x01(\t\x12\x12\n\ncorrection\x18\t \x01(\x08\x12\x10\n\x08\x64rill_id\x18\n \x01(\t2\xb7\x05\n\x0ePublishService\x12_\n\x0cListReleases\x12&.yuqing.publish.v1.ListReleasesRequest\x1a\'.yuqing.publish.v1.ListReleasesResponse\x12l\n\x15\x44\x65signateSpokesperson\x12/.yuqing.publish.v1.DesignateSpokespersonRequest\x1a\".yuqing.publish.v1.EventStatements\x12`\n\x0f\x41\x64\x64TalkingPoint\x12).yuqing.publish.v1.AddTalkingPointRequest\x1a\".yuqing.publish.v1.EventStatements\x12\x66\n\x12GetEventStatements\x12,.yuqing.publish.v1.GetEventStatementsRequest\x1a\".yuqing.publish.v1.EventStatements\x12Z\n\x0f\x43reateStatement\x12).yuqing.publish.v1.CreateStatementRequest\x1a\x1c.yuqing.publish.v1.Statement\x12T\n\x0cGetStatement\x12&.yuqing.publish.v1.GetStatementRequest\x1a\x1c.yuqing.publish.v1.Statement\x12Z\n\x0fStatementAction\x12).yuqing.publish.v1.StatementActionRequest\x1a\x1c.yuqing.publish.v1.Statementb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,11 +33,39 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'yuqing.publish.v1.publish_p
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_RELEASE']._serialized_start=88
-  _globals['_RELEASE']._serialized_end=253
-  _globals['_LISTRELEASESREQUEST']._serialized_start=255
-  _globals['_LISTRELEASESREQUEST']._serialized_end=311
-  _globals['_LISTRELEASESRESPONSE']._serialized_start=313
-  _globals['_LISTRELEASESRESPONSE']._serialized_end=396
-  _globals['_PUBLISHSERVICE']._serialized_start=398
-  _globals['_PUBLISHSERVICE']._serialized_end=511
+  _globals['_RELEASE']._serialized_end=312
+  _globals['_LISTRELEASESREQUEST']._serialized_start=314
+  _globals['_LISTRELEASESREQUEST']._serialized_end=370
+  _globals['_LISTRELEASESRESPONSE']._serialized_start=372
+  _globals['_LISTRELEASESRESPONSE']._serialized_end=455
+  _globals['_TALKINGPOINT']._serialized_start=457
+  _globals['_TALKINGPOINT']._serialized_end=567
+  _globals['_DIFFLINE']._serialized_start=569
+  _globals['_DIFFLINE']._serialized_end=609
+  _globals['_APPROVAL']._serialized_start=611
+  _globals['_APPROVAL']._serialized_end=728
+  _globals['_CHAINSTEP']._serialized_start=730
+  _globals['_CHAINSTEP']._serialized_end=799
+  _globals['_STATEMENTVERSION']._serialized_start=802
+  _globals['_STATEMENTVERSION']._serialized_end=1265
+  _globals['_STATEMENT']._serialized_start=1268
+  _globals['_STATEMENT']._serialized_end=1514
+  _globals['_EVENTSTATEMENTS']._serialized_start=1517
+  _globals['_EVENTSTATEMENTS']._serialized_end=1688
+  _globals['_DESIGNATESPOKESPERSONREQUEST']._serialized_start=1690
+  _globals['_DESIGNATESPOKESPERSONREQUEST']._serialized_end=1756
+  _globals['_ADDTALKINGPOINTREQUEST']._serialized_start=1758
+  _globals['_ADDTALKINGPOINTREQUEST']._serialized_end=1814
+  _globals['_GETEVENTSTATEMENTSREQUEST']._serialized_start=1816
+  _globals['_GETEVENTSTATEMENTSREQUEST']._serialized_end=1861
+  _globals['_CREATESTATEMENTREQUEST']._serialized_start=1863
+  _globals['_CREATESTATEMENTREQUEST']._serialized_end=1959
+  _globals['_GETSTATEMENTREQUEST']._serialized_start=1961
+  _globals['_GETSTATEMENTREQUEST']._serialized_end=2004
+  _globals['_STATEMENTACTIONREQUEST']._serialized_start=2007
+  _globals['_STATEMENTACTIONREQUEST']._serialized_end=2163
+  _globals['_STATEMENTPUBLISHED']._serialized_start=2166
+  _globals['_STATEMENTPUBLISHED']._serialized_end=2402
+  _globals['_PUBLISHSERVICE']._serialized_start=2405
+  _globals['_PUBLISHSERVICE']._serialized_end=3100
 # @@protoc_insertion_point(module_scope)

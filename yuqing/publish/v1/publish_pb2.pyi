@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Release(_message.Message):
-    __slots__ = ("release_id", "event_id", "version", "title", "body", "published_at", "spokesperson")
+    __slots__ = ("release_id", "event_id", "version", "title", "body", "published_at", "spokesperson", "statement_id", "kind", "superseded_by")
     RELEASE_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -18,6 +18,9 @@ class Release(_message.Message):
     BODY_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
     SPOKESPERSON_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_BY_FIELD_NUMBER: _ClassVar[int]
     release_id: str
     event_id: str
     version: int
@@ -25,7 +28,10 @@ class Release(_message.Message):
     body: str
     published_at: _timestamp_pb2.Timestamp
     spokesperson: str
-    def __init__(self, release_id: _Optional[str] = ..., event_id: _Optional[str] = ..., version: _Optional[int] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., spokesperson: _Optional[str] = ...) -> None: ...
+    statement_id: str
+    kind: str
+    superseded_by: str
+    def __init__(self, release_id: _Optional[str] = ..., event_id: _Optional[str] = ..., version: _Optional[int] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., spokesperson: _Optional[str] = ..., statement_id: _Optional[str] = ..., kind: _Optional[str] = ..., superseded_by: _Optional[str] = ...) -> None: ...
 
 class ListReleasesRequest(_message.Message):
     __slots__ = ("page_size", "offset")
@@ -42,3 +48,199 @@ class ListReleasesResponse(_message.Message):
     releases: _containers.RepeatedCompositeFieldContainer[Release]
     total: int
     def __init__(self, releases: _Optional[_Iterable[_Union[Release, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class TalkingPoint(_message.Message):
+    __slots__ = ("point_id", "text", "author", "created_at")
+    POINT_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    AUTHOR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    point_id: str
+    text: str
+    author: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, point_id: _Optional[str] = ..., text: _Optional[str] = ..., author: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DiffLine(_message.Message):
+    __slots__ = ("change", "text")
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    change: str
+    text: str
+    def __init__(self, change: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class Approval(_message.Message):
+    __slots__ = ("step", "approver", "decision", "comment", "at")
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    step: str
+    approver: str
+    decision: str
+    comment: str
+    at: _timestamp_pb2.Timestamp
+    def __init__(self, step: _Optional[str] = ..., approver: _Optional[str] = ..., decision: _Optional[str] = ..., comment: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ChainStep(_message.Message):
+    __slots__ = ("key", "label", "roles", "count")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    label: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    count: int
+    def __init__(self, key: _Optional[str] = ..., label: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., count: _Optional[int] = ...) -> None: ...
+
+class StatementVersion(_message.Message):
+    __slots__ = ("version_id", "number", "title", "body", "state", "state_name", "edited_by", "edited_at", "chain", "approvals", "reject_reason", "publish_at", "published_at", "published_by", "diff")
+    VERSION_ID_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STATE_NAME_FIELD_NUMBER: _ClassVar[int]
+    EDITED_BY_FIELD_NUMBER: _ClassVar[int]
+    EDITED_AT_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    REJECT_REASON_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_BY_FIELD_NUMBER: _ClassVar[int]
+    DIFF_FIELD_NUMBER: _ClassVar[int]
+    version_id: str
+    number: int
+    title: str
+    body: str
+    state: str
+    state_name: str
+    edited_by: str
+    edited_at: _timestamp_pb2.Timestamp
+    chain: _containers.RepeatedCompositeFieldContainer[ChainStep]
+    approvals: _containers.RepeatedCompositeFieldContainer[Approval]
+    reject_reason: str
+    publish_at: _timestamp_pb2.Timestamp
+    published_at: _timestamp_pb2.Timestamp
+    published_by: str
+    diff: _containers.RepeatedCompositeFieldContainer[DiffLine]
+    def __init__(self, version_id: _Optional[str] = ..., number: _Optional[int] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., state: _Optional[str] = ..., state_name: _Optional[str] = ..., edited_by: _Optional[str] = ..., edited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., chain: _Optional[_Iterable[_Union[ChainStep, _Mapping]]] = ..., approvals: _Optional[_Iterable[_Union[Approval, _Mapping]]] = ..., reject_reason: _Optional[str] = ..., publish_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_by: _Optional[str] = ..., diff: _Optional[_Iterable[_Union[DiffLine, _Mapping]]] = ...) -> None: ...
+
+class Statement(_message.Message):
+    __slots__ = ("statement_id", "event_id", "kind", "disposition", "created_by", "created_at", "versions", "spokesperson", "level")
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    SPOKESPERSON_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    statement_id: str
+    event_id: str
+    kind: str
+    disposition: str
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    versions: _containers.RepeatedCompositeFieldContainer[StatementVersion]
+    spokesperson: str
+    level: str
+    def __init__(self, statement_id: _Optional[str] = ..., event_id: _Optional[str] = ..., kind: _Optional[str] = ..., disposition: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., versions: _Optional[_Iterable[_Union[StatementVersion, _Mapping]]] = ..., spokesperson: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
+
+class EventStatements(_message.Message):
+    __slots__ = ("event_id", "spokesperson", "level", "points", "statements")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SPOKESPERSON_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    STATEMENTS_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    spokesperson: str
+    level: str
+    points: _containers.RepeatedCompositeFieldContainer[TalkingPoint]
+    statements: _containers.RepeatedCompositeFieldContainer[Statement]
+    def __init__(self, event_id: _Optional[str] = ..., spokesperson: _Optional[str] = ..., level: _Optional[str] = ..., points: _Optional[_Iterable[_Union[TalkingPoint, _Mapping]]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ...) -> None: ...
+
+class DesignateSpokespersonRequest(_message.Message):
+    __slots__ = ("event_id", "username")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    USERNAME_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    username: str
+    def __init__(self, event_id: _Optional[str] = ..., username: _Optional[str] = ...) -> None: ...
+
+class AddTalkingPointRequest(_message.Message):
+    __slots__ = ("event_id", "text")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    text: str
+    def __init__(self, event_id: _Optional[str] = ..., text: _Optional[str] = ...) -> None: ...
+
+class GetEventStatementsRequest(_message.Message):
+    __slots__ = ("event_id",)
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    def __init__(self, event_id: _Optional[str] = ...) -> None: ...
+
+class CreateStatementRequest(_message.Message):
+    __slots__ = ("event_id", "kind", "disposition", "unit_name")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DISPOSITION_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    kind: str
+    disposition: str
+    unit_name: str
+    def __init__(self, event_id: _Optional[str] = ..., kind: _Optional[str] = ..., disposition: _Optional[str] = ..., unit_name: _Optional[str] = ...) -> None: ...
+
+class GetStatementRequest(_message.Message):
+    __slots__ = ("statement_id",)
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    statement_id: str
+    def __init__(self, statement_id: _Optional[str] = ...) -> None: ...
+
+class StatementActionRequest(_message.Message):
+    __slots__ = ("statement_id", "action", "title", "body", "comment", "publish_at")
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_AT_FIELD_NUMBER: _ClassVar[int]
+    statement_id: str
+    action: str
+    title: str
+    body: str
+    comment: str
+    publish_at: _timestamp_pb2.Timestamp
+    def __init__(self, statement_id: _Optional[str] = ..., action: _Optional[str] = ..., title: _Optional[str] = ..., body: _Optional[str] = ..., comment: _Optional[str] = ..., publish_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class StatementPublished(_message.Message):
+    __slots__ = ("statement_id", "event_id", "kind", "version", "release_id", "title", "published_at", "spokesperson", "correction", "drill_id")
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    SPOKESPERSON_FIELD_NUMBER: _ClassVar[int]
+    CORRECTION_FIELD_NUMBER: _ClassVar[int]
+    DRILL_ID_FIELD_NUMBER: _ClassVar[int]
+    statement_id: str
+    event_id: str
+    kind: str
+    version: int
+    release_id: str
+    title: str
+    published_at: _timestamp_pb2.Timestamp
+    spokesperson: str
+    correction: bool
+    drill_id: str
+    def __init__(self, statement_id: _Optional[str] = ..., event_id: _Optional[str] = ..., kind: _Optional[str] = ..., version: _Optional[int] = ..., release_id: _Optional[str] = ..., title: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., spokesperson: _Optional[str] = ..., correction: _Optional[bool] = ..., drill_id: _Optional[str] = ...) -> None: ...

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class PublishServiceStub:
-    """Official statements (通稿) and bulletins (通报). The skeleton exposes the release list.
+    """Official statements (通稿): drafted from templates, approved by a chain that depends on the
+    event's level, published only by the event's spokesperson; the public release list.
     """
 
     def __init__(self, channel):
@@ -40,14 +41,82 @@ class PublishServiceStub:
                 request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListReleasesRequest.SerializeToString,
                 response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListReleasesResponse.FromString,
                 _registered_method=True)
+        self.DesignateSpokesperson = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/DesignateSpokesperson',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.DesignateSpokespersonRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.FromString,
+                _registered_method=True)
+        self.AddTalkingPoint = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/AddTalkingPoint',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.AddTalkingPointRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.FromString,
+                _registered_method=True)
+        self.GetEventStatements = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/GetEventStatements',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.GetEventStatementsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.FromString,
+                _registered_method=True)
+        self.CreateStatement = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/CreateStatement',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.CreateStatementRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.FromString,
+                _registered_method=True)
+        self.GetStatement = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/GetStatement',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.GetStatementRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.FromString,
+                _registered_method=True)
+        self.StatementAction = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/StatementAction',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.StatementActionRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.FromString,
+                _registered_method=True)
 
 
 class PublishServiceServicer:
-    """Official statements (通稿) and bulletins (通报). The skeleton exposes the release list.
+    """Official statements (通稿): drafted from templates, approved by a chain that depends on the
+    event's level, published only by the event's spokesperson; the public release list.
     """
 
     def ListReleases(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DesignateSpokesperson(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddTalkingPoint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEventStatements(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateStatement(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStatement(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StatementAction(self, request, context):
+        """Edit (a new version once submitted), submit, approve, reject, publish.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -60,6 +129,36 @@ def add_PublishServiceServicer_to_server(servicer, server):
                     request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListReleasesRequest.FromString,
                     response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListReleasesResponse.SerializeToString,
             ),
+            'DesignateSpokesperson': grpc.unary_unary_rpc_method_handler(
+                    servicer.DesignateSpokesperson,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.DesignateSpokespersonRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.SerializeToString,
+            ),
+            'AddTalkingPoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddTalkingPoint,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.AddTalkingPointRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.SerializeToString,
+            ),
+            'GetEventStatements': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEventStatements,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.GetEventStatementsRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.SerializeToString,
+            ),
+            'CreateStatement': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateStatement,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.CreateStatementRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.SerializeToString,
+            ),
+            'GetStatement': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatement,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.GetStatementRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.SerializeToString,
+            ),
+            'StatementAction': grpc.unary_unary_rpc_method_handler(
+                    servicer.StatementAction,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.StatementActionRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'yuqing.publish.v1.PublishService', rpc_method_handlers)
@@ -69,7 +168,8 @@ def add_PublishServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class PublishService:
-    """Official statements (通稿) and bulletins (通报). The skeleton exposes the release list.
+    """Official statements (通稿): drafted from templates, approved by a chain that depends on the
+    event's level, published only by the event's spokesperson; the public release list.
     """
 
     @staticmethod
@@ -89,6 +189,168 @@ class PublishService:
             '/yuqing.publish.v1.PublishService/ListReleases',
             yuqing_dot_publish_dot_v1_dot_publish__pb2.ListReleasesRequest.SerializeToString,
             yuqing_dot_publish_dot_v1_dot_publish__pb2.ListReleasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DesignateSpokesperson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/DesignateSpokesperson',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.DesignateSpokespersonRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddTalkingPoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/AddTalkingPoint',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.AddTalkingPointRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEventStatements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/GetEventStatements',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.GetEventStatementsRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.EventStatements.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/CreateStatement',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.CreateStatementRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/GetStatement',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.GetStatementRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StatementAction(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/StatementAction',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.StatementActionRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,10 +1,11 @@
-"""Loops that do time-bound work when it comes due: firing timers, sending a drill's items.
+"""Loops that do time-bound work when it comes due: dispatch's timers and drill items,
+publish's scheduled statements.
 
 A loop sleeps until the earliest due row in the database, wakes early when this process adds
 or moves work, and looks again at least every `max_sleep` seconds — how one replica learns of
 work another added. The database is the only truth, so restarting dispatch or Redis loses
 nothing; the idle cost is one indexed MIN() query per `max_sleep`. Why a timer fires once is
-explained at `DispatchService.fire_due_timers`.
+explained at `DispatchService.fire_due_timers`; the same holds for the other work.
 """
 
 from __future__ import annotations

@@ -1,0 +1,108 @@
+"""SQL for publish's tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.publish import models
+
+
+class PublishRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _locking(self, query):
+        return query.with_for_update() if self.session.bind.dialect.name == "postgresql" else query
+
+    async def brief(self, event_id: str, for_update: bool = False):
+        query = select(models.event_briefs).where(models.event_briefs.c.event_id == event_id)
+        return (await self.session.execute(self._locking(query) if for_update else query)).mappings().first()
+
+    async def save_brief(self, values: dict) -> None:
+        table = models.event_briefs
+        await self.session.execute(delete(table).where(table.c.event_id == values["event_id"]))
+        await self.session.execute(table.insert().values(**values))
+
+    async def set_spokesperson(self, event_id: str, username: str, now: dt.datetime) -> None:
+        await self.session.execute(update(models.event_briefs).where(models.event_briefs.c.event_id == event_id)
+                                   .values(spokesperson=username, updated_at=now))
+
+    async def add_point(self, row: dict) -> None:
+        await self.session.execute(models.talking_points.insert().values(**row))
+
+    async def points(self, event_id: str):
+        table = models.talking_points
+        return (await self.session.execute(select(table).where(table.c.event_id == event_id)
+                                           .order_by(table.c.created_at))).mappings().all()
+
+    async def add_statement(self, row: dict) -> None:
+        await self.session.execute(models.statements.insert().values(**row))
+
+    async def statement(self, statement_id: str, for_update: bool = False):
+        query = select(models.statements).where(models.statements.c.statement_id == statement_id)
+        return (await self.session.execute(self._locking(query) if for_update else query)).mappings().first()
+
+    async def statements_of(self, event_id: str):
+        table = models.statements
+        return (await self.session.execute(select(table).where(table.c.event_id == event_id)
+                                           .order_by(table.c.created_at))).mappings().all()
+
+    async def add_version(self, row: dict) -> None:
+        await self.session.execute(models.statement_versions.insert().values(**row))
+
+    async def versions(self, statement_id: str):
+        table = models.statement_versions
+        return (await self.session.execute(select(table).where(table.c.statement_id == statement_id)
+                                           .order_by(table.c.number))).mappings().all()
+
+    async def update_version(self, version_id: str, **values) -> None:
+        await self.session.execute(update(models.statement_versions).where(
+            models.statement_versions.c.version_id == version_id).values(**values))
+
+    async def add_approval(self, row: dict) -> None:
+        await self.session.execute(models.approvals.insert().values(**row))
+
+    async def approvals(self, version_ids: list[str]):
+        table = models.approvals
+        return (await self.session.execute(select(table).where(table.c.version_id.in_(version_ids))
+                                           .order_by(table.c.at, table.c.approval_id))).mappings().all()
+
+    async def add_release(self, row: dict) -> None:
+        await self.session.execute(models.releases.insert().values(**row))
+
+    async def supersede(self, statement_id: str, new_release_id: str) -> list[str]:
+        """Earlier releases of the statement, now superseded by the new one."""
+        table = models.releases
+        ids = list((await self.session.execute(select(table.c.release_id).where(
+            table.c.statement_id == statement_id, table.c.superseded_by.is_(None),
+            table.c.release_id != new_release_id))).scalars())
+        if ids:
+            await self.session.execute(update(table).where(table.c.release_id.in_(ids))
+                                       .values(superseded_by=new_release_id))
+        return ids
+
+    async def due_scheduled(self, now: dt.datetime, limit: int):
+        table = models.statement_versions
+        query = (select(table).where(table.c.state == "scheduled", table.c.publish_at <= now)
+                 .order_by(table.c.publish_at).limit(limit))
+        if self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return (await self.session.execute(query)).mappings().all()
+
+    async def next_scheduled(self) -> dt.datetime | None:
+        table = models.statement_versions
+        return (await self.session.execute(select(func.min(table.c.publish_at)).where(
+            table.c.state == "scheduled"))).scalar()
+
+    async def page_of_releases(self, limit: int, offset: int):
+        """The public page: real events only (drills never appear)."""
+        table = models.releases
+        where = [table.c.drill_id == ""]
+        total = (await self.session.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+        rows = (await self.session.execute(
+            select(table).where(*where).order_by(table.c.published_at.desc(), table.c.release_id)
+            .limit(limit).offset(offset))).mappings().all()
+        return rows, total
