@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway import api, console, dispatch_api, grading_api, ingest_admin, intake, live, problems
+from gateway import api, console, dispatch_api, grading_api, ingest_admin, intake, live, problems, publish_api
 from gateway.clients import ServiceClients
 from gateway.limits import BodySizeLimit
 from yuqing.core import redis as redis_core
@@ -61,6 +61,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(grading_api.router)
     app.include_router(dispatch_api.router)
     app.include_router(live.router)
+    app.include_router(publish_api.router)
     app.include_router(intake.router)
     app.include_router(ingest_admin.router)
     app.include_router(console.router)

@@ -64,7 +64,8 @@ async def build(runtime: Runtime) -> ServiceParts:
     await service.ensure_default_plan()
     servicer = DispatchServicer(service)
     background = [runtime.consumer(streams.LEVELS, service.on_event_graded).run,
-                  runtime.consumer(streams.ITEMS, service.on_item_ingested).run]
+                  runtime.consumer(streams.ITEMS, service.on_item_ingested).run,
+                  runtime.consumer(streams.STATEMENTS, service.on_statement_published).run]
     if settings.timers:
         timers = DueWorkLoop("timers", service.fire_due_timers, service.next_fire_at, service.clock, FIRE_BATCH)
         service.timers_changed = timers.wakeup.set

@@ -41,6 +41,7 @@ from yuqing.core.protobuf import from_timestamp, timestamp
 from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
+from yuqing.publish.v1 import publish_pb2
 
 # The opinion office keeps events no unit can be found for (DESIGN.md §1).
 OFFICE_UNIT = "wxb"
@@ -184,6 +185,23 @@ class DispatchService:
         else:
             return []
         return await repo.reschedule(row, self.policy)
+
+    async def on_statement_published(self, session: AsyncSession, envelope: Envelope) -> None:
+        """Stream handler for publish: a first response (首次回应) meets the plan's first-response
+        step; an authoritative release (权威发布) meets that step too."""
+        message = envelope.parse(publish_pb2.StatementPublished)
+        steps = {"first_response"} | ({"authoritative_release"} if message.kind == "release" else set())
+        repo, at = DispatchRepository(session), from_timestamp(message.published_at)
+        for assignment in await repo.assignments_of_event(message.event_id):
+            if assignment["role"] != "lead" or assignment["state"] in TERMINAL_STATES:
+                continue
+            met = await repo.meet_deadlines(assignment["assignment_id"], {"spokesperson"}, steps,
+                                            message.spokesperson, at)
+            if met:
+                await self._record(repo, assignment["assignment_id"], message.event_id, "complete_step",
+                                   message.spokesperson, assignment["state"], assignment["state"], at,
+                                   details={"steps": sorted(steps), "statement_id": message.statement_id,
+                                            "release_id": message.release_id})
 
     def _wake(self, timers: list[dict]) -> None:
         """The scheduler re-reads the next fire time (it also does so every second, which is
