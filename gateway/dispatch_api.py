@@ -23,7 +23,8 @@ ANSWER_BODY_BYTES = 24 * 1024 * 1024
 CALENDAR_BODY_BYTES = 512 * 1024
 ROUTE_BODY_LIMITS = {"/api/v1/assignments/{assignment_id}/answers": ANSWER_BODY_BYTES,
                      "/api/v1/admin/calendars/{year}": CALENDAR_BODY_BYTES,
-                     "/api/v1/admin/drills": 2 * 1024 * 1024}
+                     "/api/v1/admin/drills": 2 * 1024 * 1024,
+                     "/api/v1/events/{event_id}/offline-acts": ANSWER_BODY_BYTES}
 ActionName = Literal["acknowledge", "start_verifying", "sign_off", "send_back", "close", "request_return",
                      "accept_return", "refuse_return", "request_extension", "approve_extension", "refuse_extension",
                      "reassign", "merge"]

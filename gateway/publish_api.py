@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from feedgen.feed import FeedGenerator
@@ -135,6 +136,48 @@ async def statement_action(statement_id: Id, body: StatementActionIn, request: R
                        {"version": statement.versions[-1].number, "comment": body.comment,
                         "publish_at": body.publish_at.isoformat() if body.publish_at else None})
     return statement_json(statement)
+
+
+def offline_acts_json(listed: publish_pb2.OfflineActs, event_id: str) -> dict:
+    return {"items": [{"act_id": a.act_id, "kind": a.kind, "kind_name": a.kind_name, "description": a.description,
+                       "happened_at": views.local_time(a.happened_at), "recorded_by": a.recorded_by,
+                       "evidence": [{"evidence_id": e.evidence_id, "filename": e.filename,
+                                     "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
+                                     "url": f"/api/v1/events/{event_id}/offline-acts/evidence/{e.evidence_id}"}
+                                    for e in a.evidence]} for a in listed.acts]}
+
+
+@router.post("/api/v1/events/{event_id}/offline-acts", tags=["statements"], status_code=201)
+async def record_offline_act(event_id: Id, request: Request, caller: CurrentCaller,
+                             kind: Annotated[Literal["press_conference", "thread_reply", "interview", "other"], Form()],
+                             description: Annotated[str, Form(min_length=1, max_length=5000)],
+                             happened_at: Annotated[dt.datetime | None, Form()] = None,
+                             evidence: Annotated[list[UploadFile], File(description="照片、PDF 等证据")] = ()) -> dict:
+    """A press conference held or a reply posted in a thread, with its evidence: it counts as
+    published and meets the plan's matching step."""
+    files = [(f.filename or "", await f.read()) for f in evidence if f.filename or f.size]
+    listed = await _call(request, caller, "RecordOfflineAct", publish_pb2.RecordOfflineActRequest(
+        event_id=event_id, kind=kind, description=description, happened_at=views.timestamp_message(happened_at),
+        evidence=[publish_pb2.EvidenceUpload(filename=name, data=data) for name, data in files]))
+    await audit.record(request.app.state.sessions, caller, "event.offline_act", event_id,
+                       {"kind": kind, "files": [name for name, _ in files]})
+    return offline_acts_json(listed, event_id)
+
+
+@router.get("/api/v1/events/{event_id}/offline-acts", tags=["statements"])
+async def offline_acts(event_id: Id, request: Request, caller: CurrentCaller) -> dict:
+    return offline_acts_json(await _call(request, caller, "ListOfflineActs",
+                                         publish_pb2.ListOfflineActsRequest(event_id=event_id)), event_id)
+
+
+@router.get("/api/v1/events/{event_id}/offline-acts/evidence/{evidence_id}", tags=["statements"],
+            response_class=Response)
+async def act_evidence(event_id: Id, evidence_id: Id, request: Request, caller: CurrentCaller) -> Response:
+    found = await _call(request, caller, "GetActEvidence", publish_pb2.GetActEvidenceRequest(
+        event_id=event_id, evidence_id=evidence_id))
+    return Response(found.data, media_type=found.info.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.info.filename)}",
+        "X-Content-SHA256": found.info.sha256, "Cache-Control": "private, no-store"})
 
 
 # --- the public release page and feed (no login) ---------------------------------------------

@@ -20,6 +20,7 @@ from yuqing.core.metrics import METRIC_FIELDS
 from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
+from yuqing.publish.v1 import publish_pb2
 
 WATCH_STATUS_NAMES = {"watching": "跟踪中", "closed": "已结束跟踪"}
 
@@ -189,6 +190,32 @@ async def event_page(clients: ServiceClients, caller: Caller, level: str | None,
     return {"items": rows, "total": total, "page": page, "page_size": page_size}
 
 
+STATEMENT_READERS = frozenset({"admin", "office", "leader", "spokesperson", "superior_reader"})
+
+
+def timeliness_json(event: ingest_pb2.Event, published: publish_pb2.EventStatements | None, assignments) -> dict:
+    """Discovery → first official response and → authoritative release, against the plan's
+    limits for those steps (when the event's plan has them)."""
+    discovered = event.discovered_at.ToDatetime(tzinfo=dt.UTC)
+    lead = next((a for a in assignments if a.role == "lead"), None)
+    limits = {d.step: (d.due_at.ToDatetime(tzinfo=dt.UTC), d.limit) for d in (lead.deadlines if lead else ())}
+
+    def measure(at, present: bool, step: str) -> dict:
+        done = at.ToDatetime(tzinfo=dt.UTC) if present else None
+        due, limit = limits.get(step, (None, None))
+        return {"at": local_iso(done) if done else None,
+                "minutes": round((done - discovered).total_seconds() / 60, 1) if done else None,
+                "limit": limit, "due_at": local_iso(due) if due else None,
+                "on_time": None if due is None or done is None else done <= due}
+
+    if published is None:
+        return {}
+    return {"first_response": measure(published.first_response_at, published.HasField("first_response_at"),
+                                      "first_response"),
+            "authoritative_release": measure(published.authoritative_release_at,
+                                             published.HasField("authoritative_release_at"), "authoritative_release")}
+
+
 async def event_detail(clients: ServiceClients, caller: Caller, event_id: str) -> dict:
     metadata = caller.metadata()
     event_call = clients.ingest.GetEvent(ingest_pb2.GetEventRequest(event_id=event_id),
@@ -197,7 +224,13 @@ async def event_detail(clients: ServiceClients, caller: Caller, event_id: str) -
                                           timeout=clients.timeout, metadata=metadata)
     assignments_call = clients.dispatch.ListAssignments(dispatch_pb2.ListAssignmentsRequest(event_id=event_id),
                                                         timeout=clients.timeout, metadata=metadata)
-    event, grade, assignments = await asyncio.gather(event_call, grade_call, assignments_call, return_exceptions=True)
+    statements_call = clients.publish.GetEventStatements(publish_pb2.GetEventStatementsRequest(event_id=event_id),
+                                                         timeout=clients.timeout, metadata=metadata)
+    event, grade, assignments, published = await asyncio.gather(event_call, grade_call, assignments_call,
+                                                                 statements_call, return_exceptions=True)
+    # Only some roles read statements; others get the event without timeliness.
+    if isinstance(published, BaseException) or not caller.roles & STATEMENT_READERS:
+        published = None
     for result in (event, assignments):
         if isinstance(result, BaseException):
             raise result
@@ -216,6 +249,7 @@ async def event_detail(clients: ServiceClients, caller: Caller, event_id: str) -
         "assignments": [assignment_json(a) for a in assignments.assignments],
         "heat_trend": [{"at": local_time(p.at), "heat": p.heat} for p in (grade.heat_trend if grade else ())],
         "timeline": timeline_json(grade, assignments.assignments),
+        "timeliness": timeliness_json(event, published, assignments.assignments),
     }
 
 

@@ -53,6 +53,10 @@ TIMER_LABELS = {"overdue": "催办", "supervise": "督办"}
 ACCOUNTABILITY_KINDS = {"late": "迟报", "missed": "漏报", "concealed": "瞒报"}
 FIRE_BATCH = 200
 SUPERIOR_STEP = "superior_feedback"
+# What a publication (or offline act) meets: a first response (跟帖 or statement) meets the
+# first-response step; an authoritative release also the release step; a press conference its own.
+PUBLISHED_STEPS = {"response": {"first_response"}, "thread_reply": {"first_response"},
+                   "release": {"first_response", "authoritative_release"}, "press_conference": {"press_conference"}}
 
 
 def _admin_only(caller: Caller) -> None:
@@ -187,10 +191,11 @@ class DispatchService:
         return await repo.reschedule(row, self.policy)
 
     async def on_statement_published(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Stream handler for publish: a first response (首次回应) meets the plan's first-response
-        step; an authoritative release (权威发布) meets that step too."""
+        """Stream handler for publish: what went public meets the spokesperson's plan steps."""
         message = envelope.parse(publish_pb2.StatementPublished)
-        steps = {"first_response"} | ({"authoritative_release"} if message.kind == "release" else set())
+        steps = PUBLISHED_STEPS.get(message.kind, set())
+        if not steps:
+            return
         repo, at = DispatchRepository(session), from_timestamp(message.published_at)
         for assignment in await repo.assignments_of_event(message.event_id):
             if assignment["role"] != "lead" or assignment["state"] in TERMINAL_STATES:

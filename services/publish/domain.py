@@ -18,6 +18,8 @@ from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, PermissionD
 from yuqing.core.identity import Caller
 
 KINDS = {"response": "首次回应", "release": "权威发布"}
+OFFLINE_KINDS = {"press_conference": "召开新闻发布会", "thread_reply": "跟帖回复", "interview": "接受媒体采访",
+                 "other": "其他线下发布"}
 STATE_NAMES = {"draft": "草稿", "in_review": "审核中", "approved": "已审核", "rejected": "已退回", "scheduled": "待发布",
                "published": "已发布", "superseded": "已更正"}
 DRAFTERS = frozenset({"office", "spokesperson", "admin"})

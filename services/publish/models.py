@@ -1,6 +1,6 @@
 """Tables owned by publish."""
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
 
 from yuqing.core.bus import add_bus_tables
 from yuqing.core.db import UtcDateTime, service_metadata
@@ -93,6 +93,32 @@ releases = Table(
     Column("superseded_by", String(32), nullable=True),
     Column("drill_id", String(32), nullable=False, server_default=""),
     Index("ix_releases_published_at", "published_at"),
+)
+
+# Offline acts (a press conference held, a reply posted in a thread) recorded as published
+# actions, with their evidence.
+offline_acts = Table(
+    "offline_acts",
+    metadata,
+    Column("act_id", String(32), primary_key=True),
+    Column("event_id", String(32), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("happened_at", UtcDateTime, nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+act_evidence = Table(
+    "act_evidence",
+    metadata,
+    Column("evidence_id", String(32), primary_key=True),
+    Column("act_id", String(32), ForeignKey("offline_acts.act_id"), nullable=False, index=True),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )
 
 outbox, inbox = add_bus_tables(metadata)

@@ -84,6 +84,37 @@ class PublishRepository:
                                        .values(superseded_by=new_release_id))
         return ids
 
+    async def add_offline_act(self, row: dict, evidence: list[dict]) -> None:
+        await self.session.execute(models.offline_acts.insert().values(**row))
+        if evidence:
+            await self.session.execute(models.act_evidence.insert(), evidence)
+
+    async def offline_acts(self, event_id: str):
+        acts, files = models.offline_acts, models.act_evidence
+        rows = (await self.session.execute(select(acts).where(acts.c.event_id == event_id)
+                                           .order_by(acts.c.happened_at))).mappings().all()
+        evidence = (await self.session.execute(
+            select(files.c.evidence_id, files.c.act_id, files.c.filename, files.c.content_type, files.c.size,
+                   files.c.sha256).where(files.c.act_id.in_([r["act_id"] for r in rows])))).mappings().all()
+        return rows, evidence
+
+    async def act_evidence(self, event_id: str, evidence_id: str):
+        acts, files = models.offline_acts, models.act_evidence
+        return (await self.session.execute(select(files).join(acts, acts.c.act_id == files.c.act_id).where(
+            acts.c.event_id == event_id, files.c.evidence_id == evidence_id))).mappings().first()
+
+    async def first_publications(self, event_id: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """(first response: any release or offline act; first authoritative release)."""
+        releases, acts = models.releases, models.offline_acts
+        first_release = (await self.session.execute(select(func.min(releases.c.published_at)).where(
+            releases.c.event_id == event_id))).scalar()
+        first_act = (await self.session.execute(select(func.min(acts.c.happened_at)).where(
+            acts.c.event_id == event_id, acts.c.kind.in_(["thread_reply", "press_conference"])))).scalar()
+        authoritative = (await self.session.execute(select(func.min(releases.c.published_at)).where(
+            releases.c.event_id == event_id, releases.c.kind == "release"))).scalar()
+        first = min((t for t in (first_release, first_act) if t is not None), default=None)
+        return first, authoritative
+
     async def due_scheduled(self, now: dt.datetime, limit: int):
         table = models.statement_versions
         query = (select(table).where(table.c.state == "scheduled", table.c.publish_at <= now)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.publish.domain import (
     KINDS,
+    OFFLINE_KINDS,
     STATE_NAMES,
     chain_complete,
     chain_for,
@@ -26,6 +27,7 @@ from yuqing.core.bus import Envelope, Outbox
 from yuqing.core.categories import DISPOSITIONS
 from yuqing.core.db import new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
+from yuqing.core.files import check_attachments, check_document
 from yuqing.core.identity import Caller
 from yuqing.core.levels import from_proto
 from yuqing.core.protobuf import from_timestamp, timestamp
@@ -235,6 +237,58 @@ class PublishService:
         async with self.sessions() as session:
             return await PublishRepository(session).next_scheduled()
 
+    # --- offline acts ----------------------------------------------------------------------
+
+    async def record_offline_act(self, caller: Caller, event_id: str, kind: str, description: str,
+                                 happened_at: dt.datetime | None, files: list[tuple[str, bytes]]) -> str:
+        """A press conference held or a reply posted in a thread, with its evidence; it counts as
+        published (a press conference meets the plan's press-conference step, a thread reply the
+        first response)."""
+        if not caller.roles & {"spokesperson", "office", "admin"}:
+            raise PermissionDenied("线下发布由新闻发言人或舆情办登记")
+        now = self.clock()
+        problems = []
+        if kind not in OFFLINE_KINDS:
+            problems.append(FieldProblem("kind", f"须是 {'、'.join(f'{k}（{v}）' for k, v in OFFLINE_KINDS.items())} 之一"))
+        if not description.strip() or len(description) > 5000:
+            problems.append(FieldProblem("description", "请说明情况（最多 5000 字）"))
+        if happened_at is not None and happened_at > now + dt.timedelta(minutes=5):
+            problems.append(FieldProblem("happened_at", "不能晚于现在"))
+        evidence, file_problems = check_attachments(files, accept=check_document, default_name="证据") if files else ([], [])
+        problems += file_problems
+        if problems:
+            raise InvalidInput("线下发布记录有误", problems)
+        act_id, at = new_id(), happened_at or now
+        async with self.sessions() as session, session.begin():
+            repo = PublishRepository(session)
+            brief = await self._brief(repo, event_id)
+            await repo.add_offline_act({"act_id": act_id, "event_id": event_id, "kind": kind,
+                                        "description": description.strip(), "happened_at": at,
+                                        "recorded_by": caller.username, "recorded_at": now},
+                                       [{"evidence_id": new_id(), "act_id": act_id, "filename": e.filename,
+                                         "content_type": e.content_type, "size": e.size, "sha256": e.sha256,
+                                         "data": e.data} for e in evidence])
+            await self.outbox.add(session, streams.STATEMENTS, publish_pb2.StatementPublished(
+                event_id=event_id, kind=kind, release_id=act_id, title=OFFLINE_KINDS[kind],
+                published_at=timestamp(at), spokesperson=caller.username, drill_id=brief["drill_id"]))
+        self.outbox.notify()
+        return act_id
+
+    async def offline_acts(self, caller: Caller, event_id: str):
+        if not caller.roles & READERS:
+            raise PermissionDenied("线下发布记录仅对舆情办、领导、新闻发言人开放")
+        async with self.sessions() as session:
+            return await PublishRepository(session).offline_acts(event_id)
+
+    async def act_evidence(self, caller: Caller, event_id: str, evidence_id: str):
+        if not caller.roles & READERS:
+            raise PermissionDenied("线下发布记录仅对舆情办、领导、新闻发言人开放")
+        async with self.sessions() as session:
+            row = await PublishRepository(session).act_evidence(event_id, evidence_id)
+        if row is None:
+            raise NotFound("证据文件不存在")
+        return row
+
     # --- reading ----------------------------------------------------------------------------
 
     async def statement(self, caller: Caller, statement_id: str) -> dict:
@@ -263,7 +317,9 @@ class PublishService:
             statements = [dict(s) for s in await repo.statements_of(event_id)]
             for statement in statements:
                 statement["latest"] = dict((await repo.versions(statement["statement_id"]))[-1])
-            return {"brief": brief, "points": await repo.points(event_id), "statements": statements}
+            first_response, authoritative = await repo.first_publications(event_id)
+            return {"brief": brief, "points": await repo.points(event_id), "statements": statements,
+                    "first_response_at": first_response, "authoritative_release_at": authoritative}
 
     async def page_of_releases(self, limit: int, offset: int):
         async with self.sessions() as session:

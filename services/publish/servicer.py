@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.publish.domain import STATE_NAMES
+from services.publish.domain import OFFLINE_KINDS, STATE_NAMES
 from services.publish.service import PublishService
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.grpc_server import caller_of
@@ -60,6 +60,33 @@ class PublishServicer(publish_pb2_grpc.PublishServiceServicer):
             raise InvalidInput("未知操作", [FieldProblem("action", "可选：edit、submit、approve、reject、publish")])
         return statement_message(await self.service.statement(caller, statement_id))
 
+    async def RecordOfflineAct(self, request, context):
+        caller = caller_of(context)
+        await self.service.record_offline_act(
+            caller, request.event_id, request.kind, request.description,
+            from_timestamp(request.happened_at, request.HasField("happened_at")),
+            [(f.filename, f.data) for f in request.evidence])
+        return offline_acts_message(*await self.service.offline_acts(caller, request.event_id))
+
+    async def ListOfflineActs(self, request, context):
+        return offline_acts_message(*await self.service.offline_acts(caller_of(context), request.event_id))
+
+    async def GetActEvidence(self, request, context):
+        row = await self.service.act_evidence(caller_of(context), request.event_id, request.evidence_id)
+        return publish_pb2.ActEvidence(info=evidence_info(row), data=row["data"])
+
+
+def evidence_info(row) -> publish_pb2.EvidenceInfo:
+    return publish_pb2.EvidenceInfo(evidence_id=row["evidence_id"], filename=row["filename"],
+                                    content_type=row["content_type"], size=row["size"], sha256=row["sha256"])
+
+
+def offline_acts_message(acts, evidence) -> publish_pb2.OfflineActs:
+    return publish_pb2.OfflineActs(acts=[publish_pb2.OfflineAct(
+        act_id=a["act_id"], kind=a["kind"], kind_name=OFFLINE_KINDS[a["kind"]], description=a["description"],
+        happened_at=timestamp(a["happened_at"]), recorded_by=a["recorded_by"],
+        evidence=[evidence_info(e) for e in evidence if e["act_id"] == a["act_id"]]) for a in acts])
+
 
 def release_message(row) -> publish_pb2.Release:
     return publish_pb2.Release(
@@ -95,4 +122,7 @@ def event_statements_message(data: dict, event_id: str) -> publish_pb2.EventStat
         event_id=event_id, spokesperson=brief["spokesperson"] if brief else "", level=brief["level"] if brief else "",
         points=[publish_pb2.TalkingPoint(point_id=p["point_id"], text=p["text"], author=p["author"],
                                          created_at=timestamp(p["created_at"])) for p in data["points"]],
-        statements=[statement_message(s, [s["latest"]]) for s in data["statements"]])
+        statements=[statement_message(s, [s["latest"]]) for s in data["statements"]],
+        discovered_at=timestamp(brief["discovered_at"]) if brief else None,
+        first_response_at=timestamp(data["first_response_at"]),
+        authoritative_release_at=timestamp(data["authoritative_release_at"]))

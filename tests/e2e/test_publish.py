@@ -75,3 +75,27 @@ def test_a_statement_goes_from_draft_to_the_public_page_and_is_corrected(suite, 
         return {d["step"]: d["met_by"] for d in lead["deadlines"]}
     steps = wait_for(release_steps, lambda s: s.get("authoritative_release"))
     assert steps["authoritative_release"] == steps["first_response"] == "fayanren"
+
+    # Timeliness on the event: discovery → first response and → release, against the plan.
+    timeliness = client.get(f"/api/v1/events/{event_id}", headers=office).json()["timeliness"]
+    release = timeliness["authoritative_release"]
+    assert release["on_time"] is True and release["limit"] == "5小时" and 0 <= release["minutes"] < 300
+    assert timeliness["first_response"]["at"] == release["at"]
+
+    # A press conference held, with its evidence, is recorded as published.
+    pdf = b"%PDF-1.4 press conference minutes " + uuid.uuid4().bytes
+    recorded = client.post(f"/api/v1/events/{event_id}/offline-acts", headers=spokesperson,
+                           data={"kind": "press_conference", "description": "县政府新闻办召开新闻发布会通报电梯故障处置情况"},
+                           files=[("evidence", ("发布会记录.pdf", pdf, "application/pdf"))])
+    assert recorded.status_code == 201, recorded.text
+    act = recorded.json()["items"][0]
+    assert act["kind_name"] == "召开新闻发布会" and act["evidence"][0]["filename"] == "发布会记录.pdf"
+    download = client.get(act["evidence"][0]["url"], headers=office)
+    assert download.content == pdf and download.headers["x-content-sha256"] == act["evidence"][0]["sha256"]
+    unit = bearer(client, "chengguan_jbr")
+    assert client.post(f"/api/v1/events/{event_id}/offline-acts", headers=unit,
+                       data={"kind": "press_conference", "description": "x"}).status_code == 403
+    bad = client.post(f"/api/v1/events/{event_id}/offline-acts", headers=spokesperson,
+                      data={"kind": "press_conference", "description": "x"},
+                      files=[("evidence", ("x.exe", b"MZ\x90", "application/octet-stream"))])
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "attachments[0]"

@@ -152,3 +152,23 @@ async def test_drill_statements_never_reach_the_public_page(publish):
     assert (await publish.announcements())[0].drill_id == "d1"
     async with publish.sessions() as session:
         assert (await session.execute(select(models.releases.c.drill_id))).scalars().all() == ["d1"]
+
+
+async def test_offline_acts_are_recorded_with_evidence_and_announced(publish):
+    await publish.graded("e-act", "I")
+    with pytest.raises(PermissionDenied):
+        await publish.service.record_offline_act(HANDLER, "e-act", "press_conference", "发布会", None, [])
+    with pytest.raises(InvalidInput) as caught:
+        await publish.service.record_offline_act(SPOKESPERSON, "e-act", "party", "", publish.clock.now + dt.timedelta(days=1),
+                                                 [("a.exe", b"MZ")])
+    assert {p.field for p in caught.value.problems} == {"kind", "description", "happened_at", "attachments[0]"}
+    held = publish.clock.now - dt.timedelta(minutes=30)
+    act_id = await publish.service.record_offline_act(SPOKESPERSON, "e-act", "press_conference", "召开新闻发布会",
+                                                      held, [("记录.pdf", b"%PDF-1.4 x")])
+    acts, evidence = await publish.service.offline_acts(OFFICE, "e-act")
+    assert [(a["act_id"], a["happened_at"]) for a in acts] == [(act_id, held)]
+    assert evidence[0]["filename"] == "记录.pdf" and len(evidence[0]["sha256"]) == 64
+    [message] = await publish.announcements()
+    assert (message.kind, message.release_id, message.statement_id) == ("press_conference", act_id, "")
+    data = await publish.service.event_statements(OFFICE, "e-act")
+    assert data["first_response_at"] == held and data["authoritative_release_at"] is None

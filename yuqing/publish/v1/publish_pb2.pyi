@@ -152,18 +152,24 @@ class Statement(_message.Message):
     def __init__(self, statement_id: _Optional[str] = ..., event_id: _Optional[str] = ..., kind: _Optional[str] = ..., disposition: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., versions: _Optional[_Iterable[_Union[StatementVersion, _Mapping]]] = ..., spokesperson: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
 
 class EventStatements(_message.Message):
-    __slots__ = ("event_id", "spokesperson", "level", "points", "statements")
+    __slots__ = ("event_id", "spokesperson", "level", "points", "statements", "discovered_at", "first_response_at", "authoritative_release_at")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     SPOKESPERSON_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
     POINTS_FIELD_NUMBER: _ClassVar[int]
     STATEMENTS_FIELD_NUMBER: _ClassVar[int]
+    DISCOVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    FIRST_RESPONSE_AT_FIELD_NUMBER: _ClassVar[int]
+    AUTHORITATIVE_RELEASE_AT_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     spokesperson: str
     level: str
     points: _containers.RepeatedCompositeFieldContainer[TalkingPoint]
     statements: _containers.RepeatedCompositeFieldContainer[Statement]
-    def __init__(self, event_id: _Optional[str] = ..., spokesperson: _Optional[str] = ..., level: _Optional[str] = ..., points: _Optional[_Iterable[_Union[TalkingPoint, _Mapping]]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ...) -> None: ...
+    discovered_at: _timestamp_pb2.Timestamp
+    first_response_at: _timestamp_pb2.Timestamp
+    authoritative_release_at: _timestamp_pb2.Timestamp
+    def __init__(self, event_id: _Optional[str] = ..., spokesperson: _Optional[str] = ..., level: _Optional[str] = ..., points: _Optional[_Iterable[_Union[TalkingPoint, _Mapping]]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_response_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., authoritative_release_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DesignateSpokespersonRequest(_message.Message):
     __slots__ = ("event_id", "username")
@@ -244,3 +250,85 @@ class StatementPublished(_message.Message):
     correction: bool
     drill_id: str
     def __init__(self, statement_id: _Optional[str] = ..., event_id: _Optional[str] = ..., kind: _Optional[str] = ..., version: _Optional[int] = ..., release_id: _Optional[str] = ..., title: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., spokesperson: _Optional[str] = ..., correction: _Optional[bool] = ..., drill_id: _Optional[str] = ...) -> None: ...
+
+class EvidenceUpload(_message.Message):
+    __slots__ = ("filename", "data")
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    filename: str
+    data: bytes
+    def __init__(self, filename: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class RecordOfflineActRequest(_message.Message):
+    __slots__ = ("event_id", "kind", "description", "happened_at", "evidence")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    HAPPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    kind: str
+    description: str
+    happened_at: _timestamp_pb2.Timestamp
+    evidence: _containers.RepeatedCompositeFieldContainer[EvidenceUpload]
+    def __init__(self, event_id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., happened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., evidence: _Optional[_Iterable[_Union[EvidenceUpload, _Mapping]]] = ...) -> None: ...
+
+class ListOfflineActsRequest(_message.Message):
+    __slots__ = ("event_id",)
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    def __init__(self, event_id: _Optional[str] = ...) -> None: ...
+
+class EvidenceInfo(_message.Message):
+    __slots__ = ("evidence_id", "filename", "content_type", "size", "sha256")
+    EVIDENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    evidence_id: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    def __init__(self, evidence_id: _Optional[str] = ..., filename: _Optional[str] = ..., content_type: _Optional[str] = ..., size: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class OfflineAct(_message.Message):
+    __slots__ = ("act_id", "kind", "kind_name", "description", "happened_at", "recorded_by", "evidence")
+    ACT_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    KIND_NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    HAPPENED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    act_id: str
+    kind: str
+    kind_name: str
+    description: str
+    happened_at: _timestamp_pb2.Timestamp
+    recorded_by: str
+    evidence: _containers.RepeatedCompositeFieldContainer[EvidenceInfo]
+    def __init__(self, act_id: _Optional[str] = ..., kind: _Optional[str] = ..., kind_name: _Optional[str] = ..., description: _Optional[str] = ..., happened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ..., evidence: _Optional[_Iterable[_Union[EvidenceInfo, _Mapping]]] = ...) -> None: ...
+
+class OfflineActs(_message.Message):
+    __slots__ = ("acts",)
+    ACTS_FIELD_NUMBER: _ClassVar[int]
+    acts: _containers.RepeatedCompositeFieldContainer[OfflineAct]
+    def __init__(self, acts: _Optional[_Iterable[_Union[OfflineAct, _Mapping]]] = ...) -> None: ...
+
+class GetActEvidenceRequest(_message.Message):
+    __slots__ = ("event_id", "evidence_id")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    evidence_id: str
+    def __init__(self, event_id: _Optional[str] = ..., evidence_id: _Optional[str] = ...) -> None: ...
+
+class ActEvidence(_message.Message):
+    __slots__ = ("info", "data")
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    info: EvidenceInfo
+    data: bytes
+    def __init__(self, info: _Optional[_Union[EvidenceInfo, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...

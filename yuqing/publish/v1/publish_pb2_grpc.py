@@ -71,6 +71,21 @@ class PublishServiceStub:
                 request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.StatementActionRequest.SerializeToString,
                 response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.FromString,
                 _registered_method=True)
+        self.RecordOfflineAct = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/RecordOfflineAct',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.RecordOfflineActRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.OfflineActs.FromString,
+                _registered_method=True)
+        self.ListOfflineActs = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/ListOfflineActs',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListOfflineActsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.OfflineActs.FromString,
+                _registered_method=True)
+        self.GetActEvidence = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/GetActEvidence',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.GetActEvidenceRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ActEvidence.FromString,
+                _registered_method=True)
 
 
 class PublishServiceServicer:
@@ -121,6 +136,25 @@ class PublishServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordOfflineAct(self, request, context):
+        """Offline acts (press conference, reply in a thread …) recorded with their evidence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOfflineActs(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetActEvidence(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PublishServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -158,6 +192,21 @@ def add_PublishServiceServicer_to_server(servicer, server):
                     servicer.StatementAction,
                     request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.StatementActionRequest.FromString,
                     response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.SerializeToString,
+            ),
+            'RecordOfflineAct': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOfflineAct,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.RecordOfflineActRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.OfflineActs.SerializeToString,
+            ),
+            'ListOfflineActs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOfflineActs,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListOfflineActsRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.OfflineActs.SerializeToString,
+            ),
+            'GetActEvidence': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetActEvidence,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.GetActEvidenceRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ActEvidence.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -351,6 +400,87 @@ class PublishService:
             '/yuqing.publish.v1.PublishService/StatementAction',
             yuqing_dot_publish_dot_v1_dot_publish__pb2.StatementActionRequest.SerializeToString,
             yuqing_dot_publish_dot_v1_dot_publish__pb2.Statement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordOfflineAct(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/RecordOfflineAct',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.RecordOfflineActRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.OfflineActs.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOfflineActs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/ListOfflineActs',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.ListOfflineActsRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.OfflineActs.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetActEvidence(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/GetActEvidence',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.GetActEvidenceRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.ActEvidence.FromString,
             options,
             channel_credentials,
             insecure,
