@@ -4,11 +4,11 @@ county's public release page and Atom feed. Every change is written to the audit
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from feedgen.feed import FeedGenerator
@@ -20,7 +20,7 @@ from yuqing.core.identity import Caller
 from yuqing.publish.v1 import publish_pb2
 
 router = APIRouter()
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 Id = Annotated[str, Field(max_length=64)]
 KIND_NAMES = {"response": "首次回应", "release": "权威发布"}
 FEED_ID = "urn:yuqing:releases"
@@ -178,6 +178,45 @@ async def act_evidence(event_id: Id, evidence_id: Id, request: Request, caller: 
     return Response(found.data, media_type=found.info.content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.info.filename)}",
         "X-Content-SHA256": found.info.sha256, "Cache-Control": "private, no-store"})
+
+
+class ChannelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(min_length=1, max_length=500)
+    secret: str = Field("", max_length=200, description="签名密钥（HMAC-SHA256），只写不读")
+    enabled: bool = True
+
+
+def channels_json(listed: publish_pb2.PublicationChannels) -> dict:
+    return {"items": [{"name": c.name, "url": c.url, "enabled": c.enabled, "updated_by": c.updated_by,
+                       "updated_at": views.local_time(c.updated_at)} for c in listed.channels]}
+
+
+@router.get("/api/v1/admin/publication-channels", tags=["admin"])
+async def list_channels(request: Request, caller: CurrentCaller) -> dict:
+    return channels_json(await _call(request, caller, "ListChannels", publish_pb2.ListChannelsRequest()))
+
+
+@router.put("/api/v1/admin/publication-channels/{name}", tags=["admin"])
+async def save_channel(name: Annotated[str, Path(max_length=32)], body: ChannelIn, request: Request,
+                       caller: CurrentCaller) -> dict:
+    """A WeChat/Weibo-style webhook that receives every published version once (retried with backoff)."""
+    listed = await _call(request, caller, "SaveChannel", publish_pb2.PublicationChannel(name=name, **body.model_dump()))
+    await audit.record(request.app.state.sessions, caller, "publication.channel", name,
+                       {"url": body.url, "enabled": body.enabled})
+    return channels_json(listed)
+
+
+@router.get("/api/v1/admin/publication-deliveries", tags=["admin"])
+async def publication_deliveries(request: Request, caller: CurrentCaller,
+                                 status: Annotated[Literal["pending", "sent", "failed"] | None, Query()] = None,
+                                 limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict:
+    listed = await _call(request, caller, "ListPublicationDeliveries", publish_pb2.ListPublicationDeliveriesRequest(
+        status=status or "", limit=limit))
+    return {"items": [{"delivery_id": d.delivery_id, "release_id": d.release_id, "title": d.title,
+                       "version": d.version, "channel": d.channel, "status": d.status, "attempts": d.attempts,
+                       "last_error": d.last_error or None, "created_at": views.local_time(d.created_at),
+                       "sent_at": views.local_time(d.sent_at, d.HasField("sent_at"))} for d in listed.deliveries]}
 
 
 # --- the public release page and feed (no login) ---------------------------------------------

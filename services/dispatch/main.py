@@ -3,7 +3,7 @@
 import datetime as dt
 
 from services.dispatch import models
-from services.dispatch.channels import Channel, DeliveryWorker, SmtpChannel, WebhookChannel
+from services.dispatch.channels import Channel, SmtpChannel, WebhookChannel, delivery_worker
 from services.dispatch.domain import TimerPolicy
 from services.dispatch.service import FIRE_BATCH, DispatchService
 from services.dispatch.servicer import DispatchServicer
@@ -73,7 +73,7 @@ async def build(runtime: Runtime) -> ServiceParts:
         service.drills_changed = drills.wakeup.set
         background += [timers.run, drills.run]
     if channels:
-        worker = DeliveryWorker(runtime.sessions, channels)
+        worker = delivery_worker(runtime.sessions, channels)
         service.deliveries_added = worker.wakeup.set
         background.append(worker.run)
     return ServiceParts(

@@ -18,6 +18,7 @@ from sqlalchemy import (
 
 from yuqing.core.bus import add_bus_tables
 from yuqing.core.db import UtcDateTime, service_metadata
+from yuqing.core.delivery import delivery_columns
 
 metadata = service_metadata()
 
@@ -266,16 +267,8 @@ drill_items = Table(
 deliveries = Table(
     "deliveries",
     metadata,
-    Column("delivery_id", String(32), primary_key=True),
+    *delivery_columns(),
     Column("notification_id", String(32), ForeignKey("notifications.notification_id"), nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("address", String(500), nullable=False),
-    Column("status", String(16), nullable=False),    # pending, sent, failed
-    Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", UtcDateTime, nullable=False),
-    Column("last_error", Text, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("sent_at", UtcDateTime, nullable=True),
     UniqueConstraint("notification_id", "channel", name="uq_deliveries_notification_channel"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
 )

@@ -1,9 +1,22 @@
 """Tables owned by publish."""
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+                        JSON,
+                        Boolean,
+                        Column,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        LargeBinary,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+)
 
 from yuqing.core.bus import add_bus_tables
 from yuqing.core.db import UtcDateTime, service_metadata
+from yuqing.core.delivery import delivery_columns
 
 metadata = service_metadata()
 
@@ -119,6 +132,28 @@ act_evidence = Table(
     Column("size", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("data", LargeBinary, nullable=False),
+)
+
+# Outbound publication channels (WeChat/Weibo-style webhooks) an admin configures.
+publication_channels = Table(
+    "publication_channels",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("url", String(500), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# The delivery log: each published version sent to each enabled channel, once.
+publication_deliveries = Table(
+    "publication_deliveries",
+    metadata,
+    *delivery_columns(),
+    Column("release_id", String(32), ForeignKey("releases.release_id"), nullable=False),
+    UniqueConstraint("release_id", "channel", name="uq_publication_deliveries_release_channel"),
+    Index("ix_publication_deliveries_due", "status", "next_attempt_at"),
 )
 
 outbox, inbox = add_bus_tables(metadata)

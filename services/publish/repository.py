@@ -115,6 +115,41 @@ class PublishRepository:
         first = min((t for t in (first_release, first_act) if t is not None), default=None)
         return first, authoritative
 
+    async def channels(self, enabled_only: bool = False):
+        table = models.publication_channels
+        query = select(table).order_by(table.c.name)
+        if enabled_only:
+            query = query.where(table.c.enabled.is_(True))
+        return (await self.session.execute(query)).mappings().all()
+
+    async def save_channel(self, values: dict) -> None:
+        table = models.publication_channels
+        await self.session.execute(delete(table).where(table.c.name == values["name"]))
+        await self.session.execute(table.insert().values(**values))
+
+    async def add_deliveries(self, rows: list[dict]) -> None:
+        if rows:
+            await self.session.execute(models.publication_deliveries.insert(), rows)
+
+    async def deliveries(self, status: str | None, limit: int):
+        table, releases = models.publication_deliveries, models.releases
+        query = select(table, releases.c.title, releases.c.version).join(
+            releases, releases.c.release_id == table.c.release_id)
+        if status:
+            query = query.where(table.c.status == status)
+        return (await self.session.execute(query.order_by(table.c.created_at.desc()).limit(limit))).mappings().all()
+
+    async def releases_by_id(self, release_ids: list[str]) -> dict[str, dict]:
+        """The releases, each with `correction`: whether it superseded an earlier version."""
+        table = models.releases
+        rows = {r["release_id"]: dict(r) for r in (await self.session.execute(
+            select(table).where(table.c.release_id.in_(release_ids)))).mappings()}
+        corrections = set((await self.session.execute(select(table.c.superseded_by).where(
+            table.c.superseded_by.in_(release_ids)))).scalars())
+        for release_id, row in rows.items():
+            row["correction"] = release_id in corrections
+        return rows
+
     async def due_scheduled(self, now: dt.datetime, limit: int):
         table = models.statement_versions
         query = (select(table).where(table.c.state == "scheduled", table.c.publish_at <= now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 
@@ -25,7 +26,9 @@ from services.publish.repository import PublishRepository
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox
 from yuqing.core.categories import DISPOSITIONS
+from yuqing.core.dates import SHANGHAI
 from yuqing.core.db import new_id, utcnow
+from yuqing.core.delivery import DeliveryFailed, post_signed_json
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.files import check_attachments, check_document
 from yuqing.core.identity import Caller
@@ -44,6 +47,7 @@ class PublishService:
         self.outbox = outbox
         self.clock = clock
         self.schedule_changed: Callable[[], None] = lambda: None
+        self.deliveries_added: Callable[[], None] = lambda: None
 
     # --- what publish knows of events -------------------------------------------------------
 
@@ -210,6 +214,12 @@ class PublishService:
                                 "published_at": now, "statement_id": statement["statement_id"],
                                 "version_id": version["version_id"], "kind": statement["kind"], "drill_id": drill_id})
         superseded = await repo.supersede(statement["statement_id"], release_id)
+        if not drill_id:   # a drill never leaves the suite
+            await repo.add_deliveries([{
+                "delivery_id": new_id(), "release_id": release_id, "channel": c["name"], "address": c["url"],
+                "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": "", "created_at": now}
+                for c in await repo.channels(enabled_only=True)])
+            self.deliveries_added()
         for earlier in await repo.versions(statement["statement_id"]):
             if earlier["state"] == "published":
                 await repo.update_version(earlier["version_id"], state="superseded")
@@ -236,6 +246,62 @@ class PublishService:
     async def next_scheduled(self) -> dt.datetime | None:
         async with self.sessions() as session:
             return await PublishRepository(session).next_scheduled()
+
+    # --- outbound channels ------------------------------------------------------------------
+
+    async def save_channel(self, caller: Caller, name: str, url: str, secret: str, enabled: bool) -> None:
+        """A WeChat/Weibo-style webhook that receives every published version (admin)."""
+        if "admin" not in caller.roles:
+            raise PermissionDenied("发布渠道由管理员配置")
+        problems = []
+        if not name.strip() or len(name) > 32 or not name.replace("_", "").replace("-", "").isalnum():
+            problems.append(FieldProblem("name", "渠道名称须为字母、数字、下划线或连字符"))
+        if not url.startswith(("http://", "https://")) or len(url) > 500:
+            problems.append(FieldProblem("url", "须为 http(s) 地址"))
+        if problems:
+            raise InvalidInput("发布渠道有误", problems)
+        async with self.sessions() as session, session.begin():
+            await PublishRepository(session).save_channel({
+                "name": name, "url": url, "secret": secret, "enabled": enabled, "updated_by": caller.username,
+                "updated_at": self.clock()})
+
+    async def channels(self, caller: Caller):
+        if not caller.roles & {"admin", "office"}:
+            raise PermissionDenied("发布渠道仅对舆情办和管理员开放")
+        async with self.sessions() as session:
+            return await PublishRepository(session).channels()
+
+    async def deliveries(self, caller: Caller, status: str | None, limit: int):
+        if not caller.roles & {"admin", "office"}:
+            raise PermissionDenied("发送记录仅对舆情办和管理员开放")
+        async with self.sessions() as session:
+            return await PublishRepository(session).deliveries(status, limit)
+
+    def release_sender(self):
+        """Sends claimed deliveries: the release as JSON, signed with the channel's secret."""
+        async def send(rows: list[dict]) -> list[str | None]:
+            async with self.sessions() as session:
+                repo = PublishRepository(session)
+                releases = await repo.releases_by_id([r["release_id"] for r in rows])
+                secrets = {c["name"]: c["secret"] for c in await repo.channels()}
+
+            async def one(row: dict) -> str | None:
+                release = releases[row["release_id"]]
+                try:
+                    await post_signed_json(row["address"], {
+                        "delivery_id": row["delivery_id"], "channel": row["channel"], "release_id": release["release_id"],
+                        "event_id": release["event_id"], "statement_id": release["statement_id"],
+                        "version": release["version"], "kind": release["kind"], "title": release["title"],
+                        "body": release["body"], "spokesperson": release["spokesperson"],
+                        "published_at": release["published_at"].astimezone(SHANGHAI).isoformat(),
+                        "correction": release["correction"]}, secret=secrets.get(row["channel"], ""),
+                        idempotency_key=row["delivery_id"])
+                except DeliveryFailed as error:
+                    return str(error)[:500]
+                return None
+
+            return list(await asyncio.gather(*(one(r) for r in rows)))
+        return send
 
     # --- offline acts ----------------------------------------------------------------------
 

@@ -75,6 +75,27 @@ class PublishServicer(publish_pb2_grpc.PublishServiceServicer):
         row = await self.service.act_evidence(caller_of(context), request.event_id, request.evidence_id)
         return publish_pb2.ActEvidence(info=evidence_info(row), data=row["data"])
 
+    async def SaveChannel(self, request, context):
+        caller = caller_of(context)
+        await self.service.save_channel(caller, request.name, request.url, request.secret, request.enabled)
+        return channels_message(await self.service.channels(caller))
+
+    async def ListChannels(self, request, context):
+        return channels_message(await self.service.channels(caller_of(context)))
+
+    async def ListPublicationDeliveries(self, request, context):
+        rows = await self.service.deliveries(caller_of(context), request.status or None, min(request.limit or 100, 500))
+        return publish_pb2.PublicationDeliveries(deliveries=[publish_pb2.PublicationDelivery(
+            delivery_id=r["delivery_id"], release_id=r["release_id"], title=r["title"], version=r["version"],
+            channel=r["channel"], status=r["status"], attempts=r["attempts"], last_error=r["last_error"],
+            created_at=timestamp(r["created_at"]), sent_at=timestamp(r["sent_at"])) for r in rows])
+
+
+def channels_message(rows) -> publish_pb2.PublicationChannels:
+    return publish_pb2.PublicationChannels(channels=[publish_pb2.PublicationChannel(
+        name=r["name"], url=r["url"], enabled=r["enabled"], updated_by=r["updated_by"],
+        updated_at=timestamp(r["updated_at"])) for r in rows])
+
 
 def evidence_info(row) -> publish_pb2.EvidenceInfo:
     return publish_pb2.EvidenceInfo(evidence_id=row["evidence_id"], filename=row["filename"],

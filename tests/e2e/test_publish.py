@@ -99,3 +99,15 @@ def test_a_statement_goes_from_draft_to_the_public_page_and_is_corrected(suite, 
                       data={"kind": "press_conference", "description": "x"},
                       files=[("evidence", ("x.exe", b"MZ\x90", "application/octet-stream"))])
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "attachments[0]"
+
+
+def test_publication_channels_are_the_admins_and_secrets_stay_hidden(client):
+    office = bearer(client, "yqb")
+    assert client.put("/api/v1/admin/publication-channels/weibo", headers=office,
+                      json={"url": "http://127.0.0.1:9/hook"}).status_code == 403
+    bad = client.put("/api/v1/admin/publication-channels/weibo", json={"url": "ftp://x"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "url"
+    saved = client.put("/api/v1/admin/publication-channels/weibo",
+                       json={"url": "http://127.0.0.1:9/hook", "secret": "s3cret", "enabled": False}).json()
+    assert saved["items"][0]["name"] == "weibo" and "s3cret" not in str(saved)
+    assert client.get("/api/v1/admin/publication-deliveries", headers=office).status_code == 200

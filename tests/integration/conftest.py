@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -21,6 +24,7 @@ from services.ingest.service import IngestService
 from services.publish import models as publish_models
 from services.publish.service import PublishService
 from tests.conftest import run_id
+from tests.e2e.conftest import free_port
 from yuqing.common.v1 import common_pb2
 from yuqing.core import migrations
 from yuqing.core.bus import Envelope, Outbox
@@ -221,3 +225,29 @@ async def publish(backend, tmp_path):
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "publish")}" CASCADE'))
     await engine.dispose()
+
+
+@pytest.fixture
+def webhook():
+    """A webhook receiver on 127.0.0.1: (url, received [(payload, headers)], failures {"left": n})."""
+    received: list[tuple[dict, dict]] = []
+    failures = {"left": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["content-length"]))
+            if failures["left"] > 0:
+                failures["left"] -= 1
+                self.send_response(503)
+            else:
+                received.append((json.loads(body), {k.lower(): v for k, v in self.headers.items()} | {"raw": body}))
+                self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received, failures
+    server.shutdown()

@@ -8,16 +8,13 @@ import email
 import email.policy
 import hashlib
 import hmac
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from services.dispatch import models
-from services.dispatch.channels import DeliveryWorker, SmtpChannel, WebhookChannel
+from services.dispatch.channels import SmtpChannel, WebhookChannel, delivery_worker
 from services.dispatch.workflow import Request
 from tests.e2e.conftest import free_port
 from yuqing.core.identity import Caller
@@ -43,37 +40,12 @@ def smtp_server():
     controller.stop()
 
 
-@pytest.fixture
-def webhook():
-    received: list[tuple[dict, dict]] = []
-    failures = {"left": 0}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            body = self.rfile.read(int(self.headers["content-length"]))
-            if failures["left"] > 0:
-                failures["left"] -= 1
-                self.send_response(503)
-            else:
-                received.append((json.loads(body), {k.lower(): v for k, v in self.headers.items()} | {"raw": body}))
-                self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", received, failures
-    server.shutdown()
-
-
 async def test_warnings_go_out_by_email_and_webhook_with_retries_and_no_repeats(dispatch, smtp_server, webhook):
     controller, mailbox = smtp_server
     url, received, failures = webhook
     channels = [SmtpChannel("127.0.0.1", controller.port, "yuqing@demo.gov.cn"), WebhookChannel(url, SECRET)]
     dispatch.service.channels = channels
-    worker = DeliveryWorker(dispatch.sessions, channels, clock=dispatch.clock)
+    worker = delivery_worker(dispatch.sessions, channels, clock=dispatch.clock)
     await dispatch.graded("mail1", "IV", text="河西镇路面塌陷")
     lead = (await dispatch.rows(models.assignments, models.assignments.c.event_id == "mail1"))[0]
     await dispatch.service.act(Caller("hexi_jbr", frozenset({"unit_handler"}), "hexi"), lead["assignment_id"],
@@ -115,7 +87,7 @@ async def test_a_delivery_that_keeps_failing_is_given_up_and_logged(dispatch, we
     url, received, failures = webhook
     channel = WebhookChannel(url)
     dispatch.service.channels = [channel]
-    worker = DeliveryWorker(dispatch.sessions, [channel], clock=dispatch.clock, max_attempts=3)
+    worker = delivery_worker(dispatch.sessions, [channel], clock=dispatch.clock, max_attempts=3)
     await dispatch.graded("mail2", "IV", text="河西镇噪音")
     failures["left"] = 100
     dispatch.clock.advance(hours=1)                        # 50 % of the 2-hour hand-over: the office is told

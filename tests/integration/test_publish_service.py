@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from services.publish import models
+from yuqing.core.delivery import DeliveryLog
 from yuqing.core.errors import Conflict, InvalidInput, PermissionDenied
 from yuqing.core.identity import Caller
 
 OFFICE = Caller("yqb", frozenset({"office"}), "wxb")
+ADMIN = Caller("admin", frozenset({"admin"}), "wxb")
 SPOKESPERSON = Caller("fayanren", frozenset({"spokesperson"}), "wxb")
 LEADER, LEADER2 = Caller("leader", frozenset({"leader"}), "wxb"), Caller("leader2", frozenset({"leader"}), "wxb")
 SUPERIOR = Caller("shangji", frozenset({"superior_reader"}), "")
@@ -172,3 +174,35 @@ async def test_offline_acts_are_recorded_with_evidence_and_announced(publish):
     assert (message.kind, message.release_id, message.statement_id) == ("press_conference", act_id, "")
     data = await publish.service.event_statements(OFFICE, "e-act")
     assert data["first_response_at"] == held and data["authoritative_release_at"] is None
+
+
+async def test_each_published_version_goes_to_each_channel_once_with_retries(publish, webhook):
+    url, received, failures = webhook
+    with pytest.raises(PermissionDenied):
+        await publish.service.save_channel(OFFICE, "weibo", url, "s", True)
+    with pytest.raises(InvalidInput):
+        await publish.service.save_channel(ADMIN, "微博 号", "ftp://x", "", True)
+    await publish.service.save_channel(ADMIN, "weibo", url, "channel-secret", True)
+    await publish.service.save_channel(ADMIN, "wechat", url + "/off", "", False)
+    log = DeliveryLog(publish.sessions, models.publication_deliveries, publish.service.release_sender(),
+                      clock=publish.clock)
+    statement_id = await _ready(publish, "e-chan", "IV")
+    await publish.service.approve(LEADER, statement_id, "")
+    await publish.service.publish(SPOKESPERSON, statement_id)
+    failures["left"] = 1
+    assert await log.deliver_due() == 1 and received == []
+    publish.clock.advance(seconds=30)
+    assert await log.deliver_due() == 1
+    [(payload, headers)] = received
+    assert (payload["version"], payload["correction"], payload["channel"]) == (1, False, "weibo")
+    assert headers["idempotency-key"] == payload["delivery_id"] and headers["x-yuqing-signature"].startswith("sha256=")
+    assert await log.deliver_due() == 0                       # sent once, never again
+    first = await _latest(publish, statement_id)
+    await publish.service.edit(SPOKESPERSON, statement_id, first["title"], first["body"] + "（更正）")
+    await publish.service.submit(SPOKESPERSON, statement_id)
+    await publish.service.approve(LEADER, statement_id, "")
+    await publish.service.publish(SPOKESPERSON, statement_id)
+    assert await log.deliver_due() == 1
+    assert [(p["version"], p["correction"]) for p, _ in received] == [(1, False), (2, True)]
+    rows = await publish.service.deliveries(OFFICE, None, 10)
+    assert sorted((r["version"], r["status"], r["attempts"]) for r in rows) == [(1, "sent", 2), (2, "sent", 1)]

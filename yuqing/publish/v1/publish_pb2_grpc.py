@@ -86,6 +86,21 @@ class PublishServiceStub:
                 request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.GetActEvidenceRequest.SerializeToString,
                 response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ActEvidence.FromString,
                 _registered_method=True)
+        self.SaveChannel = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/SaveChannel',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannel.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannels.FromString,
+                _registered_method=True)
+        self.ListChannels = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/ListChannels',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListChannelsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannels.FromString,
+                _registered_method=True)
+        self.ListPublicationDeliveries = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/ListPublicationDeliveries',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListPublicationDeliveriesRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationDeliveries.FromString,
+                _registered_method=True)
 
 
 class PublishServiceServicer:
@@ -155,6 +170,25 @@ class PublishServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SaveChannel(self, request, context):
+        """Outbound publication channels (admin) and their delivery log (office, admin).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChannels(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPublicationDeliveries(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PublishServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -207,6 +241,21 @@ def add_PublishServiceServicer_to_server(servicer, server):
                     servicer.GetActEvidence,
                     request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.GetActEvidenceRequest.FromString,
                     response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ActEvidence.SerializeToString,
+            ),
+            'SaveChannel': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveChannel,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannel.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannels.SerializeToString,
+            ),
+            'ListChannels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListChannels,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListChannelsRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannels.SerializeToString,
+            ),
+            'ListPublicationDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPublicationDeliveries,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListPublicationDeliveriesRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationDeliveries.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -481,6 +530,87 @@ class PublishService:
             '/yuqing.publish.v1.PublishService/GetActEvidence',
             yuqing_dot_publish_dot_v1_dot_publish__pb2.GetActEvidenceRequest.SerializeToString,
             yuqing_dot_publish_dot_v1_dot_publish__pb2.ActEvidence.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveChannel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/SaveChannel',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannel.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannels.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChannels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/ListChannels',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.ListChannelsRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationChannels.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPublicationDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/ListPublicationDeliveries',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.ListPublicationDeliveriesRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationDeliveries.FromString,
             options,
             channel_credentials,
             insecure,
