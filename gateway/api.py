@@ -15,6 +15,8 @@ from yuqing.ingest.v1 import ingest_pb2
 
 router = APIRouter(prefix="/api/v1")
 LevelParam = Literal["I", "II", "III", "IV", "V"]
+# page × page_size stays within the services' 32-bit offsets.
+MAX_PAGE = 100_000
 assert tuple(LevelParam.__args__) == LEVELS
 
 
@@ -44,7 +46,7 @@ async def token(body: TokenRequest, request: Request) -> TokenResponse:
 @router.get("/events", tags=["events"])
 async def list_events(request: Request, caller: CurrentCaller,
                       level: Annotated[LevelParam | None, Query(description="I…V")] = None,
-                      page: Annotated[int, Query(ge=1)] = 1,
+                      page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                       page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
     require_roles(caller, "office", "leader", "monitor", "spokesperson", "superior_reader")
     return await views.event_page(request.app.state.clients, caller, level, page, page_size)
@@ -82,7 +84,7 @@ async def download_attachment(event_id: str, item_id: str, attachment_id: str, r
 
 @router.get("/assignments", tags=["assignments"])
 async def list_assignments(request: Request, caller: CurrentCaller,
-                           page: Annotated[int, Query(ge=1)] = 1,
+                           page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
                            page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> dict:
     return await views.assignment_page(request.app.state.clients, caller, page, page_size)
 

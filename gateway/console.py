@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from gateway import dispatch_api, grading_api, views
+from gateway.api import MAX_PAGE
 from gateway.auth import SESSION_COOKIE, authenticate, caller_from_token, issue_token
 from gateway.problems import Problem, pydantic_errors
 from yuqing.core.categories import DISPOSITIONS, HARMFUL_CATEGORIES, SENSITIVE_CATEGORIES
@@ -100,7 +101,7 @@ async def dashboard(request: Request, level: str | None = None, page: int = 1):
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
     level = level if level in LEVELS else None
-    events = await views.event_page(request.app.state.clients, caller, level, max(page, 1), 50)
+    events = await views.event_page(request.app.state.clients, caller, level, min(max(page, 1), MAX_PAGE), 50)
     return _page(request, "events.html", events=events, level=level)
 
 

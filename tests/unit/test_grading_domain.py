@@ -200,3 +200,4 @@ def test_bad_modifiers_are_refused_naming_the_rule():
     assert "名称" in problems["special_periods[1].name"]
     assert {"growth.window_minutes", "growth.min_growth_percent", "growth.min_heat", "growth.raise_by"} <= set(problems)
     assert _problems(RuleSet(0, ()))["bands"] == "至少需要一条分级区间"
+

@@ -28,16 +28,24 @@ _CODES = {
 }
 
 
+# Status details travel in trailing metadata, which gRPC caps at 16 KiB: a request with
+# hundreds of problems reports the first ones and says how many more there are.
+MAX_FIELD_VIOLATIONS = 50
+MAX_REASON_CHARS = 200
+
+
 def status_for(error: errors.DomainError) -> grpc.Status:
     _, code = _CODES.get(type(error), (grpc.StatusCode.UNKNOWN, code_pb2.UNKNOWN))
-    status = status_pb2.Status(code=code, message=error.message)
+    status = status_pb2.Status(code=code, message=error.message[:MAX_REASON_CHARS])
     if error.problems:
-        bad_request = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=p.field, description=p.reason)
-                for p in error.problems
-            ]
-        )
+        shown = error.problems[:MAX_FIELD_VIOLATIONS]
+        violations = [error_details_pb2.BadRequest.FieldViolation(field=p.field[:MAX_REASON_CHARS],
+                                                                  description=p.reason[:MAX_REASON_CHARS])
+                      for p in shown]
+        if len(error.problems) > len(shown):
+            violations.append(error_details_pb2.BadRequest.FieldViolation(
+                field="…", description=f"另有 {len(error.problems) - len(shown)} 处问题未列出"))
+        bad_request = error_details_pb2.BadRequest(field_violations=violations)
         detail = any_pb2.Any()
         detail.Pack(bad_request)
         status.details.append(detail)
