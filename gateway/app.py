@@ -10,7 +10,18 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from gateway import api, console, dispatch_api, grading_api, ingest_admin, intake, live, problems, publish_api
+from gateway import (
+    api,
+    console,
+    console_work,
+    dispatch_api,
+    grading_api,
+    ingest_admin,
+    intake,
+    live,
+    problems,
+    publish_api,
+)
 from gateway.clients import ServiceClients
 from gateway.limits import BodySizeLimit
 from yuqing.core import redis as redis_core
@@ -65,6 +76,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(ingest_admin.router)
     app.include_router(console.router)
+    app.include_router(console_work.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.middleware("http")

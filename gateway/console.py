@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from gateway import dispatch_api, grading_api, views
+from gateway import dispatch_api, grading_api, publish_api, views
 from gateway.api import MAX_PAGE
 from gateway.auth import SESSION_COOKIE, authenticate, caller_from_token, issue_token
 from gateway.problems import Problem, pydantic_errors
@@ -117,13 +117,24 @@ def heat_chart(points: list[dict], width: int = 640, height: int = 140) -> dict 
             "peak": max(p["heat"] for p in points)}
 
 
+async def _publishing(request: Request, caller: Caller, event_id: str) -> dict | None:
+    """The event page's 通稿 section, for those who may read statements."""
+    if not caller.roles & views.STATEMENT_READERS:
+        return None
+    try:
+        return await publish_api.event_statements(event_id, request, caller)
+    except grpc.aio.AioRpcError:
+        return None
+
+
 async def _event_page(request: Request, caller: Caller, event_id: str, status_code: int = 200, **context):
     try:
         detail = await views.event_detail(request.app.state.clients, caller, event_id)
     except Problem as problem:
         return _page(request, "error.html", status_code=problem.status, title=problem.title, detail=problem.detail)
     return _page(request, "event.html", status_code, event=detail, chart=heat_chart(detail["heat_trend"]),
-                 dispositions=DISPOSITIONS, harmful_names=HARMFUL_CATEGORIES, **context)
+                 dispositions=DISPOSITIONS, harmful_names=HARMFUL_CATEGORIES, kinds=publish_api.KIND_NAMES,
+                 publishing=await _publishing(request, caller, event_id), **context)
 
 
 @router.get("/events/{event_id}")
@@ -131,7 +142,7 @@ async def event(request: Request, event_id: str, saved: str | None = None):
     caller = _caller(request)
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
-    notice = {"level": "研判结果已保存", "disposition": "处置分类已更正"}.get(saved or "")
+    notice = {"level": "研判结果已保存", "disposition": "处置分类已更正", "publishing": "发布信息已保存"}.get(saved or "")
     return await _event_page(request, caller, event_id, notice=notice)
 
 
