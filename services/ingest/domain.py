@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yuqing.core.errors import FieldProblem, InvalidInput
@@ -51,7 +52,7 @@ class NewItem:
     issuing_agency: str = ""
     drill_id: str = ""          # 演练: drill items and events never mix with real ones
 
-    @property
+    @cached_property
     def canonical_url(self) -> str | None:
         return canonical_url(self.url) if self.url else None
 

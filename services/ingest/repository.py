@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import and_, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import BigInteger, and_, any_, bindparam, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,10 +50,15 @@ class IngestRepository:
         of one matter; it is ignored so it cannot flood the candidates."""
         table = models.event_keys
         by_key: dict[int, list[str]] = {}
-        for chunk in _chunks(keys):
-            for key, item_id in await self.session.execute(
-                    select(table.c.key, table.c.item_id).where(table.c.key.in_(chunk))):
-                by_key.setdefault(key, []).append(item_id)
+        if self._dialect is postgresql:
+            # One array parameter instead of thousands of bound values.
+            rows = await self.session.execute(select(table.c.key, table.c.item_id).where(
+                table.c.key == any_(bindparam("keys", keys, type_=postgresql.ARRAY(BigInteger)))))
+        else:
+            rows = [row for chunk in _chunks(keys) for row in await self.session.execute(
+                select(table.c.key, table.c.item_id).where(table.c.key.in_(chunk)))]
+        for key, item_id in rows:
+            by_key.setdefault(key, []).append(item_id)
         item_ids = [i for ids in by_key.values() if len(ids) <= max_events_per_key for i in ids]
         return list(dict.fromkeys(item_ids))
 
@@ -95,6 +100,17 @@ class IngestRepository:
             await self.session.execute(models.attachments.insert(), rows)
 
     async def add_event_keys(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        if self._dialect is postgresql:
+            # Three array parameters, one statement: the keys are most of what a batch writes.
+            await self.session.execute(text(
+                "INSERT INTO event_keys (key, event_id, item_id) "
+                "SELECT * FROM unnest(CAST(:keys AS bigint[]), CAST(:events AS varchar[]), CAST(:items AS varchar[])) "
+                "ON CONFLICT DO NOTHING"),
+                {"keys": [r["key"] for r in rows], "events": [r["event_id"] for r in rows],
+                 "items": [r["item_id"] for r in rows]})
+            return
         for chunk in _chunks(rows, 1_000):
             await self.session.execute(self._dialect.insert(models.event_keys).on_conflict_do_nothing(), chunk)
 

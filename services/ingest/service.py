@@ -7,7 +7,7 @@ an invalid item is rejected with its reasons and changes nothing."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -88,6 +88,29 @@ class MatcherCache:
         return self.matcher
 
 
+class RecentItems:
+    """The fingerprints of recently stored items, by id. An item's text and event never change
+    once stored, so a cached entry is always right; a candidate found here is neither fetched
+    nor fingerprinted again. Bounded (least recently used out): reposts cluster around recent
+    items, and memory stays small."""
+
+    def __init__(self, size: int = 5_000) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, tuple[Known, str]] = OrderedDict()   # id → (known, drill id)
+
+    def get(self, item_id: str) -> tuple[Known, str] | None:
+        found = self.entries.get(item_id)
+        if found is not None:
+            self.entries.move_to_end(item_id)
+        return found
+
+    def put(self, known: Known, drill_id: str) -> None:
+        self.entries[known.item_id] = (known, drill_id)
+        self.entries.move_to_end(known.item_id)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
 def _retryable(error: Exception) -> bool:
     if isinstance(error, IntegrityError):
         return True
@@ -107,6 +130,7 @@ class IngestService:
         self.clock = clock
         self.mainstream_sites = mainstream_sites
         self.matchers = MatcherCache()
+        self.recent = RecentItems()
 
     async def submit(self, item: NewItem) -> ItemOutcome:
         outcome = (await self.submit_many([item]))[0]
@@ -190,8 +214,13 @@ class IngestService:
             ordered = sorted(pending, key=lambda p: p.index)
             await self.outbox.add_many(session, streams.ITEMS, [self._announcement(p, events[p.event_id])
                                                                 for p in ordered])
-            return [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
-                    for p in ordered]
+            outcomes = [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
+                        for p in ordered]
+        # Only once the batch has committed may its items serve as candidates from memory.
+        for p in new:
+            if p.fp is not None:
+                self.recent.put(Known(p.item_id, p.event_id, p.fp, p.item.platform, p.item.author), p.item.drill_id)
+        return outcomes
 
     @staticmethod
     def _announcement(p: _Pending, event: dict) -> ingest_pb2.ItemIngested:
@@ -245,10 +274,19 @@ class IngestService:
             candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)
         # One index per drill (and one for real items): a drill never joins a real event.
         indexes: dict[str, CandidateIndex] = defaultdict(CandidateIndex)
-        for row in await repo.items_for_matching(list(dict.fromkeys(candidate_ids))):
+        missing = []
+        for item_id in dict.fromkeys(candidate_ids):
+            cached = self.recent.get(item_id)
+            if cached is None:
+                missing.append(item_id)
+            else:
+                indexes[cached[1]].add(cached[0])
+        for row in await repo.items_for_matching(missing):
             places = frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
-            indexes[row["drill_id"]].add(Known(row["item_id"], row["event_id"], fingerprint(row["clean_text"], places),
-                                               row["platform"], row["author"]))
+            known = Known(row["item_id"], row["event_id"], fingerprint(row["clean_text"], places), row["platform"],
+                          row["author"])
+            indexes[row["drill_id"]].add(known)
+            self.recent.put(known, row["drill_id"])
         for p in new:
             event_id, verdict = indexes[p.item.drill_id].assign(p.item_id, p.fp, new_id(), p.item.platform,
                                                                 p.item.author)

@@ -30,7 +30,8 @@ class Metrics:
         return cls(**{f: int(getattr(source, f)) for f in METRIC_FIELDS})
 
     def values(self) -> dict[str, int]:
-        return {f: getattr(self, f) for f in METRIC_FIELDS}
+        return {"views": self.views, "comments": self.comments, "reposts": self.reposts, "likes": self.likes,
+                "mainstream_sites": self.mainstream_sites}
 
 
 # What grading's bands may look at: the five figures and the heat index.
