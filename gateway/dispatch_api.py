@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -113,10 +112,7 @@ async def download_answer_attachment(assignment_id: Id, attachment_id: Id, reque
                                      caller: CurrentCaller) -> Response:
     attachment = await _call(request, caller, "GetAnswerAttachment", dispatch_pb2.GetAnswerAttachmentRequest(
         assignment_id=assignment_id, attachment_id=attachment_id))
-    info = attachment.info
-    return Response(attachment.data, media_type=info.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(info.filename)}",
-        "X-Content-SHA256": info.sha256, "Cache-Control": "private, no-store"})
+    return views.file_response(attachment.info, attachment.data)
 
 
 @router.post("/assignments/{assignment_id}/accountability", tags=["assignments"])

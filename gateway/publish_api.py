@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -175,9 +174,7 @@ async def offline_acts(event_id: Id, request: Request, caller: CurrentCaller) ->
 async def act_evidence(event_id: Id, evidence_id: Id, request: Request, caller: CurrentCaller) -> Response:
     found = await _call(request, caller, "GetActEvidence", publish_pb2.GetActEvidenceRequest(
         event_id=event_id, evidence_id=evidence_id))
-    return Response(found.data, media_type=found.info.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(found.info.filename)}",
-        "X-Content-SHA256": found.info.sha256, "Cache-Control": "private, no-store"})
+    return views.file_response(found.info, found.data)
 
 
 class ChannelIn(BaseModel):

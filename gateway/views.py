@@ -276,7 +276,12 @@ async def attachment_download(clients: ServiceClients, caller: Caller, event_id:
     attachment = await clients.ingest.GetAttachment(
         ingest_pb2.GetAttachmentRequest(item_id=item_id, attachment_id=attachment_id),
         timeout=clients.timeout, metadata=caller.metadata())
-    info = attachment.info
-    return Response(attachment.data, media_type=info.content_type, headers={
+    return file_response(attachment.info, attachment.data)
+
+
+def file_response(info, data: bytes) -> Response:
+    """Stored evidence as a download, never rendered inline; X-Content-SHA256 carries the hash
+    recorded when it was stored."""
+    return Response(data, media_type=info.content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(info.filename)}",
         "X-Content-SHA256": info.sha256, "Cache-Control": "private, no-store"})

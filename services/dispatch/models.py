@@ -9,7 +9,6 @@ from sqlalchemy import (
                         ForeignKey,
                         Index,
                         Integer,
-                        LargeBinary,
                         String,
                         Table,
                         Text,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from yuqing.core.bus import add_bus_tables
 from yuqing.core.db import UtcDateTime, service_metadata
 from yuqing.core.delivery import delivery_columns
+from yuqing.core.files import stored_file_columns
 
 metadata = service_metadata()
 
@@ -159,11 +159,7 @@ answer_attachments = Table(
     metadata,
     Column("attachment_id", String(32), primary_key=True),
     Column("answer_id", String(32), ForeignKey("answers.answer_id"), nullable=False, index=True),
-    Column("filename", String(200), nullable=False),
-    Column("content_type", String(100), nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("data", LargeBinary, nullable=False),
+    *stored_file_columns(),
 )
 
 extension_requests = Table(

@@ -1,9 +1,10 @@
 """Tables owned by ingest."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from yuqing.core.bus import add_bus_tables
 from yuqing.core.db import UtcDateTime, service_metadata
+from yuqing.core.files import stored_file_columns
 
 metadata = service_metadata()
 
@@ -118,11 +119,7 @@ attachments = Table(
     metadata,
     Column("attachment_id", String(32), primary_key=True),
     Column("item_id", String(32), ForeignKey("items.item_id"), nullable=False, index=True),
-    Column("filename", String(255), nullable=False),
-    Column("content_type", String(100), nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("data", LargeBinary, nullable=False),
+    *stored_file_columns(255),
     Column("created_at", UtcDateTime, nullable=False),
 )
 

@@ -7,7 +7,6 @@ from sqlalchemy import (
                         ForeignKey,
                         Index,
                         Integer,
-                        LargeBinary,
                         String,
                         Table,
                         Text,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 from yuqing.core.bus import add_bus_tables
 from yuqing.core.db import UtcDateTime, service_metadata
 from yuqing.core.delivery import delivery_columns
+from yuqing.core.files import stored_file_columns
 
 metadata = service_metadata()
 
@@ -127,11 +127,7 @@ act_evidence = Table(
     metadata,
     Column("evidence_id", String(32), primary_key=True),
     Column("act_id", String(32), ForeignKey("offline_acts.act_id"), nullable=False, index=True),
-    Column("filename", String(200), nullable=False),
-    Column("content_type", String(100), nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("data", LargeBinary, nullable=False),
+    *stored_file_columns(),
 )
 
 # Outbound publication channels (WeChat/Weibo-style webhooks) an admin configures.

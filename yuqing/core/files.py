@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy import Column, Integer, LargeBinary, String
 
 from yuqing.core.errors import FieldProblem
 
@@ -42,6 +43,17 @@ class Evidence:
     @property
     def size(self) -> int:
         return len(self.data)
+
+
+def stored_file_columns(filename_length: int = 200) -> list[Column]:
+    """The columns of a stored file (a service adds what the file belongs to)."""
+    return [
+        Column("filename", String(filename_length), nullable=False),
+        Column("content_type", String(100), nullable=False),
+        Column("size", Integer, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("data", LargeBinary, nullable=False),
+    ]
 
 
 def safe_filename(name: str, fallback: str) -> str:
