@@ -32,6 +32,16 @@ def otlp():
 
 @pytest.fixture(scope="session")
 def suite(backend, tmp_path_factory, otlp):
+    yield from running_suite(backend, tmp_path_factory, otlp)
+
+
+@pytest.fixture(scope="module")
+def own_suite(backend, tmp_path_factory, otlp):
+    """A suite of the module's own, for tests that change data others rely on (fuzzing)."""
+    yield from running_suite(backend, tmp_path_factory, otlp)
+
+
+def running_suite(backend, tmp_path_factory, otlp):
     rid = run_id()
     overrides = {
         **backend.env(tmp_path_factory.mktemp(f"suite-{backend.name}"), rid),
