@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from gateway import audit, views
 from gateway.auth import CurrentCaller, authenticate, issue_token, require_roles
+from gateway.inputs import Input
 from yuqing.core.levels import LEVELS
 from yuqing.ingest.v1 import ingest_pb2
 
@@ -20,8 +21,7 @@ MAX_PAGE = 100_000
 assert tuple(LevelParam.__args__) == LEVELS
 
 
-class TokenRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TokenRequest(Input):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
@@ -57,8 +57,7 @@ async def get_event(event_id: Annotated[str, Field(max_length=64)], request: Req
     return await views.event_detail(request.app.state.clients, caller, event_id)
 
 
-class CloseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CloseIn(Input):
     reason: str = Field(min_length=1, max_length=500, description="结束跟踪的原因")
 
 

@@ -23,6 +23,7 @@ from gateway import (
     publish_api,
 )
 from gateway.clients import ServiceClients
+from gateway.inputs import unstorable_url_part
 from gateway.limits import BodySizeLimit
 from yuqing.core import redis as redis_core
 from yuqing.core.db import create_engine, session_factory
@@ -78,6 +79,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(console_work.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.middleware("http")
+    async def storable_urls(request, call_next):
+        """NUL or invalid UTF-8 in the path or query never reaches a service."""
+        if unstorable_url_part(request.scope.get("raw_path") or b"") or unstorable_url_part(
+                request.scope.get("query_string") or b""):
+            return problems.Problem(422, "请求参数不符合要求", "路径或查询参数包含无法保存的字符（NUL 或无效的 UTF-8）",
+                                    type_="validation").response(request)
+        return await call_next(request)
 
     @app.middleware("http")
     async def security_headers(request, call_next):

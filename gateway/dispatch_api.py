@@ -9,10 +9,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway import audit, views
 from gateway.auth import CurrentCaller, require_roles
+from gateway.inputs import Input
 from yuqing.core.identity import Caller
 from yuqing.dispatch.v1 import dispatch_pb2
 
@@ -29,8 +30,7 @@ ActionName = Literal["acknowledge", "start_verifying", "sign_off", "send_back", 
                      "reassign", "merge"]
 
 
-class ActionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ActionIn(Input):
     action: ActionName = Field(description="签收 acknowledge · 开始核查 start_verifying · 负责人签发 sign_off · "
                                            "退回重办 send_back · 办结 close · 退单 request_return / accept_return / "
                                            "refuse_return · 延期 request_extension / approve_extension / "
@@ -41,19 +41,16 @@ class ActionIn(BaseModel):
     target_assignment: str = Field("", max_length=64, description="并入的交办单")
 
 
-class StepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StepIn(Input):
     note: str = Field("", max_length=2000)
 
 
-class AccountabilityIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AccountabilityIn(Input):
     kind: Literal["late", "missed", "concealed"] = Field(description="迟报 late · 漏报 missed · 瞒报 concealed")
     note: str = Field(min_length=1, max_length=2000)
 
 
-class ReadIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReadIn(Input):
     notification_ids: list[Annotated[str, Field(max_length=64)]] = Field(max_length=500)
 
 
@@ -262,8 +259,7 @@ async def finish_drill(drill_id: Id, request: Request, caller: CurrentCaller) ->
     return drill_json(drill)
 
 
-class UnitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UnitIn(Input):
     name: str = Field(min_length=1, max_length=200)
     kind: str = Field(max_length=32, description="office, township, department, school, hospital, enterprise")
     parent_code: str = Field("", max_length=64)
@@ -272,8 +268,7 @@ class UnitIn(BaseModel):
     leader_username: str = Field("", max_length=64, description="分管领导（督办对象）")
 
 
-class PersonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PersonIn(Input):
     display_name: str = Field(min_length=1, max_length=100)
     unit_code: str = Field(min_length=1, max_length=64)
     roles: list[Annotated[str, Field(max_length=32)]] = Field(max_length=8)
@@ -282,15 +277,13 @@ class PersonIn(BaseModel):
     leadership_group: bool = False
 
 
-class ShiftIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ShiftIn(Input):
     username: str = Field(min_length=1, max_length=64)
     starts_at: dt.datetime
     ends_at: dt.datetime
 
 
-class PlanStepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanStepIn(Input):
     key: str = Field(max_length=64)
     name: str = Field(max_length=200)
     owner: str = Field(max_length=16, description="office, unit, spokesperson")
@@ -298,8 +291,7 @@ class PlanStepIn(BaseModel):
     working_days: int = Field(0, ge=-1000, le=1000)
 
 
-class PlanIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanIn(Input):
     levels: dict[Annotated[str, Field(max_length=4)], list[PlanStepIn]] = Field(max_length=10)
 
 

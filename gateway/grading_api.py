@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway import audit, views
 from gateway.api import LevelParam
 from gateway.auth import CurrentCaller, require_roles
+from gateway.inputs import Input
 from yuqing.core.identity import Caller
 from yuqing.core.levels import from_proto, to_proto
 from yuqing.grading.v1 import grading_pb2
@@ -22,14 +23,12 @@ Steps = Annotated[int, Field(ge=-100, le=100, description="升几级（1–4）"
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-10**6, le=10**6)]
 
 
-class LevelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LevelIn(Input):
     level: LevelParam = Field(description="I 特别重大 … V 关注")
     reason: str = Field("", max_length=2000, description="研判理由；降低级别时必填")
 
 
-class DispositionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DispositionIn(Input):
     disposition: str = Field(max_length=20, description="inquiry 询问/质疑/诉求 · hype 恶意传播/炒作 · "
                                                         "fabrication 捏造/歪曲/诽谤/煽动 · suggestion 建议")
     harmful: bool = False
@@ -39,38 +38,33 @@ class DispositionIn(BaseModel):
     reason: str = Field("", max_length=2000)
 
 
-class BandIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BandIn(Input):
     metric: str = Field(max_length=32, description="views, comments, reposts, likes, mainstream_sites, heat")
     level: str = Field(max_length=4, description="I, II, III, IV")
     minimum: Whole
     maximum: Whole | None = Field(None, description="区间内最后一个整数；最高一级不设上限")
 
 
-class SensitiveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SensitiveIn(Input):
     category: str = Field(max_length=20)
     raise_by: Steps = 1
 
 
-class PeriodIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PeriodIn(Input):
     name: str = Field(max_length=100)
     start: str = Field(max_length=10, description="YYYY-MM-DD（北京时间，含当日）")
     end: str = Field(max_length=10, description="YYYY-MM-DD（含当日）")
     raise_by: Steps = 1
 
 
-class GrowthIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class GrowthIn(Input):
     window_minutes: Annotated[int, Field(ge=-10**6, le=10**6)] = 60
     min_growth_percent: Finite = 50.0
     min_heat: Finite = 30.0
     raise_by: Steps = 1
 
 
-class RuleSetIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RuleSetIn(Input):
     bands: list[BandIn] = Field(max_length=200)
     sensitive_categories: list[SensitiveIn] = Field(default_factory=list, max_length=50)
     special_periods: list[PeriodIn] = Field(default_factory=list, max_length=100)
@@ -88,8 +82,7 @@ class RuleSetIn(BaseModel):
 Weight = Annotated[float, Field(allow_inf_nan=False, ge=-100, le=100)]
 
 
-class LexiconIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LexiconIn(Input):
     classes: dict[Annotated[str, Field(max_length=20)], dict[Annotated[str, Field(max_length=50)], Weight]]
     harmful: dict[Annotated[str, Field(max_length=20)], dict[Annotated[str, Field(max_length=50)], Weight]]
     harmful_threshold: Annotated[float, Field(allow_inf_nan=False, ge=-100, le=1000)] = 1.0

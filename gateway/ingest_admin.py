@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway import audit, views
 from gateway.auth import CurrentCaller, require_roles
+from gateway.inputs import Input
 from gateway.problems import Problem
 from yuqing.core.identity import Caller
 from yuqing.ingest.v1 import ingest_pb2
@@ -18,8 +19,7 @@ router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 Id = Annotated[str, Field(max_length=64)]
 
 
-class TopicIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TopicIn(Input):
     name: str = Field(min_length=1, max_length=100)
     all_of: list[list[Annotated[str, Field(max_length=50)]]] = Field(
         min_length=1, max_length=50, description="AND of OR-groups: every group needs one of its words")
@@ -29,22 +29,19 @@ class TopicIn(BaseModel):
     enabled: bool = True
 
 
-class WordListIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WordListIn(Input):
     name: str = Field(min_length=1, max_length=100)
     category: str = Field(min_length=1, max_length=50, description="敏感类别：食品安全、公共卫生、安全生产、环境污染、自然灾害、教育、涉稳、保密之一")
     words: list[Annotated[str, Field(max_length=50)]] = Field(min_length=1, max_length=20_000)
 
 
-class PlaceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlaceIn(Input):
     locality: str = Field(min_length=1, max_length=64, description="负责的乡镇（属地）单位代码")
     kind: str = Field("place", max_length=32, description="township, village, school, hospital …")
     alias_of: str = Field("", max_length=100, description="简称所指的全称，如 县一中 → 县第一中学")
 
 
-class FeedIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FeedIn(Input):
     name: str = Field(min_length=1, max_length=100)
     url: str = Field(min_length=1, max_length=2048)
     platform: str = Field("", max_length=64)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway import views
 from gateway.auth import CurrentCaller, require_roles
+from gateway.inputs import Input
 from gateway.problems import Problem, pydantic_errors
 from yuqing.common.v1 import common_pb2
 from yuqing.core.grpc_server import field_violations
@@ -42,7 +43,7 @@ _RESULT_STATUS = {ingest_pb2.ItemResult.ACCEPTED: "accepted", ingest_pb2.ItemRes
                   ingest_pb2.ItemResult.REJECTED: "rejected"}
 
 
-class MetricsIn(BaseModel):
+class MetricsIn(Input):
     model_config = ConfigDict(extra="forbid", strict=True)
     views: int = Field(0, ge=0)
     comments: int = Field(0, ge=0)
@@ -51,10 +52,9 @@ class MetricsIn(BaseModel):
     mainstream_sites: int = Field(0, ge=0)
 
 
-class ItemIn(BaseModel):
+class ItemIn(Input):
     """An item found online. Times without an offset are read as Asia/Shanghai."""
 
-    model_config = ConfigDict(extra="forbid")
     source: str = Field(min_length=1, max_length=200, description="信息来源，如 monitor_patrol、platform")
     platform: str = Field("", max_length=200)
     url: str = Field("", max_length=2048)
@@ -74,8 +74,7 @@ class ItemAccepted(BaseModel):
     duplicate: bool
 
 
-class BatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BatchIn(Input):
     items: list[Any] = Field(max_length=MAX_BATCH_ITEMS, description=f"最多 {MAX_BATCH_ITEMS} 条；每条按 ItemIn 校验")
 
 
@@ -95,10 +94,9 @@ class BatchOut(BaseModel):
     results: list[ItemResultOut]
 
 
-class NoticeIn(BaseModel):
+class NoticeIn(Input):
     """上级通报: a superior agency's notice, with its own feedback deadline."""
 
-    model_config = ConfigDict(extra="forbid")
     issuing_agency: str = Field(min_length=1, max_length=200, description="通报单位，如 市委网信办")
     feedback_deadline: dt.datetime = Field(description="要求反馈的时限")
     title: str = Field(min_length=1, max_length=1000)
@@ -109,8 +107,7 @@ class NoticeIn(BaseModel):
     notice_number: str = Field("", max_length=200, description="通报文号；同一文号只登记一次")
 
 
-class TipIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TipIn(Input):
     title: str = Field("", max_length=200)
     content: str = Field(min_length=5, max_length=5_000)
     url: str = Field("", max_length=2048)

@@ -11,10 +11,11 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from feedgen.feed import FeedGenerator
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from gateway import audit, views
 from gateway.auth import CurrentCaller
+from gateway.inputs import Input
 from yuqing.core.identity import Caller
 from yuqing.publish.v1 import publish_pb2
 
@@ -25,25 +26,21 @@ KIND_NAMES = {"response": "首次回应", "release": "权威发布"}
 FEED_ID = "urn:yuqing:releases"
 
 
-class SpokespersonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SpokespersonIn(Input):
     username: str = Field(min_length=1, max_length=64)
 
 
-class PointIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PointIn(Input):
     text: str = Field(min_length=1, max_length=2000)
 
 
-class StatementIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StatementIn(Input):
     kind: Literal["response", "release"] = Field(description="response 首次回应 · release 权威发布")
     disposition: str = Field("inquiry", max_length=20, description="起草所用模板：inquiry, hype, fabrication, suggestion")
     unit_name: str = Field("", max_length=200, description="稿中写明的责任单位")
 
 
-class StatementActionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class StatementActionIn(Input):
     action: Literal["edit", "submit", "approve", "reject", "publish"]
     title: str = Field("", max_length=200)
     body: str = Field("", max_length=50_000)
@@ -177,8 +174,7 @@ async def act_evidence(event_id: Id, evidence_id: Id, request: Request, caller: 
     return views.file_response(found.info, found.data)
 
 
-class ChannelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ChannelIn(Input):
     url: str = Field(min_length=1, max_length=500)
     secret: str = Field("", max_length=200, description="签名密钥（HMAC-SHA256），只写不读")
     enabled: bool = True

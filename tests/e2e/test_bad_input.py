@@ -61,3 +61,14 @@ def test_no_token_and_wrong_password(suite, client):
         assert anonymous.post("/api/v1/items", json={"source": "s", "title": "t"}).status_code == 401
         wrong = anonymous.post("/api/v1/auth/token", json={"username": "admin", "password": "nope"})
         assert wrong.status_code == 401 and wrong.json()["title"] == "用户名或密码错误"
+
+
+def test_text_no_database_can_store_is_refused_naming_the_field(client):
+    refused = client.post("/api/v1/auth/token", json={"username": "a\u0000b", "password": "x"})
+    assert refused.status_code == 422 and "NUL" in refused.text
+    lone = client.put("/api/v1/admin/units/hexi", content='{"name": "\\ud83d河西", "kind": "township"}'.encode(),
+                      headers={"content-type": "application/json"})
+    assert lone.status_code == 422 and "代理字符" in lone.text
+    assert client.get("/api/v1/scorecards", params={"start": "2026-11-01", "end": "2026-11-02", "unit": "\x00"}).status_code == 422
+    assert client.get("/api/v1/events/%ff%fe").status_code == 422
+    assert client.get("/api/v1/events/%00").status_code == 422
