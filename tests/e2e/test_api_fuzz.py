@@ -13,7 +13,7 @@ import httpx
 from tests.e2e.conftest import PASSWORD
 
 
-def test_no_generated_request_breaks_the_api(own_suite):
+def test_no_generated_request_breaks_the_api(own_suite, tmp_path):
     """On a suite of its own: the generated requests create and change data freely."""
     suite = own_suite
     token = httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
@@ -23,7 +23,7 @@ def test_no_generated_request_breaks_the_api(own_suite):
         [executable, "run", f"{suite.gateway_url}/openapi.json", "-H", f"Authorization: Bearer {token}",
          "--checks", "not_a_server_error,response_schema_conformance", "--max-examples", "15", "--workers", "2",
          "--seed", "20261122", "--no-color"],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, cwd=tmp_path)   # its cache stays out of the repository
     output = result.stdout
     failures = output[output.find("FAILURES"):output.find("SUMMARY")] if "FAILURES" in output else output[-3000:]
     assert result.returncode == 0, failures[:8000]
