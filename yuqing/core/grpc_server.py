@@ -28,9 +28,9 @@ _CODES = {
 }
 
 
-# Status details travel in trailing metadata, which gRPC caps at 16 KiB: a request with
-# hundreds of problems reports the first ones and says how many more there are.
-MAX_FIELD_VIOLATIONS = 50
+# Status details travel in trailing metadata, which gRPC caps at 16 KiB (base64 makes bytes a
+# third larger): a request with many problems reports those that fit and says how many more.
+MAX_DETAIL_BYTES = 8 * 1024
 MAX_REASON_CHARS = 200
 
 
@@ -38,13 +38,17 @@ def status_for(error: errors.DomainError) -> grpc.Status:
     _, code = _CODES.get(type(error), (grpc.StatusCode.UNKNOWN, code_pb2.UNKNOWN))
     status = status_pb2.Status(code=code, message=error.message[:MAX_REASON_CHARS])
     if error.problems:
-        shown = error.problems[:MAX_FIELD_VIOLATIONS]
-        violations = [error_details_pb2.BadRequest.FieldViolation(field=p.field[:MAX_REASON_CHARS],
-                                                                  description=p.reason[:MAX_REASON_CHARS])
-                      for p in shown]
-        if len(error.problems) > len(shown):
+        violations, size = [], 0
+        for problem in error.problems:
+            violation = error_details_pb2.BadRequest.FieldViolation(field=problem.field[:MAX_REASON_CHARS],
+                                                                    description=problem.reason[:MAX_REASON_CHARS])
+            size += violation.ByteSize() + 4
+            if size > MAX_DETAIL_BYTES:
+                break
+            violations.append(violation)
+        if len(violations) < len(error.problems):
             violations.append(error_details_pb2.BadRequest.FieldViolation(
-                field="…", description=f"另有 {len(error.problems) - len(shown)} 处问题未列出"))
+                field="…", description=f"另有 {len(error.problems) - len(violations)} 处问题未列出"))
         bad_request = error_details_pb2.BadRequest(field_violations=violations)
         detail = any_pb2.Any()
         detail.Pack(bad_request)
