@@ -12,11 +12,11 @@ def test_a_status_with_hundreds_of_problems_fits_in_grpc_metadata():
                                                for n in range(400)])
     status = status_for(error)
     size = sum(len(key) + len(value) for key, value in status.trailing_metadata)
-    assert size * 4 / 3 < 16 * 1024   # binary metadata travels base64-encoded
+    assert size * 4 / 3 < 8 * 1024   # under gRPC's soft limit, base64-encoded
     details = status_pb2.Status.FromString(dict(status.trailing_metadata)["grpc-status-details-bin"]).details[0]
     bad_request = error_details_pb2.BadRequest()
     details.Unpack(bad_request)
     shown = len(bad_request.field_violations) - 1
-    assert 10 <= shown < 400
+    assert 5 <= shown < 400
     assert bad_request.field_violations[0].field == "sensitive_categories[0].category"
     assert bad_request.field_violations[-1].description == f"另有 {400 - shown} 处问题未列出"

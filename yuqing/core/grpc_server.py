@@ -28,9 +28,10 @@ _CODES = {
 }
 
 
-# Status details travel in trailing metadata, which gRPC caps at 16 KiB (base64 makes bytes a
-# third larger): a request with many problems reports those that fit and says how many more.
-MAX_DETAIL_BYTES = 8 * 1024
+# Status details travel in trailing metadata: gRPC starts refusing it above 8 KiB (its soft
+# limit) and base64 makes the bytes a third larger, so a request with many problems reports
+# those that fit in 4 KiB and says how many more there are.
+MAX_DETAIL_BYTES = 4 * 1024
 MAX_REASON_CHARS = 200
 
 
@@ -165,7 +166,10 @@ def client_channel(address: str) -> grpc.aio.Channel:
 
 def field_violations(error: grpc.aio.AioRpcError) -> list[errors.FieldProblem]:
     """Field problems a service attached to an error status (empty when none)."""
-    status = rpc_status.from_call(error)
+    try:
+        status = rpc_status.from_call(error)
+    except ValueError:
+        return []   # details that do not match the call's code (e.g. metadata cut off in transit)
     problems: list[errors.FieldProblem] = []
     if status is None:
         return problems
