@@ -110,6 +110,22 @@ async def drive(address: str, items: list, batch: int, concurrency: int) -> floa
     return elapsed
 
 
+def drop_schema(settings) -> None:
+    """The benchmark's own PostgreSQL schema goes when it is done (SQLite files stay in a temp dir)."""
+    from sqlalchemy import text
+
+    from yuqing.core.db import create_engine, schema_name
+
+    async def drop() -> None:
+        engine = create_engine(settings, "ingest")
+        if engine.dialect.name == "postgresql":
+            async with engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, "ingest")}" CASCADE'))
+        await engine.dispose()
+
+    asyncio.run(drop())
+
+
 def wait_ready(address: str, timeout: float = 60) -> None:
     channel = grpc.insecure_channel(address)
     grpc.channel_ready_future(channel).result(timeout=timeout)
@@ -174,6 +190,7 @@ def main() -> int:
     finally:
         service.terminate()
         service.wait()
+        drop_schema(settings)
     ours, baseline = len(items) / total_seconds, len(items) / echo_seconds
     backend = "SQLite + embedded Redis" if args.embedded else "PostgreSQL + Redis"
     print(f"batch ingest ({backend}, {len(items)} items, batches of {args.batch}, {args.concurrency} in flight, "
