@@ -8,6 +8,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from yuqing.core.grpc_server import client_channel
+from yuqing.core.identity import Caller
 from yuqing.core.settings import SERVICES, GatewaySettings
 from yuqing.dispatch.v1 import dispatch_pb2_grpc
 from yuqing.grading.v1 import grading_pb2_grpc
@@ -40,6 +41,11 @@ class ServiceClients:
     @property
     def publish(self) -> publish_pb2_grpc.PublishServiceStub:
         return publish_pb2_grpc.PublishServiceStub(self.channels["publish"])
+
+    async def call(self, service: str, method: str, message, caller: Caller):
+        """One unary call to a service, carrying the caller and the gateway's deadline."""
+        stub = getattr(self, service)
+        return await getattr(stub, method)(message, timeout=self.timeout, metadata=caller.metadata())
 
     async def health(self, name: str) -> str:
         stub = health_pb2_grpc.HealthStub(self.channels[name])

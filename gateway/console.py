@@ -58,6 +58,11 @@ def _page(request: Request, name: str, status_code: int = 200, **context) -> HTM
         "is_admin": bool(caller and "admin" in caller.roles), **context}, status_code=status_code)
 
 
+def expired(request: Request) -> HTMLResponse:
+    """A form whose CSRF token does not match the session (stale page or forged request)."""
+    return _page(request, "error.html", status_code=403, title="页面已过期", detail="请刷新页面后重新提交。")
+
+
 def _messages(error: Exception) -> list[str]:
     """What went wrong, in the words the services and validators used."""
     if isinstance(error, grpc.aio.AioRpcError):
@@ -151,7 +156,7 @@ async def _event_action(request: Request, event_id: str, csrf: str, action, form
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
     if not _csrf_ok(request, csrf):
-        return _page(request, "error.html", status_code=403, title="页面已过期", detail="请刷新页面后重新提交。")
+        return expired(request)
     try:
         await action(caller)
     except (grpc.aio.AioRpcError, ValidationError, Problem) as error:
@@ -200,7 +205,7 @@ async def read_notifications(request: Request, csrf: Annotated[str, Form()],
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
     if not _csrf_ok(request, csrf):
-        return _page(request, "error.html", status_code=403, title="页面已过期", detail="请刷新页面后重新提交。")
+        return expired(request)
     await dispatch_api.read_notifications(dispatch_api.ReadIn(notification_ids=(ids or [])[:500]), request, caller)
     return RedirectResponse("/console/notifications", status_code=303)
 
@@ -279,7 +284,7 @@ async def save_rule_set(request: Request):
         return RedirectResponse("/console/login", status_code=303)
     form = await request.form()
     if not _csrf_ok(request, str(form.get("csrf", ""))):
-        return _page(request, "error.html", status_code=403, title="页面已过期", detail="请刷新页面后重新提交。")
+        return expired(request)
     body, shown = _rule_set_from_form(form)
     try:
         saved = await grading_api.save_rule_set(request, caller, grading_api.RuleSetIn.model_validate(body))

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from gateway import dispatch_api, publish_api, views
-from gateway.console import _caller, _csrf_ok, _messages, _page
+from gateway.console import _caller, _csrf_ok, _messages, _page, expired
 from gateway.problems import Problem
 from yuqing.dispatch.v1 import dispatch_pb2
 
@@ -26,10 +26,6 @@ ACTION_LABELS = {
 }
 NEEDS_REASON = {"send_back", "request_return", "refuse_return", "refuse_extension", "reassign", "merge"}
 FORM_ERRORS = (grpc.aio.AioRpcError, ValidationError, Problem)
-
-
-def _expired(request: Request):
-    return _page(request, "error.html", status_code=403, title="页面已过期", detail="请刷新页面后重新提交。")
 
 
 # --- the unit's inbox and assignments ------------------------------------------------------
@@ -72,7 +68,7 @@ async def assignment_action(request: Request, assignment_id: str, action: Annota
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
     if not _csrf_ok(request, csrf):
-        return _expired(request)
+        return expired(request)
     try:
         body = dispatch_api.ActionIn(action=action, reason=reason, minutes=int(minutes or 0) if minutes.isdigit() else -1,
                                      target_unit=target_unit, target_assignment=target_assignment)
@@ -91,7 +87,7 @@ async def answer(request: Request, assignment_id: str, csrf: Annotated[str, Form
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
     if not _csrf_ok(request, csrf):
-        return _expired(request)
+        return expired(request)
     uploads = [(f.filename or "", await f.read()) for f in files if f.filename or f.size]
     try:
         await dispatch_api.act(request, caller, assignment_id, "answer" if kind == "final" else "holding_answer",
@@ -129,7 +125,7 @@ async def statement_action(request: Request, statement_id: str, action: Annotate
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
     if not _csrf_ok(request, csrf):
-        return _expired(request)
+        return expired(request)
     try:
         when = dt.datetime.fromisoformat(publish_at).replace(tzinfo=views.SHANGHAI) if publish_at else None
         payload = publish_api.StatementActionIn(action=action, title=title, body=body, comment=comment, publish_at=when)
@@ -151,7 +147,7 @@ async def create_statement(request: Request, event_id: str, csrf: Annotated[str,
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
     if not _csrf_ok(request, csrf):
-        return _expired(request)
+        return expired(request)
     try:
         created = await publish_api.create_statement(
             event_id, publish_api.StatementIn(kind=kind, disposition=disposition, unit_name=unit_name), request, caller)
@@ -168,7 +164,7 @@ async def event_publishing(request: Request, event_id: str, csrf: Annotated[str,
     if caller is None:
         return RedirectResponse("/console/login", status_code=303)
     if not _csrf_ok(request, csrf):
-        return _expired(request)
+        return expired(request)
     try:
         if spokesperson.strip():
             await publish_api.designate(event_id, publish_api.SpokespersonIn(username=spokesperson.strip()), request, caller)

@@ -55,8 +55,7 @@ class ReadIn(Input):
 
 
 async def _call(request: Request, caller: Caller, method: str, message):
-    clients = request.app.state.clients
-    return await getattr(clients.dispatch, method)(message, timeout=clients.timeout, metadata=caller.metadata())
+    return await request.app.state.clients.call("dispatch", method, message, caller)
 
 
 async def act(request: Request, caller: Caller, assignment_id: str, action: str, *, reason: str = "", text: str = "",

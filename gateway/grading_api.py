@@ -89,8 +89,7 @@ class LexiconIn(Input):
 
 
 async def _call(request: Request, caller: Caller, method: str, message):
-    clients = request.app.state.clients
-    return await getattr(clients.grading, method)(message, timeout=clients.timeout, metadata=caller.metadata())
+    return await request.app.state.clients.call("grading", method, message, caller)
 
 
 def rule_set_json(rule_set: grading_pb2.RuleSet) -> dict:

@@ -49,10 +49,6 @@ class FeedIn(Input):
     enabled: bool = True
 
 
-def _stub(request: Request):
-    clients = request.app.state.clients
-    return clients.ingest, clients.timeout
-
 
 def _identity(*messages) -> str:
     """The id or name a change is about, for the audit log."""
@@ -65,8 +61,7 @@ def _identity(*messages) -> str:
 
 async def _call(request: Request, caller: Caller, method: str, message):
     """Reads pass through; every change is written to the audit log once it succeeded."""
-    stub, timeout = _stub(request)
-    result = await getattr(stub, method)(message, timeout=timeout, metadata=caller.metadata())
+    result = await request.app.state.clients.call("ingest", method, message, caller)
     if not method.startswith("List"):
         details = {"name": message.name} if "name" in message.DESCRIPTOR.fields_by_name else {}
         await audit.record(request.app.state.sessions, caller, f"ingest.{method}", _identity(result, message), details)

@@ -49,8 +49,7 @@ class StatementActionIn(Input):
 
 
 async def _call(request: Request, caller: Caller, method: str, message):
-    clients = request.app.state.clients
-    return await getattr(clients.publish, method)(message, timeout=clients.timeout, metadata=caller.metadata())
+    return await request.app.state.clients.call("publish", method, message, caller)
 
 
 def version_json(v: publish_pb2.StatementVersion) -> dict:
