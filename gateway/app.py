@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 
 from gateway import (
     api,
+    archive,
+    bulletins_api,
     console,
     console_work,
     dispatch_api,
@@ -74,6 +76,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(dispatch_api.router)
     app.include_router(live.router)
     app.include_router(publish_api.router)
+    app.include_router(bulletins_api.router)
+    app.include_router(archive.router)
     app.include_router(intake.router)
     app.include_router(ingest_admin.router)
     app.include_router(console.router)

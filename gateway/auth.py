@@ -1,8 +1,11 @@
-"""Passwords (argon2), bearer tokens (signed JWT) and the current caller."""
+"""Passwords (argon2), bearer tokens (signed JWT), scoped API keys and the current caller."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 from typing import Annotated
 
 import jwt
@@ -53,14 +56,50 @@ def caller_from_token(request: Request, token: str) -> Caller | None:
     return Caller(username=claims["sub"], roles=frozenset(claims.get("roles", [])), unit_code=claims.get("unit", ""))
 
 
-def current_caller(request: Request) -> Caller:
+async def current_caller(request: Request) -> Caller:
+    """A bearer token (JWT for people, `yqk_…` for API keys) or an `X-API-Key` header."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    caller = caller_from_token(request, token) if scheme.lower() == "bearer" and token else None
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    key = request.headers.get("x-api-key", "").strip() or (token if token.startswith(API_KEY_PREFIX) else "")
+    if key:
+        return await caller_from_api_key(request, key)
+    caller = caller_from_token(request, token) if token else None
     if caller is None:
         raise Problem(401, "需要登录", "请在 Authorization 头中提供有效的 Bearer 令牌", type_="unauthorized",
                       headers={"WWW-Authenticate": "Bearer"})
     return caller
+
+
+# --- API keys -----------------------------------------------------------------------------
+
+API_KEY_PREFIX = "yqk_"
+API_KEY_ROLES = frozenset({"superior_reader", "monitor"})
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """(key id, secret's SHA-256, the whole key shown once to the admin)."""
+    key_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    return key_id, hashlib.sha256(secret.encode()).hexdigest(), f"{API_KEY_PREFIX}{key_id}_{secret}"
+
+
+async def caller_from_api_key(request: Request, key: str) -> Caller:
+    invalid = Problem(401, "API 密钥无效", "密钥不存在、已吊销或已过期", type_="unauthorized",
+                      headers={"WWW-Authenticate": "Bearer"})
+    key_id, _, secret = key.removeprefix(API_KEY_PREFIX).partition("_")
+    if not key.startswith(API_KEY_PREFIX) or not key_id or not secret or len(key) > 200:
+        raise invalid
+    async with request.app.state.sessions() as session:
+        row = (await session.execute(select(models.api_keys).where(models.api_keys.c.key_id == key_id))).mappings().first()
+    now = utcnow()
+    if (row is None or row["revoked_at"] is not None or (row["expires_at"] is not None and row["expires_at"] <= now)
+            or not hmac.compare_digest(row["secret_sha256"], hashlib.sha256(secret.encode()).hexdigest())):
+        raise invalid
+    county = request.app.state.settings.county_code
+    if county not in row["counties"]:
+        raise Problem(403, "密钥无权访问本县数据", f"此密钥的范围不含本县（{county}）", type_="forbidden")
+    return Caller(username=f"key:{row['key_id']}", roles=frozenset(row["roles"]) & API_KEY_ROLES, unit_code="")
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

@@ -24,11 +24,11 @@ router = APIRouter()
 KEEPALIVE_SECONDS = 15
 
 
-def _caller(request: Request):
+async def _caller(request: Request):
     """Bearer token (API) or the console's session cookie (EventSource sends cookies)."""
     token = request.cookies.get(SESSION_COOKIE)
     caller = caller_from_token(request, token) if token else None
-    return caller or current_caller(request)
+    return caller or await current_caller(request)
 
 
 def alert_json(alert: dispatch_pb2.DeadlineAlert) -> dict:
@@ -40,7 +40,7 @@ def alert_json(alert: dispatch_pb2.DeadlineAlert) -> dict:
 @router.get("/api/v1/notifications/live", tags=["notifications"], response_class=StreamingResponse)
 async def live(request: Request) -> StreamingResponse:
     """text/event-stream of the caller's time-limit warnings, 催办 and 督办 as they fire."""
-    caller = _caller(request)
+    caller = await _caller(request)
     redis: aioredis.Redis = request.app.state.redis
     name = stream_name(request.app.state.settings.stream_prefix, streams.ALERTS)
 

@@ -34,3 +34,20 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
 )
+
+# Keys for machines (monitoring platforms, superior agencies): the secret is kept only as its
+# SHA-256 (it is random and long, so a slow hash adds nothing); scoped to roles and counties.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(24), primary_key=True),      # the public part of the key
+    Column("name", String(100), nullable=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("counties", JSON, nullable=False),             # county codes the key may read
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=True),     # set when rotated: the old key's grace period
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("replaced_by", String(24), nullable=True),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from services.dispatch.calendar import WorkCalendar
@@ -207,6 +208,93 @@ def scorecard(unit_code: str, assignments: list[dict], deadlines: list[dict], su
                      _quantile(answer, 0.5), _quantile(answer, 0.9), overdue, supervised,
                      sum(a["returns"] for a in assignments), sum(1 for a in assignments if a["state"] == "returned"),
                      accountability)
+
+
+@dataclass
+class PeriodWork:
+    """Everything a period's scorecards and handling report are reckoned from (drills excluded)."""
+
+    assignments: list[dict]
+    deadlines: list[dict]
+    supervised: list[dict]          # 督办 timers fired: assignment_id, deadline_id, fired_at
+    accountability: dict[str, int]  # unit → records in the period
+    names: dict[str, str]           # unit code → name
+
+    def by_unit(self) -> tuple[dict[str, list], dict[str, list], dict[str, int]]:
+        assignments: dict[str, list[dict]] = defaultdict(list)
+        for assignment in self.assignments:
+            assignments[assignment["unit_code"]].append(assignment)
+        unit_of = {a["assignment_id"]: a["unit_code"] for a in self.assignments}
+        deadlines: dict[str, list[dict]] = defaultdict(list)
+        for deadline in self.deadlines:
+            deadlines[unit_of[deadline["assignment_id"]]].append(deadline)
+        supervised: dict[str, int] = defaultdict(int)
+        for timer in self.supervised:
+            supervised[unit_of[timer["assignment_id"]]] += 1
+        return assignments, deadlines, supervised
+
+    def scorecards(self, units: list[str], now: dt.datetime) -> list[Scorecard]:
+        assignments, deadlines, supervised = self.by_unit()
+        return [scorecard(code, assignments[code], deadlines[code], supervised[code],
+                          self.accountability.get(code, 0), now) for code in units]
+
+
+@dataclass
+class HandlingReport:
+    """处置情况 of a period (docs/dispatch.md): what a bulletin's handling section shows."""
+
+    scorecards: list[Scorecard]
+    steps_due: int
+    steps_on_time: int
+    overdue: list[dict]          # every overdue unit step, latest due first
+    supervised: list[dict]       # every 督办, latest first
+    leads: dict[str, tuple[dict, list[dict]]]   # event → (lead assignment, its deadlines)
+    names: dict[str, str]
+    list_limit: int
+    answered: int
+    closed: int
+
+    @property
+    def assignments(self) -> int:
+        return sum(c.assignments for c in self.scorecards)
+
+    @property
+    def acknowledged_on_time(self) -> int:
+        return sum(c.acknowledged_on_time for c in self.scorecards)
+
+
+def _step_late(deadline: dict, now: dt.datetime) -> float | None:
+    """Minutes late of a unit step (met late, or open past due), None when on time or not yet due."""
+    done = deadline["met_at"] or (now if deadline["due_at"] < now else None)
+    if done is None or done <= deadline["due_at"]:
+        return None
+    return round((done - deadline["due_at"]).total_seconds() / 60, 1)
+
+
+def handling_report(period: PeriodWork, leads: dict[str, tuple[dict, list[dict]]], now: dt.datetime,
+                    list_limit: int) -> HandlingReport:
+    """A unit step counts once it is met or due; it is on time when met by its due time."""
+    assignment_of = {a["assignment_id"]: a for a in period.assignments}
+    deadline_of = {d["deadline_id"]: d for d in period.deadlines}
+    unit_steps = [d for d in period.deadlines if d["owner"] == "unit" and (d["met_at"] is not None or d["due_at"] <= now)]
+    overdue = []
+    for deadline in unit_steps:
+        late = _step_late(deadline, now)
+        if late is not None:
+            overdue.append({**deadline, "late_minutes": late,
+                            "event_id": assignment_of[deadline["assignment_id"]]["event_id"],
+                            "unit_code": assignment_of[deadline["assignment_id"]]["unit_code"]})
+    overdue.sort(key=lambda d: (d["due_at"], d["deadline_id"]), reverse=True)
+    supervised = [{**timer, "event_id": assignment_of[timer["assignment_id"]]["event_id"],
+                   "unit_code": assignment_of[timer["assignment_id"]]["unit_code"],
+                   "step_name": deadline_of[timer["deadline_id"]]["step_name"] if timer["deadline_id"] in deadline_of else ""}
+                  for timer in period.supervised]
+    supervised.sort(key=lambda t: (t["fired_at"], t["assignment_id"]), reverse=True)
+    units = sorted({a["unit_code"] for a in period.assignments})
+    return HandlingReport(period.scorecards(units, now), len(unit_steps), len(unit_steps) - len(overdue), overdue,
+                          supervised, leads, period.names, list_limit,
+                          sum(1 for a in period.assignments if a["answered_at"] is not None),
+                          sum(1 for a in period.assignments if a["closed_at"] is not None))
 
 
 UNIT_KINDS = {"office": "舆情办", "township": "乡镇", "department": "部门", "school": "学校", "hospital": "医院",

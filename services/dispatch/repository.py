@@ -265,8 +265,8 @@ class DispatchRepository:
         return added
 
     async def scorecard_inputs(self, since: dt.datetime, until: dt.datetime, unit_code: str | None):
-        """Assignments created in [since, until) with their deadlines, 督办 fired on them, and the
-        accountability records of the period, per unit."""
+        """Assignments created in [since, until) with their deadlines, the 督办 timers fired on
+        them, and the accountability records of the period, per unit."""
         table = models.assignments
         # Drills are never counted.
         query = select(table).where(table.c.created_at >= since, table.c.created_at < until, table.c.drill_id == "")
@@ -274,17 +274,16 @@ class DispatchRepository:
             query = query.where(table.c.unit_code == unit_code)
         assignments = [dict(r) for r in (await self.session.execute(query)).mappings()]
         ids = [a["assignment_id"] for a in assignments]
-        deadlines, supervised = [], {}
+        deadlines, supervised = [], []
         for start in range(0, len(ids), 1000):
             chunk = ids[start:start + 1000]
             deadlines += [dict(r) for r in (await self.session.execute(
                 select(models.deadlines).where(models.deadlines.c.assignment_id.in_(chunk)))).mappings()]
             timers = models.timers
-            for assignment_id, count in await self.session.execute(
-                    select(timers.c.assignment_id, func.count()).where(
-                        timers.c.assignment_id.in_(chunk), timers.c.kind == "supervise", timers.c.outcome == "fired")
-                    .group_by(timers.c.assignment_id)):
-                supervised[assignment_id] = count
+            supervised += [dict(r) for r in (await self.session.execute(
+                select(timers.c.assignment_id, timers.c.deadline_id, timers.c.fired_at).where(
+                    timers.c.assignment_id.in_(chunk), timers.c.kind == "supervise",
+                    timers.c.outcome == "fired"))).mappings()]
         records = models.accountability
         query = select(records.c.unit_code, func.count()).where(records.c.at >= since, records.c.at < until)
         if unit_code:

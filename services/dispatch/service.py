@@ -4,7 +4,6 @@ the assignment workflow, fire durable timers (warnings, 催办, 督办) and tell
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
 from opentelemetry import trace
@@ -16,12 +15,14 @@ from services.dispatch.domain import (
     MAX_SHIFT,
     OWNER_NAMES,
     UNIT_KINDS,
+    HandlingReport,
+    PeriodWork,
     ResponsePlan,
     Scorecard,
     TimerPolicy,
     deadlines_for,
+    handling_report,
     route,
-    scorecard,
     validate_plan,
 )
 from services.dispatch.drills import MAX_SPEED, parse_scenario, score
@@ -727,31 +728,42 @@ class DispatchService:
 
     async def scorecards(self, caller: Caller, since: dt.date, until: dt.date, unit_code: str | None) -> list[Scorecard]:
         """考核 per unit for the days [since, until] (Asia/Shanghai); a unit sees its own only."""
+        if not caller.county_wide:
+            unit_code = caller.unit_code
+        period = await self._period(since, until, unit_code)
+        units = [unit_code] if unit_code else list(period.names)
+        return period.scorecards(units, self.clock())
+
+    async def handling_report(self, caller: Caller, since: dt.date, until: dt.date, event_ids: list[str],
+                              list_limit: int) -> HandlingReport:
+        """处置情况 for a bulletin: county-wide on-time rates, the overdue and 督办 lists, the
+        scorecards of units that had work, and the lead unit's deadlines of the key events."""
+        if not caller.roles & {"office", "admin", "leader", "superior_reader"}:
+            raise PermissionDenied("处置情况汇总仅对舆情办、领导和上级开放")
+        period = await self._period(since, until, None)
+        now = self.clock()
+        async with self.sessions() as session:
+            repo = DispatchRepository(session)
+            leads = {}
+            for event_id in dict.fromkeys(event_ids):
+                rows = [r for r in await repo.assignments_of_event(event_id) if r["drill_id"] == ""]
+                lead = next((r for r in rows if r["role"] == "lead" and r["successor_id"] is None), None)
+                if lead is not None:
+                    leads[event_id] = (lead, (await repo.deadlines_of([lead["assignment_id"]]))[lead["assignment_id"]])
+        return handling_report(period, leads, now, list_limit)
+
+    async def _period(self, since: dt.date, until: dt.date, unit_code: str | None) -> PeriodWork:
         if until < since:
             raise InvalidInput("考核期间有误", [FieldProblem("end", "结束日期早于开始日期")])
         if (until - since).days > 366:
             raise InvalidInput("考核期间过长", [FieldProblem("end", "一次最多统计一年")])
-        if not caller.county_wide:
-            unit_code = caller.unit_code
         start = dt.datetime.combine(since, dt.time(), SHANGHAI).astimezone(dt.UTC)
         end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.UTC)
         async with self.sessions() as session:
             repo = DispatchRepository(session)
             assignments, deadlines, supervised, accountability = await repo.scorecard_inputs(start, end, unit_code)
-            units = [unit_code] if unit_code else [u["code"] for u in await repo.unit_rows()]
-        by_unit: dict[str, list[dict]] = defaultdict(list)
-        for assignment in assignments:
-            by_unit[assignment["unit_code"]].append(assignment)
-        unit_of = {a["assignment_id"]: a["unit_code"] for a in assignments}
-        deadlines_by_unit: dict[str, list[dict]] = defaultdict(list)
-        for deadline in deadlines:
-            deadlines_by_unit[unit_of[deadline["assignment_id"]]].append(deadline)
-        supervised_by_unit: dict[str, int] = defaultdict(int)
-        for assignment_id, count in supervised.items():
-            supervised_by_unit[unit_of[assignment_id]] += count
-        now = self.clock()
-        return [scorecard(code, by_unit[code], deadlines_by_unit[code], supervised_by_unit[code],
-                          accountability.get(code, 0), now) for code in units]
+            names = {u["code"]: u["name"] for u in await repo.unit_rows()}
+        return PeriodWork(assignments, deadlines, supervised, accountability, names)
 
     async def deliveries(self, caller: Caller, status: str | None, limit: int):
         if not caller.roles & {"admin", "office"}:

@@ -144,22 +144,38 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             next_attempt_at=timestamp(r["next_attempt_at"])) for r in rows])
 
     async def GetScorecards(self, request, context):
-        problems = []
-        start, end = (parse_date(value, name, problems) for value, name in ((request.start, "start"), (request.end, "end")))
-        if problems:
-            raise InvalidInput("考核期间有误", problems)
+        start, end = period_of(request)
         cards = await self.service.scorecards(caller_of(context), start, end, request.unit_code or None)
         names = {u["code"]: u["name"] for u in await self.service.units()}
+        return dispatch_pb2.GetScorecardsResponse(scorecards=[scorecard_message(c, names) for c in cards])
 
-        def number(value):
-            return -1.0 if value is None else float(value)
-        return dispatch_pb2.GetScorecardsResponse(scorecards=[dispatch_pb2.Scorecard(
-            unit_code=c.unit_code, unit_name=names.get(c.unit_code, c.unit_code), assignments=c.assignments,
-            acknowledged=c.acknowledged, acknowledged_on_time=c.acknowledged_on_time, on_time_rate=number(c.on_time_rate),
-            ack_minutes_median=number(c.ack_minutes_median), ack_minutes_p90=number(c.ack_minutes_p90),
-            answer_minutes_median=number(c.answer_minutes_median), answer_minutes_p90=number(c.answer_minutes_p90),
-            overdue_steps=c.overdue_steps, supervised=c.supervised, sent_back=c.sent_back, returned=c.returned,
-            accountability=c.accountability) for c in cards])
+    async def GetHandlingReport(self, request, context):
+        start, end = period_of(request)
+        limit = request.list_limit if 0 < request.list_limit <= 500 else 50
+        report = await self.service.handling_report(caller_of(context), start, end, list(request.event_ids), limit)
+        names = report.names
+
+        def unit(code: str) -> dict:
+            return {"unit_code": code, "unit_name": names.get(code, code)}
+        return dispatch_pb2.HandlingReport(
+            assignments=report.assignments, acknowledged_on_time=report.acknowledged_on_time,
+            ack_on_time_rate=rate(report.acknowledged_on_time, report.assignments),
+            steps_due=report.steps_due, steps_on_time=report.steps_on_time,
+            step_on_time_rate=rate(report.steps_on_time, report.steps_due),
+            overdue_total=len(report.overdue), supervised_total=len(report.supervised),
+            answered=report.answered, closed=report.closed,
+            overdue=[dispatch_pb2.OverdueStep(
+                event_id=d["event_id"], assignment_id=d["assignment_id"], **unit(d["unit_code"]), step=d["step"],
+                step_name=d["step_name"], due_at=timestamp(d["due_at"]), met_at=timestamp(d["met_at"]),
+                late_minutes=d["late_minutes"]) for d in report.overdue[:limit]],
+            supervised=[dispatch_pb2.SupervisedCase(
+                event_id=t["event_id"], assignment_id=t["assignment_id"], **unit(t["unit_code"]),
+                step_name=t["step_name"], at=timestamp(t["fired_at"])) for t in report.supervised[:limit]],
+            scorecards=[scorecard_message(c, names) for c in report.scorecards],
+            events=[dispatch_pb2.EventHandling(
+                event_id=event_id, **unit(lead["unit_code"]), state=lead["state"], state_name=STATE_NAMES[lead["state"]],
+                deadlines=[deadline_message(d) for d in deadlines])
+                for event_id, (lead, deadlines) in report.leads.items()])
 
     async def StartDrill(self, request, context):
         caller = caller_of(context)
@@ -231,6 +247,13 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=lambda v: v.isoformat() if isinstance(v, dt.datetime) else str(v))
 
 
+def deadline_message(d) -> dispatch_pb2.Deadline:
+    return dispatch_pb2.Deadline(
+        step=d["step"], step_name=d["step_name"], owner=d["owner"], owner_name=OWNER_NAMES[d["owner"]],
+        due_at=timestamp(d["due_at"]), clock=d["clock"], limit=d["limit_text"], basis_level=to_proto(d["basis_level"]),
+        warning=d["warning"], met_at=timestamp(d["met_at"]), met_by=d["met_by"], paused_minutes=d["paused_minutes"])
+
+
 def assignment_message(row, deadlines, actions=(), answers=(), attachments=(), pending=None,
                        caller=None) -> dispatch_pb2.Assignment:
     files: dict[str, list] = {}
@@ -242,14 +265,7 @@ def assignment_message(row, deadlines, actions=(), answers=(), attachments=(), p
         state_name=STATE_NAMES[row["state"]], level=to_proto(row["level"]), plan_version=row["plan_version"],
         created_at=timestamp(row["created_at"]), successor_id=row["successor_id"] or "", returns=row["returns"],
         allowed_actions=allowed_actions(row["state"], caller, row["unit_code"], row["extension_pending"]) if caller else [],
-        deadlines=[
-            dispatch_pb2.Deadline(
-                step=d["step"], step_name=d["step_name"], owner=d["owner"], owner_name=OWNER_NAMES[d["owner"]],
-                due_at=timestamp(d["due_at"]), clock=d["clock"], limit=d["limit_text"],
-                basis_level=to_proto(d["basis_level"]), warning=d["warning"], met_at=timestamp(d["met_at"]),
-                met_by=d["met_by"], paused_minutes=d["paused_minutes"])
-            for d in deadlines
-        ],
+        deadlines=[deadline_message(d) for d in deadlines],
         actions=[dispatch_pb2.AssignmentAction(
             at=timestamp(a["at"]), action=a["action"], action_name=ACTION_NAMES.get(a["action"], a["action"]),
             actor=a["actor"], from_state=a["from_state"], to_state=a["to_state"], reason=a["reason"],
@@ -263,3 +279,28 @@ def assignment_message(row, deadlines, actions=(), answers=(), attachments=(), p
             request_id=pending["request_id"], minutes=pending["minutes"], reason=pending["reason"],
             requested_by=pending["requested_by"], requested_at=timestamp(pending["requested_at"])),
     )
+
+
+def period_of(request) -> tuple:
+    problems = []
+    start, end = (parse_date(value, name, problems) for value, name in ((request.start, "start"), (request.end, "end")))
+    if problems:
+        raise InvalidInput("统计期间有误", problems)
+    return start, end
+
+
+def rate(part: int, whole: int) -> float:
+    return round(part / whole, 3) if whole else -1.0
+
+
+def scorecard_message(card, names: dict[str, str]) -> dispatch_pb2.Scorecard:
+    def number(value):
+        return -1.0 if value is None else float(value)
+    return dispatch_pb2.Scorecard(
+        unit_code=card.unit_code, unit_name=names.get(card.unit_code, card.unit_code), assignments=card.assignments,
+        acknowledged=card.acknowledged, acknowledged_on_time=card.acknowledged_on_time,
+        on_time_rate=number(card.on_time_rate), ack_minutes_median=number(card.ack_minutes_median),
+        ack_minutes_p90=number(card.ack_minutes_p90), answer_minutes_median=number(card.answer_minutes_median),
+        answer_minutes_p90=number(card.answer_minutes_p90), overdue_steps=card.overdue_steps,
+        supervised=card.supervised, sent_back=card.sent_back, returned=card.returned,
+        accountability=card.accountability)

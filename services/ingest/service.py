@@ -230,7 +230,8 @@ class IngestService:
             locality=event["locality"], title=event["title"], text=(p.cleaned or event["title"])[:4000],
             reopened=event["reopened"], topics=event["topics"], sensitive_categories=event["sensitive_categories"],
             feedback_deadline=timestamp(p.item.feedback_deadline), source=p.item.source,
-            event_item_count=event["item_count"], drill_id=event["drill_id"],
+            event_item_count=event["item_count"], drill_id=event["drill_id"], platform=p.item.platform,
+            discovered_at=timestamp(p.item.discovered_at),
         )
 
     async def _split_known(self, repo: IngestRepository, pending: list[_Pending]):

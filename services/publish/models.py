@@ -2,11 +2,14 @@
 
 from sqlalchemy import (
                         JSON,
+                        BigInteger,
                         Boolean,
                         Column,
+                        Float,
                         ForeignKey,
                         Index,
                         Integer,
+                        LargeBinary,
                         String,
                         Table,
                         Text,
@@ -32,6 +35,51 @@ event_briefs = Table(
     Column("drill_id", String(32), nullable=False, server_default=""),
     Column("spokesperson", String(64), nullable=False, server_default=""),   # designated by the office
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("heat", Float, nullable=False, server_default="0"),
+    Column("sensitive_categories", JSON, nullable=False, server_default="[]"),
+    Index("ix_event_briefs_discovered_at", "discovered_at"),
+)
+
+# Items per Asia/Shanghai day by source and by platform (from ingest's stream, drills never
+# counted): what a bulletin's overview counts without reading another service's tables.
+item_counts = Table(
+    "item_counts",
+    metadata,
+    Column("day", String(10), primary_key=True),          # YYYY-MM-DD
+    Column("dimension", String(16), primary_key=True),    # source, platform
+    Column("value", String(64), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+# 《网络舆情通报》: a draft holds the figures and the office's text; a release freezes the JSON,
+# HTML and DOCX, identified by the SHA-256 of the JSON.
+bulletins = Table(
+    "bulletins",
+    metadata,
+    Column("bulletin_id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("period_start", String(10), nullable=False),
+    Column("period_end", String(10), nullable=False),
+    Column("event_id", String(32), nullable=False, server_default=""),
+    Column("state", String(16), nullable=False),              # draft, released
+    Column("title", Text, nullable=False),
+    Column("content", JSON, nullable=False),                  # the figures (services/publish/bulletins.py)
+    Column("assessment", Text, nullable=False),
+    Column("next_steps", Text, nullable=False),
+    Column("typical_event_ids", JSON, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("number_year", Integer, nullable=True),
+    Column("number", Integer, nullable=True),
+    Column("released_by", String(64), nullable=True),
+    Column("released_at", UtcDateTime, nullable=True),
+    Column("digest", String(64), nullable=True, unique=True),
+    Column("released_json", LargeBinary, nullable=True),
+    Column("released_html", LargeBinary, nullable=True),
+    Column("released_docx", LargeBinary, nullable=True),
+    UniqueConstraint("kind", "number_year", "number", name="uq_bulletins_number"),
+    Index("ix_bulletins_period", "kind", "period_start", "event_id", "state"),
 )
 
 # 口径: what every statement on the event may say.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.publish import models
@@ -171,4 +172,96 @@ class PublishRepository:
         rows = (await self.session.execute(
             select(table).where(*where).order_by(table.c.published_at.desc(), table.c.release_id)
             .limit(limit).offset(offset))).mappings().all()
+        return rows, total
+
+    # --- bulletins --------------------------------------------------------------------------
+
+    async def add_item_counts(self, counts: dict[tuple[str, str, str], int]) -> None:
+        """Adds to the per-day counters in one statement (PostgreSQL and SQLite both upsert)."""
+        if not counts:
+            return
+        table = models.item_counts
+        dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).values([
+            {"day": day, "dimension": dimension, "value": value, "count": count}
+            for (day, dimension, value), count in sorted(counts.items())])
+        await self.session.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.day, table.c.dimension, table.c.value],
+            set_={"count": table.c.count + statement.excluded.count}))
+
+    async def item_counts(self, first_day: str, last_day: str) -> dict[str, dict[str, int]]:
+        table = models.item_counts
+        rows = await self.session.execute(
+            select(table.c.dimension, table.c.value, func.sum(table.c.count))
+            .where(table.c.day >= first_day, table.c.day <= last_day).group_by(table.c.dimension, table.c.value))
+        found: dict[str, dict[str, int]] = {}
+        for dimension, value, count in rows:
+            found.setdefault(dimension, {})[value] = int(count)
+        return found
+
+    async def briefs_discovered(self, start: dt.datetime, end: dt.datetime):
+        """Real (non-drill) events discovered in [start, end)."""
+        table = models.event_briefs
+        return (await self.session.execute(
+            select(table.c.event_id, table.c.level, table.c.title, table.c.locality, table.c.discovered_at,
+                   table.c.heat, table.c.sensitive_categories)
+            .where(table.c.discovered_at >= start, table.c.discovered_at < end, table.c.drill_id == ""))).mappings().all()
+
+    async def publications_of(self, event_ids: list[str]) -> dict[str, dict]:
+        """Per event: first response, first authoritative release, the latest release's title."""
+        found = {}
+        for event_id in event_ids:
+            first, authoritative = await self.first_publications(event_id)
+            table = models.releases
+            latest = (await self.session.execute(
+                select(table.c.title).where(table.c.event_id == event_id, table.c.superseded_by.is_(None))
+                .order_by(table.c.published_at.desc()).limit(1))).scalar()
+            found[event_id] = {"first_response": first, "authoritative": authoritative, "latest_title": latest}
+        return found
+
+    async def add_bulletin(self, row: dict) -> None:
+        await self.session.execute(models.bulletins.insert().values(**row))
+
+    async def update_bulletin(self, bulletin_id: str, **values) -> None:
+        await self.session.execute(update(models.bulletins).where(models.bulletins.c.bulletin_id == bulletin_id)
+                                   .values(**values))
+
+    async def bulletin(self, ref: str, for_update: bool = False):
+        table = models.bulletins
+        query = select(table).where(or_(table.c.bulletin_id == ref, table.c.digest == ref))
+        return (await self.session.execute(self._locking(query) if for_update else query)).mappings().first()
+
+    async def bulletin_for_period(self, kind: str, period_start: str, event_id: str, state: str):
+        table = models.bulletins
+        return (await self.session.execute(
+            select(table).where(table.c.kind == kind, table.c.period_start == period_start,
+                                table.c.event_id == event_id, table.c.state == state)
+            .order_by(table.c.created_at.desc()).limit(1))).mappings().first()
+
+    async def latest_released(self, kind: str, day: str, event_id: str):
+        """The newest release whose period holds the day (per-event kinds: of that event)."""
+        table = models.bulletins
+        where = [table.c.kind == kind, table.c.state == "released", table.c.period_start <= day,
+                 table.c.period_end >= day]
+        if event_id:
+            where.append(table.c.event_id == event_id)
+        return (await self.session.execute(select(table).where(*where).order_by(table.c.released_at.desc())
+                                           .limit(1))).mappings().first()
+
+    async def last_number(self, kind: str, year: int) -> int:
+        table = models.bulletins
+        return (await self.session.execute(select(func.max(table.c.number)).where(
+            table.c.kind == kind, table.c.number_year == year))).scalar() or 0
+
+    async def page_of_bulletins(self, kind: str | None, state: str | None, limit: int, offset: int):
+        table = models.bulletins
+        where = []
+        if kind:
+            where.append(table.c.kind == kind)
+        if state:
+            where.append(table.c.state == state)
+        columns = [c for c in table.c if c.name not in ("content", "released_json", "released_html", "released_docx")]
+        total = (await self.session.execute(select(func.count()).select_from(table).where(*where))).scalar_one()
+        rows = (await self.session.execute(select(*columns).where(*where).order_by(
+            table.c.updated_at.desc(), table.c.bulletin_id).limit(limit).offset(offset))).mappings().all()
         return rows, total

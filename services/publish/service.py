@@ -60,7 +60,8 @@ class PublishService:
             "event_id": message.event_id, "level": from_proto(message.level), "title": message.title or (known or {}).get("title", ""),
             "locality": message.locality, "discovered_at": from_timestamp(message.event_discovered_at),
             "drill_id": message.drill_id, "spokesperson": known["spokesperson"] if known else "",
-            "updated_at": self.clock()})
+            "updated_at": self.clock(), "heat": message.heat,
+            "sensitive_categories": list(message.sensitive_categories)})
 
     async def _brief(self, repo: PublishRepository, event_id: str, for_update: bool = False):
         brief = await repo.brief(event_id, for_update)

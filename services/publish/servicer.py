@@ -2,17 +2,62 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from services.publish.bulletin_service import BulletinService, final_content
+from services.publish.bulletins import canonical_json
 from services.publish.domain import OFFLINE_KINDS, STATE_NAMES
 from services.publish.service import PublishService
+from yuqing.core.dates import parse_date
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.grpc_server import caller_of
 from yuqing.core.protobuf import from_timestamp, page_bounds, timestamp
 from yuqing.publish.v1 import publish_pb2, publish_pb2_grpc
 
 
-class PublishServicer(publish_pb2_grpc.PublishServiceServicer):
-    def __init__(self, service: PublishService) -> None:
+class BulletinServicerMixin:
+    """The bulletin RPCs of PublishService (mixed into PublishServicer)."""
+
+    bulletins: BulletinService
+
+    async def DraftBulletin(self, request, context):
+        caller = caller_of(context)
+        bulletin_id = await self.bulletins.draft(caller, request.kind, optional_date(request.date), request.event_id)
+        return bulletin_message(await self.bulletins.get(caller, bulletin_id))
+
+    async def UpdateBulletin(self, request, context):
+        caller = caller_of(context)
+        await self.bulletins.update(caller, request.bulletin_id, request.assessment, request.next_steps,
+                                    list(request.typical_event_ids), request.refresh)
+        return bulletin_message(await self.bulletins.get(caller, request.bulletin_id))
+
+    async def ReleaseBulletin(self, request, context):
+        caller = caller_of(context)
+        digest = await self.bulletins.release(caller, request.bulletin_id)
+        return bulletin_message(await self.bulletins.get(caller, digest))
+
+    async def GetBulletin(self, request, context):
+        return bulletin_message(await self.bulletins.get(caller_of(context), request.bulletin_id))
+
+    async def FindBulletin(self, request, context):
+        return bulletin_message(await self.bulletins.find(caller_of(context), request.kind, optional_date(request.date),
+                                                          request.event_id))
+
+    async def ListBulletins(self, request, context):
+        limit, offset = page_bounds(request.page_size, request.offset)
+        rows, total = await self.bulletins.page(caller_of(context), request.kind, request.state, limit, offset)
+        return publish_pb2.ListBulletinsResponse(total=total, bulletins=[bulletin_message(r, False) for r in rows])
+
+    async def RenderBulletin(self, request, context):
+        data, content_type, digest, filename = await self.bulletins.render(caller_of(context), request.bulletin_id,
+                                                                           request.format or "json")
+        return publish_pb2.RenderedBulletin(data=data, content_type=content_type, digest=digest, filename=filename)
+
+
+class PublishServicer(BulletinServicerMixin, publish_pb2_grpc.PublishServiceServicer):
+    def __init__(self, service: PublishService, bulletins: BulletinService) -> None:
         self.service = service
+        self.bulletins = bulletins
 
     async def ListReleases(self, request, context):
         limit, offset = page_bounds(request.page_size, request.offset)
@@ -147,3 +192,25 @@ def event_statements_message(data: dict, event_id: str) -> publish_pb2.EventStat
         discovered_at=timestamp(brief["discovered_at"]) if brief else None,
         first_response_at=timestamp(data["first_response_at"]),
         authoritative_release_at=timestamp(data["authoritative_release_at"]))
+
+
+def optional_date(text: str) -> dt.date | None:
+    if not text:
+        return None
+    problems: list[FieldProblem] = []
+    day = parse_date(text, "date", problems)
+    if problems:
+        raise InvalidInput("日期格式有误", problems)
+    return day
+
+
+def bulletin_message(row, with_content: bool = True) -> publish_pb2.Bulletin:
+    content = b""
+    if with_content:
+        content = row["released_json"] if row["state"] == "released" else canonical_json(final_content(row, 0, row["updated_at"], ""))
+    return publish_pb2.Bulletin(
+        bulletin_id=row["bulletin_id"], kind=row["kind"], title=row["title"], number=row["number"] or 0,
+        period_start=row["period_start"], period_end=row["period_end"], event_id=row["event_id"], state=row["state"],
+        content=content, digest=row["digest"] or "", created_by=row["created_by"], created_at=timestamp(row["created_at"]),
+        released_by=row["released_by"] or "", released_at=timestamp(row["released_at"]),
+        updated_at=timestamp(row["updated_at"]))

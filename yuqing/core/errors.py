@@ -38,3 +38,7 @@ class PermissionDenied(DomainError):
 
 class Conflict(DomainError):
     """The request contradicts the current state (e.g. a transition not allowed now)."""
+
+
+class Unavailable(DomainError):
+    """Another service this call depends on did not answer."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
 
 USER_KEY = "x-yq-user"
 ROLES_KEY = "x-yq-roles"
@@ -24,14 +25,16 @@ class Caller:
         return bool(self.roles & COUNTY_WIDE_ROLES)
 
     def metadata(self) -> tuple[tuple[str, str], ...]:
+        # gRPC metadata values must be printable ASCII (a bad value stalls the call), so
+        # everything is percent-encoded.
         return (
-            (USER_KEY, self.username),
+            (USER_KEY, quote(self.username, safe="")),
             (ROLES_KEY, ",".join(sorted(self.roles))),
-            (UNIT_KEY, self.unit_code),
+            (UNIT_KEY, quote(self.unit_code, safe="")),
         )
 
     @classmethod
     def from_metadata(cls, metadata) -> Caller:
         values = {key: value for key, value in (metadata or ())}
         roles = frozenset(r for r in values.get(ROLES_KEY, "").split(",") if r)
-        return cls(username=values.get(USER_KEY, ""), roles=roles, unit_code=values.get(UNIT_KEY, ""))
+        return cls(username=unquote(values.get(USER_KEY, "")), roles=roles, unit_code=unquote(values.get(UNIT_KEY, "")))

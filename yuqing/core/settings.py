@@ -29,6 +29,9 @@ class CoreSettings(BaseSettings):
     redis_url: str | None = None
     # Prefix of every Redis Stream name.
     stream_prefix: str = "yq"
+    # The county this deployment serves: bulletins name it, API keys are scoped to its code.
+    county_code: str = "demo"
+    county_name: str = "演示县"
     secret_key: str = DEVELOPMENT_SECRET
 
     ingest_address: str = f"127.0.0.1:{DEFAULT_GRPC_PORTS['ingest']}"

@@ -106,6 +106,11 @@ class DispatchServiceStub:
                 request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.SerializeToString,
                 response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.FromString,
                 _registered_method=True)
+        self.GetHandlingReport = channel.unary_unary(
+                '/yuqing.dispatch.v1.DispatchService/GetHandlingReport',
+                request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetHandlingReportRequest.SerializeToString,
+                response_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.HandlingReport.FromString,
+                _registered_method=True)
         self.StartDrill = channel.unary_unary(
                 '/yuqing.dispatch.v1.DispatchService/StartDrill',
                 request_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.StartDrillRequest.SerializeToString,
@@ -257,6 +262,13 @@ class DispatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetHandlingReport(self, request, context):
+        """Handling over a period for bulletins (通报): on-time rates, overdue and 督办 lists, scorecards.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def StartDrill(self, request, context):
         """Drills (演练): start from a scenario, read progress and score, finish and score.
         """
@@ -398,6 +410,11 @@ def add_DispatchServiceServicer_to_server(servicer, server):
                     servicer.GetScorecards,
                     request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.FromString,
                     response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.SerializeToString,
+            ),
+            'GetHandlingReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHandlingReport,
+                    request_deserializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetHandlingReportRequest.FromString,
+                    response_serializer=yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.HandlingReport.SerializeToString,
             ),
             'StartDrill': grpc.unary_unary_rpc_method_handler(
                     servicer.StartDrill,
@@ -835,6 +852,33 @@ class DispatchService:
             '/yuqing.dispatch.v1.DispatchService/GetScorecards',
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsRequest.SerializeToString,
             yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetScorecardsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHandlingReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.dispatch.v1.DispatchService/GetHandlingReport',
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.GetHandlingReportRequest.SerializeToString,
+            yuqing_dot_dispatch_dot_v1_dot_dispatch__pb2.HandlingReport.FromString,
             options,
             channel_credentials,
             insecure,

@@ -448,7 +448,7 @@ class DeleteResponse(_message.Message):
     def __init__(self, deleted: _Optional[bool] = ...) -> None: ...
 
 class ItemIngested(_message.Message):
-    __slots__ = ("item_id", "event_id", "new_event", "duplicate", "event_metrics", "event_discovered_at", "locality", "title", "text", "reopened", "topics", "sensitive_categories", "feedback_deadline", "source", "event_item_count", "drill_id")
+    __slots__ = ("item_id", "event_id", "new_event", "duplicate", "event_metrics", "event_discovered_at", "locality", "title", "text", "reopened", "topics", "sensitive_categories", "feedback_deadline", "source", "event_item_count", "drill_id", "platform", "discovered_at")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     NEW_EVENT_FIELD_NUMBER: _ClassVar[int]
@@ -465,6 +465,8 @@ class ItemIngested(_message.Message):
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     EVENT_ITEM_COUNT_FIELD_NUMBER: _ClassVar[int]
     DRILL_ID_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    DISCOVERED_AT_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     event_id: str
     new_event: bool
@@ -481,4 +483,6 @@ class ItemIngested(_message.Message):
     source: str
     event_item_count: int
     drill_id: str
-    def __init__(self, item_id: _Optional[str] = ..., event_id: _Optional[str] = ..., new_event: _Optional[bool] = ..., duplicate: _Optional[bool] = ..., event_metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., event_discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., reopened: _Optional[bool] = ..., topics: _Optional[_Iterable[str]] = ..., sensitive_categories: _Optional[_Iterable[str]] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., event_item_count: _Optional[int] = ..., drill_id: _Optional[str] = ...) -> None: ...
+    platform: str
+    discovered_at: _timestamp_pb2.Timestamp
+    def __init__(self, item_id: _Optional[str] = ..., event_id: _Optional[str] = ..., new_event: _Optional[bool] = ..., duplicate: _Optional[bool] = ..., event_metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., event_discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., locality: _Optional[str] = ..., title: _Optional[str] = ..., text: _Optional[str] = ..., reopened: _Optional[bool] = ..., topics: _Optional[_Iterable[str]] = ..., sensitive_categories: _Optional[_Iterable[str]] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ..., event_item_count: _Optional[int] = ..., drill_id: _Optional[str] = ..., platform: _Optional[str] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -396,3 +396,119 @@ class PublicationDeliveries(_message.Message):
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     deliveries: _containers.RepeatedCompositeFieldContainer[PublicationDelivery]
     def __init__(self, deliveries: _Optional[_Iterable[_Union[PublicationDelivery, _Mapping]]] = ...) -> None: ...
+
+class Bulletin(_message.Message):
+    __slots__ = ("bulletin_id", "kind", "title", "number", "period_start", "period_end", "event_id", "state", "content", "digest", "created_by", "created_at", "released_by", "released_at", "county_code", "updated_at")
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_START_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_END_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_BY_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_AT_FIELD_NUMBER: _ClassVar[int]
+    COUNTY_CODE_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    bulletin_id: str
+    kind: str
+    title: str
+    number: int
+    period_start: str
+    period_end: str
+    event_id: str
+    state: str
+    content: bytes
+    digest: str
+    created_by: str
+    created_at: _timestamp_pb2.Timestamp
+    released_by: str
+    released_at: _timestamp_pb2.Timestamp
+    county_code: str
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, bulletin_id: _Optional[str] = ..., kind: _Optional[str] = ..., title: _Optional[str] = ..., number: _Optional[int] = ..., period_start: _Optional[str] = ..., period_end: _Optional[str] = ..., event_id: _Optional[str] = ..., state: _Optional[str] = ..., content: _Optional[bytes] = ..., digest: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., released_by: _Optional[str] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., county_code: _Optional[str] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DraftBulletinRequest(_message.Message):
+    __slots__ = ("kind", "date", "event_id")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    date: str
+    event_id: str
+    def __init__(self, kind: _Optional[str] = ..., date: _Optional[str] = ..., event_id: _Optional[str] = ...) -> None: ...
+
+class UpdateBulletinRequest(_message.Message):
+    __slots__ = ("bulletin_id", "assessment", "next_steps", "typical_event_ids", "refresh")
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSESSMENT_FIELD_NUMBER: _ClassVar[int]
+    NEXT_STEPS_FIELD_NUMBER: _ClassVar[int]
+    TYPICAL_EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    REFRESH_FIELD_NUMBER: _ClassVar[int]
+    bulletin_id: str
+    assessment: str
+    next_steps: str
+    typical_event_ids: _containers.RepeatedScalarFieldContainer[str]
+    refresh: bool
+    def __init__(self, bulletin_id: _Optional[str] = ..., assessment: _Optional[str] = ..., next_steps: _Optional[str] = ..., typical_event_ids: _Optional[_Iterable[str]] = ..., refresh: _Optional[bool] = ...) -> None: ...
+
+class BulletinRef(_message.Message):
+    __slots__ = ("bulletin_id",)
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    bulletin_id: str
+    def __init__(self, bulletin_id: _Optional[str] = ...) -> None: ...
+
+class FindBulletinRequest(_message.Message):
+    __slots__ = ("kind", "date", "event_id")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    date: str
+    event_id: str
+    def __init__(self, kind: _Optional[str] = ..., date: _Optional[str] = ..., event_id: _Optional[str] = ...) -> None: ...
+
+class ListBulletinsRequest(_message.Message):
+    __slots__ = ("kind", "state", "page_size", "offset")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    state: str
+    page_size: int
+    offset: int
+    def __init__(self, kind: _Optional[str] = ..., state: _Optional[str] = ..., page_size: _Optional[int] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class ListBulletinsResponse(_message.Message):
+    __slots__ = ("bulletins", "total")
+    BULLETINS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    bulletins: _containers.RepeatedCompositeFieldContainer[Bulletin]
+    total: int
+    def __init__(self, bulletins: _Optional[_Iterable[_Union[Bulletin, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class RenderBulletinRequest(_message.Message):
+    __slots__ = ("bulletin_id", "format")
+    BULLETIN_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    bulletin_id: str
+    format: str
+    def __init__(self, bulletin_id: _Optional[str] = ..., format: _Optional[str] = ...) -> None: ...
+
+class RenderedBulletin(_message.Message):
+    __slots__ = ("data", "content_type", "digest", "filename")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    content_type: str
+    digest: str
+    filename: str
+    def __init__(self, data: _Optional[bytes] = ..., content_type: _Optional[str] = ..., digest: _Optional[str] = ..., filename: _Optional[str] = ...) -> None: ...

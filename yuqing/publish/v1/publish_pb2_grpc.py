@@ -101,6 +101,41 @@ class PublishServiceStub:
                 request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListPublicationDeliveriesRequest.SerializeToString,
                 response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationDeliveries.FromString,
                 _registered_method=True)
+        self.DraftBulletin = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/DraftBulletin',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.DraftBulletinRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+                _registered_method=True)
+        self.UpdateBulletin = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/UpdateBulletin',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.UpdateBulletinRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+                _registered_method=True)
+        self.ReleaseBulletin = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/ReleaseBulletin',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.BulletinRef.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+                _registered_method=True)
+        self.GetBulletin = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/GetBulletin',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.BulletinRef.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+                _registered_method=True)
+        self.FindBulletin = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/FindBulletin',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.FindBulletinRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+                _registered_method=True)
+        self.ListBulletins = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/ListBulletins',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListBulletinsRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListBulletinsResponse.FromString,
+                _registered_method=True)
+        self.RenderBulletin = channel.unary_unary(
+                '/yuqing.publish.v1.PublishService/RenderBulletin',
+                request_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.RenderBulletinRequest.SerializeToString,
+                response_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.RenderedBulletin.FromString,
+                _registered_method=True)
 
 
 class PublishServiceServicer:
@@ -189,6 +224,51 @@ class PublishServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DraftBulletin(self, request, context):
+        """《网络舆情通报》: the office drafts, edits the assessment, releases; a release is immutable
+        and identified by the SHA-256 of its content.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateBulletin(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseBulletin(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBulletin(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FindBulletin(self, request, context):
+        """The latest released bulletin of a kind for a date (and event, for per-event kinds).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBulletins(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenderBulletin(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PublishServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -256,6 +336,41 @@ def add_PublishServiceServicer_to_server(servicer, server):
                     servicer.ListPublicationDeliveries,
                     request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListPublicationDeliveriesRequest.FromString,
                     response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationDeliveries.SerializeToString,
+            ),
+            'DraftBulletin': grpc.unary_unary_rpc_method_handler(
+                    servicer.DraftBulletin,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.DraftBulletinRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.SerializeToString,
+            ),
+            'UpdateBulletin': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateBulletin,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.UpdateBulletinRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.SerializeToString,
+            ),
+            'ReleaseBulletin': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseBulletin,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.BulletinRef.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.SerializeToString,
+            ),
+            'GetBulletin': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBulletin,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.BulletinRef.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.SerializeToString,
+            ),
+            'FindBulletin': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindBulletin,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.FindBulletinRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.SerializeToString,
+            ),
+            'ListBulletins': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBulletins,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListBulletinsRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.ListBulletinsResponse.SerializeToString,
+            ),
+            'RenderBulletin': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenderBulletin,
+                    request_deserializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.RenderBulletinRequest.FromString,
+                    response_serializer=yuqing_dot_publish_dot_v1_dot_publish__pb2.RenderedBulletin.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -611,6 +726,195 @@ class PublishService:
             '/yuqing.publish.v1.PublishService/ListPublicationDeliveries',
             yuqing_dot_publish_dot_v1_dot_publish__pb2.ListPublicationDeliveriesRequest.SerializeToString,
             yuqing_dot_publish_dot_v1_dot_publish__pb2.PublicationDeliveries.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DraftBulletin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/DraftBulletin',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.DraftBulletinRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateBulletin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/UpdateBulletin',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.UpdateBulletinRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseBulletin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/ReleaseBulletin',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.BulletinRef.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBulletin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/GetBulletin',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.BulletinRef.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindBulletin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/FindBulletin',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.FindBulletinRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.Bulletin.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBulletins(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/ListBulletins',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.ListBulletinsRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.ListBulletinsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenderBulletin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/yuqing.publish.v1.PublishService/RenderBulletin',
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.RenderBulletinRequest.SerializeToString,
+            yuqing_dot_publish_dot_v1_dot_publish__pb2.RenderedBulletin.FromString,
             options,
             channel_credentials,
             insecure,
