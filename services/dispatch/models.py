@@ -123,6 +123,7 @@ assignments = Table(
     Column("returns", Integer, nullable=False, server_default="0"),   # times sent back (退回重办)
     Column("drill_id", String(32), nullable=False, server_default=""),  # 演练: never counted in scorecards
     UniqueConstraint("event_id", "unit_code", name="uq_assignments_event_unit"),
+    Index("ix_assignments_created_at", "created_at"),    # a period's scorecards and handling report
 )
 
 # The assignment's timeline: every action, who took it, when, from which state to which.

@@ -166,7 +166,7 @@ class BulletinService:
             if event is None:
                 counts = {d: Counter(v) for d, v in (await repo.item_counts(period.start.isoformat(),
                                                                            period.end.isoformat())).items()}
-                briefs = [dict(b) for b in await repo.briefs_discovered(start, end)]
+                briefs = await repo.briefs_discovered(start, end)
             else:
                 brief = await repo.brief(event.event_id)
                 briefs = [{**dict(brief), "heat": brief["heat"]}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import grpc
 
@@ -32,6 +33,9 @@ class PublishSettings(ServiceSettings):
     # The masthead's issuing body and the bulletins' recipients (版记 "报：…").
     bulletin_issuer: str = "县委网信办（县舆情办）"
     bulletin_recipients: str = "市委网信办，市委宣传部"
+    # A channel delivery in flight when its replica dies is sent again (same Idempotency-Key)
+    # once this lease runs out.
+    delivery_lease_seconds: float = 60.0
 
 
 class GrpcPeers:
@@ -59,10 +63,16 @@ class GrpcPeers:
 
     async def grades(self, caller: Caller, event_ids: list[str]):
         # GetGrade carries the heat trend; key events are few (bulletins.KEY_EVENTS).
-        found = await asyncio.gather(*[self._call("grading", self.grading.GetGrade(
-            grading_pb2.GetGradeRequest(event_id=event_id), timeout=PEER_TIMEOUT, metadata=caller.metadata()))
-            for event_id in event_ids])
-        return {grade.event_id: grade for grade in found}
+        async def grade(event_id: str):
+            try:
+                return await self._call("grading", self.grading.GetGrade(
+                    grading_pb2.GetGradeRequest(event_id=event_id), timeout=PEER_TIMEOUT, metadata=caller.metadata()))
+            except grpc.aio.AioRpcError as error:
+                if error.code() == grpc.StatusCode.NOT_FOUND:   # not graded yet: the brief's figures stand
+                    return None
+                raise
+        found = await asyncio.gather(*[grade(event_id) for event_id in event_ids])
+        return {grade.event_id: grade for grade in found if grade is not None}
 
     async def event(self, caller: Caller, event_id: str):
         return await self._call("ingest", self.ingest.GetEvent(
@@ -90,7 +100,8 @@ async def build(runtime: Runtime) -> ServiceParts:
     scheduled = DueWorkLoop("scheduled statements", service.publish_due, service.next_scheduled, service.clock,
                             SCHEDULE_BATCH)
     service.schedule_changed = scheduled.wakeup.set
-    deliveries = DeliveryLog(runtime.sessions, models.publication_deliveries, service.release_sender())
+    deliveries = DeliveryLog(runtime.sessions, models.publication_deliveries, service.release_sender(),
+                             lease=dt.timedelta(seconds=settings.delivery_lease_seconds))
     service.deliveries_added = deliveries.wakeup.set
     return ServiceParts(
         full_service_name=publish_pb2.DESCRIPTOR.services_by_name["PublishService"].full_name,

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.publish import models
+from yuqing.core.db import dict_rows
 
 
 class PublishRepository:
@@ -202,10 +203,10 @@ class PublishRepository:
     async def briefs_discovered(self, start: dt.datetime, end: dt.datetime):
         """Real (non-drill) events discovered in [start, end)."""
         table = models.event_briefs
-        return (await self.session.execute(
+        return dict_rows(await self.session.execute(
             select(table.c.event_id, table.c.level, table.c.title, table.c.locality, table.c.discovered_at,
                    table.c.heat, table.c.sensitive_categories)
-            .where(table.c.discovered_at >= start, table.c.discovered_at < end, table.c.drill_id == ""))).mappings().all()
+            .where(table.c.discovered_at >= start, table.c.discovered_at < end, table.c.drill_id == "")))
 
     async def publications_of(self, event_ids: list[str]) -> dict[str, dict]:
         """Per event: first response, first authoritative release, the latest release's title."""

@@ -41,14 +41,14 @@ def own_suite(backend, tmp_path_factory, otlp):
     yield from running_suite(backend, tmp_path_factory, otlp)
 
 
-def running_suite(backend, tmp_path_factory, otlp):
+def running_suite(backend, tmp_path_factory, otlp, **extra: str):
     rid = run_id()
     overrides = {
         **backend.env(tmp_path_factory.mktemp(f"suite-{backend.name}"), rid),
         "YQ_GATEWAY_PORT": str(free_port()),
         **{f"YQ_{name.upper()}_ADDRESS": f"127.0.0.1:{free_port()}" for name in SERVICES},
         "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200", **extra,
     }
     running = Suite.from_environment(overrides, inherit_yq=False)
     try:

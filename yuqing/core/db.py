@@ -109,3 +109,10 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def dict_rows(result) -> list[dict]:
+    """Rows as plain dicts, built from the column names once: several times faster than
+    `dict(mapping)` per row when a report reads tens of thousands of them."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
