@@ -248,7 +248,6 @@ class HandlingReport:
     steps_on_time: int
     overdue: list[dict]          # every overdue unit step, latest due first
     supervised: list[dict]       # every 督办, latest first
-    leads: dict[str, tuple[dict, list[dict]]]   # event → (lead assignment, its deadlines)
     names: dict[str, str]
     list_limit: int
     answered: int
@@ -271,8 +270,7 @@ def _step_late(deadline: dict, now: dt.datetime) -> float | None:
     return round((done - deadline["due_at"]).total_seconds() / 60, 1)
 
 
-def handling_report(period: PeriodWork, leads: dict[str, tuple[dict, list[dict]]], now: dt.datetime,
-                    list_limit: int) -> HandlingReport:
+def handling_report(period: PeriodWork, now: dt.datetime, list_limit: int) -> HandlingReport:
     """A unit step counts once it is met or due; it is on time when met by its due time."""
     assignment_of = {a["assignment_id"]: a for a in period.assignments}
     deadline_of = {d["deadline_id"]: d for d in period.deadlines}
@@ -292,7 +290,7 @@ def handling_report(period: PeriodWork, leads: dict[str, tuple[dict, list[dict]]
     supervised.sort(key=lambda t: (t["fired_at"], t["assignment_id"]), reverse=True)
     units = sorted({a["unit_code"] for a in period.assignments})
     return HandlingReport(period.scorecards(units, now), len(unit_steps), len(unit_steps) - len(overdue), overdue,
-                          supervised, leads, period.names, list_limit,
+                          supervised, period.names, list_limit,
                           sum(1 for a in period.assignments if a["answered_at"] is not None),
                           sum(1 for a in period.assignments if a["closed_at"] is not None))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -265,9 +265,10 @@ class DispatchRepository:
         return added
 
     async def scorecard_inputs(self, since: dt.datetime, until: dt.datetime, unit_code: str | None):
-        """Assignments created in [since, until) with their deadlines, the 督办 timers fired on
-        them, and the accountability records of the period, per unit. One query each, only the
-        columns the figures use: a month of a busy county is tens of thousands of rows."""
+        """Assignments created in [since, until) with their unit steps (and hand-over step), the
+        督办 timers fired on them, and the accountability records of the period, per unit. One
+        query each, only the rows and columns the figures use: a month of a busy county is tens
+        of thousands of rows."""
         table, deadlines, timers = models.assignments, models.deadlines, models.timers
         # Drills are never counted.
         where = [table.c.created_at >= since, table.c.created_at < until, table.c.drill_id == ""]
@@ -279,7 +280,8 @@ class DispatchRepository:
         found_deadlines = dict_rows(await self.session.execute(select(
             deadlines.c.deadline_id, deadlines.c.assignment_id, deadlines.c.step, deadlines.c.step_name,
             deadlines.c.owner, deadlines.c.due_at, deadlines.c.met_at)
-            .join(table, table.c.assignment_id == deadlines.c.assignment_id).where(*where)))
+            .join(table, table.c.assignment_id == deadlines.c.assignment_id)
+            .where(*where, or_(deadlines.c.owner == "unit", deadlines.c.step == "handover"))))
         supervised = dict_rows(await self.session.execute(select(
             timers.c.assignment_id, timers.c.deadline_id, timers.c.fired_at)
             .join(table, table.c.assignment_id == timers.c.assignment_id)

@@ -734,23 +734,12 @@ class DispatchService:
         units = [unit_code] if unit_code else list(period.names)
         return period.scorecards(units, self.clock())
 
-    async def handling_report(self, caller: Caller, since: dt.date, until: dt.date, event_ids: list[str],
-                              list_limit: int) -> HandlingReport:
-        """处置情况 for a bulletin: county-wide on-time rates, the overdue and 督办 lists, the
-        scorecards of units that had work, and the lead unit's deadlines of the key events."""
+    async def handling_report(self, caller: Caller, since: dt.date, until: dt.date, list_limit: int) -> HandlingReport:
+        """处置情况 for a bulletin: county-wide on-time rates, the overdue and 督办 lists and the
+        scorecards of units that had work in the period."""
         if not caller.roles & {"office", "admin", "leader", "superior_reader"}:
             raise PermissionDenied("处置情况汇总仅对舆情办、领导和上级开放")
-        period = await self._period(since, until, None)
-        now = self.clock()
-        async with self.sessions() as session:
-            repo = DispatchRepository(session)
-            leads = {}
-            for event_id in dict.fromkeys(event_ids):
-                rows = [r for r in await repo.assignments_of_event(event_id) if r["drill_id"] == ""]
-                lead = next((r for r in rows if r["role"] == "lead" and r["successor_id"] is None), None)
-                if lead is not None:
-                    leads[event_id] = (lead, (await repo.deadlines_of([lead["assignment_id"]]))[lead["assignment_id"]])
-        return handling_report(period, leads, now, list_limit)
+        return handling_report(await self._period(since, until, None), self.clock(), list_limit)
 
     async def _period(self, since: dt.date, until: dt.date, unit_code: str | None) -> PeriodWork:
         if until < since:

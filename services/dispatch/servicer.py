@@ -152,7 +152,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     async def GetHandlingReport(self, request, context):
         start, end = period_of(request)
         limit = request.list_limit if 0 < request.list_limit <= 500 else 50
-        report = await self.service.handling_report(caller_of(context), start, end, list(request.event_ids), limit)
+        report = await self.service.handling_report(caller_of(context), start, end, limit)
         names = report.names
 
         def unit(code: str) -> dict:
@@ -171,11 +171,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
             supervised=[dispatch_pb2.SupervisedCase(
                 event_id=t["event_id"], assignment_id=t["assignment_id"], **unit(t["unit_code"]),
                 step_name=t["step_name"], at=timestamp(t["fired_at"])) for t in report.supervised[:limit]],
-            scorecards=[scorecard_message(c, names) for c in report.scorecards],
-            events=[dispatch_pb2.EventHandling(
-                event_id=event_id, **unit(lead["unit_code"]), state=lead["state"], state_name=STATE_NAMES[lead["state"]],
-                deadlines=[deadline_message(d) for d in deadlines])
-                for event_id, (lead, deadlines) in report.leads.items()])
+            scorecards=[scorecard_message(c, names) for c in report.scorecards])
 
     async def StartDrill(self, request, context):
         caller = caller_of(context)

@@ -56,7 +56,9 @@ UNSET = "未标明"
 class Peers(Protocol):
     """What a bulletin reads from the other services, over gRPC, as the person drafting it."""
 
-    async def handling(self, caller: Caller, period: Period, event_ids: list[str]) -> dispatch_pb2.HandlingReport: ...
+    async def handling(self, caller: Caller, period: Period) -> dispatch_pb2.HandlingReport: ...
+
+    async def leads(self, caller: Caller, event_ids: list[str]) -> dict[str, dispatch_pb2.Assignment]: ...
 
     async def grades(self, caller: Caller, event_ids: list[str]) -> dict[str, grading_pb2.EventGrade]: ...
 
@@ -161,24 +163,29 @@ class BulletinService:
     async def _figures(self, caller: Caller, kind: str, period: Period, event: ingest_pb2.Event | None) -> dict:
         """Everything but the office's text: counts, key events with their trends, handling."""
         start, end = period.utc_bounds()
-        async with self.sessions() as session:
-            repo = PublishRepository(session)
-            if event is None:
-                counts = {d: Counter(v) for d, v in (await repo.item_counts(period.start.isoformat(),
-                                                                           period.end.isoformat())).items()}
-                briefs = await repo.briefs_discovered(start, end)
-            else:
-                brief = await repo.brief(event.event_id)
-                briefs = [{**dict(brief), "heat": brief["heat"]}]
-                counts = {"source": Counter(i.source or UNSET for i in event.items),
-                          "platform": Counter(i.platform or UNSET for i in event.items)}
-            candidates = key_candidates(briefs)
-            publications = await repo.publications_of([c["event_id"] for c in candidates])
-        ids = [c["event_id"] for c in candidates]
-        names, grades, events, handling = await asyncio.gather(
-            self.peers.place_names(caller), self.peers.grades(caller, ids), self.peers.events(caller, ids),
-            self.peers.handling(caller, period, ids))
-        leads = {e.event_id: e for e in handling.events}
+        # The period's handling report is the slowest read: it runs while publish reads its own.
+        handling_call = asyncio.ensure_future(self.peers.handling(caller, period))
+        names_call = asyncio.ensure_future(self.peers.place_names(caller))
+        try:
+            async with self.sessions() as session:
+                repo = PublishRepository(session)
+                if event is None:
+                    counts = {d: Counter(v) for d, v in (await repo.item_counts(period.start.isoformat(),
+                                                                               period.end.isoformat())).items()}
+                    briefs = await repo.briefs_discovered(start, end)
+                else:
+                    briefs = [dict(await repo.brief(event.event_id))]
+                    counts = {"source": Counter(i.source or UNSET for i in event.items),
+                              "platform": Counter(i.platform or UNSET for i in event.items)}
+                candidates = key_candidates(briefs)
+                publications = await repo.publications_of([c["event_id"] for c in candidates])
+            ids = [c["event_id"] for c in candidates]
+            grades, events, leads = await asyncio.gather(
+                self.peers.grades(caller, ids), self.peers.events(caller, ids), self.peers.leads(caller, ids))
+            handling, names = await handling_call, await names_call
+        finally:
+            for call in (handling_call, names_call):
+                call.cancel()
         key_events = []
         for brief in candidates:
             event_id = brief["event_id"]

@@ -55,11 +55,21 @@ class GrpcPeers:
                 raise Unavailable(f"{PEER_NAMES[service]}服务暂不可用，请稍后重试") from error
             raise
 
-    async def handling(self, caller: Caller, period: Period, event_ids: list[str]):
+    async def handling(self, caller: Caller, period: Period):
         request = dispatch_pb2.GetHandlingReportRequest(start=period.start.isoformat(), end=period.end.isoformat(),
-                                                        event_ids=event_ids, list_limit=50)
+                                                        list_limit=50)
         return await self._call("dispatch", self.dispatch.GetHandlingReport(
             request, timeout=PEER_TIMEOUT, metadata=caller.metadata()))
+
+    async def leads(self, caller: Caller, event_ids: list[str]):
+        """Each event's current lead assignment (with its deadlines), if it has one."""
+        async def lead(event_id: str):
+            listed = await self._call("dispatch", self.dispatch.ListAssignments(
+                dispatch_pb2.ListAssignmentsRequest(event_id=event_id, page_size=100), timeout=PEER_TIMEOUT,
+                metadata=caller.metadata()))
+            return next((a for a in listed.assignments if a.role == "lead" and not a.successor_id), None)
+        found = await asyncio.gather(*[lead(event_id) for event_id in event_ids])
+        return {event_id: a for event_id, a in zip(event_ids, found, strict=True) if a is not None}
 
     async def grades(self, caller: Caller, event_ids: list[str]):
         # GetGrade carries the heat trend; key events are few (bulletins.KEY_EVENTS).

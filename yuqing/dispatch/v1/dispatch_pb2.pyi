@@ -519,16 +519,14 @@ class GetScorecardsResponse(_message.Message):
     def __init__(self, scorecards: _Optional[_Iterable[_Union[Scorecard, _Mapping]]] = ...) -> None: ...
 
 class GetHandlingReportRequest(_message.Message):
-    __slots__ = ("start", "end", "event_ids", "list_limit")
+    __slots__ = ("start", "end", "list_limit")
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
-    EVENT_IDS_FIELD_NUMBER: _ClassVar[int]
     LIST_LIMIT_FIELD_NUMBER: _ClassVar[int]
     start: str
     end: str
-    event_ids: _containers.RepeatedScalarFieldContainer[str]
     list_limit: int
-    def __init__(self, start: _Optional[str] = ..., end: _Optional[str] = ..., event_ids: _Optional[_Iterable[str]] = ..., list_limit: _Optional[int] = ...) -> None: ...
+    def __init__(self, start: _Optional[str] = ..., end: _Optional[str] = ..., list_limit: _Optional[int] = ...) -> None: ...
 
 class OverdueStep(_message.Message):
     __slots__ = ("event_id", "assignment_id", "unit_code", "unit_name", "step", "step_name", "due_at", "met_at", "late_minutes")
@@ -568,24 +566,8 @@ class SupervisedCase(_message.Message):
     at: _timestamp_pb2.Timestamp
     def __init__(self, event_id: _Optional[str] = ..., assignment_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., step_name: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
-class EventHandling(_message.Message):
-    __slots__ = ("event_id", "unit_code", "unit_name", "state", "deadlines", "state_name")
-    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
-    UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
-    UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
-    STATE_FIELD_NUMBER: _ClassVar[int]
-    DEADLINES_FIELD_NUMBER: _ClassVar[int]
-    STATE_NAME_FIELD_NUMBER: _ClassVar[int]
-    event_id: str
-    unit_code: str
-    unit_name: str
-    state: str
-    deadlines: _containers.RepeatedCompositeFieldContainer[Deadline]
-    state_name: str
-    def __init__(self, event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., unit_name: _Optional[str] = ..., state: _Optional[str] = ..., deadlines: _Optional[_Iterable[_Union[Deadline, _Mapping]]] = ..., state_name: _Optional[str] = ...) -> None: ...
-
 class HandlingReport(_message.Message):
-    __slots__ = ("assignments", "acknowledged_on_time", "ack_on_time_rate", "steps_due", "steps_on_time", "step_on_time_rate", "overdue_total", "overdue", "supervised_total", "supervised", "scorecards", "events", "answered", "closed")
+    __slots__ = ("assignments", "acknowledged_on_time", "ack_on_time_rate", "steps_due", "steps_on_time", "step_on_time_rate", "overdue_total", "overdue", "supervised_total", "supervised", "scorecards", "answered", "closed")
     ASSIGNMENTS_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGED_ON_TIME_FIELD_NUMBER: _ClassVar[int]
     ACK_ON_TIME_RATE_FIELD_NUMBER: _ClassVar[int]
@@ -597,7 +579,6 @@ class HandlingReport(_message.Message):
     SUPERVISED_TOTAL_FIELD_NUMBER: _ClassVar[int]
     SUPERVISED_FIELD_NUMBER: _ClassVar[int]
     SCORECARDS_FIELD_NUMBER: _ClassVar[int]
-    EVENTS_FIELD_NUMBER: _ClassVar[int]
     ANSWERED_FIELD_NUMBER: _ClassVar[int]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     assignments: int
@@ -611,10 +592,9 @@ class HandlingReport(_message.Message):
     supervised_total: int
     supervised: _containers.RepeatedCompositeFieldContainer[SupervisedCase]
     scorecards: _containers.RepeatedCompositeFieldContainer[Scorecard]
-    events: _containers.RepeatedCompositeFieldContainer[EventHandling]
     answered: int
     closed: int
-    def __init__(self, assignments: _Optional[int] = ..., acknowledged_on_time: _Optional[int] = ..., ack_on_time_rate: _Optional[float] = ..., steps_due: _Optional[int] = ..., steps_on_time: _Optional[int] = ..., step_on_time_rate: _Optional[float] = ..., overdue_total: _Optional[int] = ..., overdue: _Optional[_Iterable[_Union[OverdueStep, _Mapping]]] = ..., supervised_total: _Optional[int] = ..., supervised: _Optional[_Iterable[_Union[SupervisedCase, _Mapping]]] = ..., scorecards: _Optional[_Iterable[_Union[Scorecard, _Mapping]]] = ..., events: _Optional[_Iterable[_Union[EventHandling, _Mapping]]] = ..., answered: _Optional[int] = ..., closed: _Optional[int] = ...) -> None: ...
+    def __init__(self, assignments: _Optional[int] = ..., acknowledged_on_time: _Optional[int] = ..., ack_on_time_rate: _Optional[float] = ..., steps_due: _Optional[int] = ..., steps_on_time: _Optional[int] = ..., step_on_time_rate: _Optional[float] = ..., overdue_total: _Optional[int] = ..., overdue: _Optional[_Iterable[_Union[OverdueStep, _Mapping]]] = ..., supervised_total: _Optional[int] = ..., supervised: _Optional[_Iterable[_Union[SupervisedCase, _Mapping]]] = ..., scorecards: _Optional[_Iterable[_Union[Scorecard, _Mapping]]] = ..., answered: _Optional[int] = ..., closed: _Optional[int] = ...) -> None: ...
 
 class StartDrillRequest(_message.Message):
     __slots__ = ("scenario", "speed")

@@ -7,10 +7,10 @@ Create Date: 2026-11-22 05:50:49.530338
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-import yuqing.core.db
+from alembic import op
 
+import yuqing.core.db
 
 # revision identifiers, used by Alembic.
 revision: str = '0003'
