@@ -15,6 +15,7 @@ from gateway import (
     archive,
     bulletins_api,
     console,
+    console_office,
     console_work,
     dispatch_api,
     grading_api,
@@ -82,6 +83,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(ingest_admin.router)
     app.include_router(console.router)
     app.include_router(console_work.router)
+    app.include_router(console_office.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.middleware("http")

@@ -77,7 +77,7 @@ def _check_county(request: Request, county: str | None) -> None:
                       type_="not-found")
 
 
-async def _rendered(request: Request, caller: Caller, ref: str, fmt: str) -> Response:
+async def rendered(request: Request, caller: Caller, ref: str, fmt: str) -> Response:
     rendered = await _call(request, caller, "RenderBulletin",
                            publish_pb2.RenderBulletinRequest(bulletin_id=ref, format=fmt))
     etag = f'"{rendered.digest}"'
@@ -105,7 +105,7 @@ async def find_bulletin(request: Request, caller: CurrentCaller, kind: Kind,
     _check_county(request, county)
     found = await _call(request, caller, "FindBulletin", publish_pb2.FindBulletinRequest(
         kind=kind, date=date.isoformat() if date else "", event_id=event_id))
-    return await _rendered(request, caller, found.digest, format)
+    return await rendered(request, caller, found.digest, format)
 
 
 @router.get("/bulletins/index", tags=["bulletins"])
@@ -123,7 +123,7 @@ async def list_bulletins(request: Request, caller: CurrentCaller, kind: Kind | N
 async def get_bulletin(ref: Ref, request: Request, caller: CurrentCaller, format: Format | None = None) -> Response:
     """By draft id or released digest; without `format`, the bulletin's record with its content."""
     if format:
-        return await _rendered(request, caller, ref, format)
+        return await rendered(request, caller, ref, format)
     found = await _call(request, caller, "GetBulletin", publish_pb2.BulletinRef(bulletin_id=ref))
     return Response(json.dumps(bulletin_json(found), ensure_ascii=False), media_type="application/json")
 

@@ -84,8 +84,9 @@ async def login_form(request: Request) -> HTMLResponse:
 async def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]):
     try:
         caller = await authenticate(request, username, password)
-    except Problem:
-        return _page(request, "login.html", error="用户名或密码错误，请重试。")
+    except Problem as problem:
+        message = "用户名或密码错误，请重试。" if problem.status == 401 else f"{problem.title}：{problem.detail}"
+        return _page(request, "login.html", status_code=problem.status, error=message)
     token, ttl = issue_token(request, caller)
     response = RedirectResponse("/console/", status_code=303)
     response.set_cookie(SESSION_COOKIE, token, max_age=ttl, httponly=True, samesite="strict",

@@ -7,7 +7,6 @@ answers per item."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from gateway import views
 from gateway.auth import CurrentCaller, require_roles
 from gateway.inputs import Input
+from gateway.limits import client_address, fixed_window
 from gateway.problems import Problem, pydantic_errors
 from yuqing.common.v1 import common_pb2
 from yuqing.core.grpc_server import field_violations
@@ -123,7 +123,7 @@ def item_input(body: ItemIn, reporter: str) -> ingest_pb2.ItemInput:
     )
 
 
-async def _submit(request: Request, caller: Caller, item: ingest_pb2.ItemInput) -> ItemAccepted:
+async def submit(request: Request, caller: Caller, item: ingest_pb2.ItemInput) -> ItemAccepted:
     clients = request.app.state.clients
     result = await clients.ingest.SubmitItem(ingest_pb2.SubmitItemRequest(item=item), timeout=clients.timeout,
                                              metadata=caller.metadata())
@@ -133,7 +133,7 @@ async def _submit(request: Request, caller: Caller, item: ingest_pb2.ItemInput) 
 @router.post("/api/v1/items", response_model=ItemAccepted, status_code=201, tags=["items"])
 async def submit_item(body: ItemIn, request: Request, caller: CurrentCaller) -> ItemAccepted:
     require_roles(caller, *REPORT_ROLES)
-    return await _submit(request, caller, item_input(body, caller.username))
+    return await submit(request, caller, item_input(body, caller.username))
 
 
 @router.post("/api/v1/items/batch", response_model=BatchOut, tags=["items"])
@@ -165,7 +165,7 @@ async def submit_batch(body: BatchIn, request: Request, caller: CurrentCaller) -
                     rejected=sum(r.status == "rejected" for r in done), results=done)
 
 
-async def _attachments(files: list[UploadFile]) -> list[ingest_pb2.AttachmentInput]:
+async def attachments_of(files: list[UploadFile]) -> list[ingest_pb2.AttachmentInput]:
     return [ingest_pb2.AttachmentInput(filename=f.filename or "", content_type=f.content_type or "",
                                        data=await f.read()) for f in files if f.filename or f.size]
 
@@ -183,8 +183,8 @@ async def report(request: Request, caller: CurrentCaller,
     require_roles(caller, *REPORT_ROLES)
     item = ingest_pb2.ItemInput(source="monitor_report", title=title, content=content, url=url, platform=platform,
                                 author=author, region_hint=region_hint, reporter=caller.username,
-                                attachments=await _attachments(list(screenshots)))
-    return await _submit(request, caller, item)
+                                attachments=await attachments_of(list(screenshots)))
+    return await submit(request, caller, item)
 
 
 @router.post("/api/v1/notices", response_model=ItemAccepted, status_code=201, tags=["items"])
@@ -195,23 +195,12 @@ async def notice(body: NoticeIn, request: Request, caller: CurrentCaller) -> Ite
         source="superior_notice", title=body.title, content=body.content, url=body.url, platform=body.platform,
         region_hint=body.region_hint, reporter=caller.username, issuing_agency=body.issuing_agency,
         feedback_deadline=views.timestamp_message(body.feedback_deadline), source_item_id=body.notice_number)
-    return await _submit(request, caller, item)
-
-
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return await submit(request, caller, item)
 
 
 async def _rate_limit_tip(request: Request) -> None:
-    """Fixed window per client address in Redis: shared by every gateway replica."""
-    redis = request.app.state.redis
-    window = int(time.time()) // TIP_WINDOW_SECONDS
-    key = f"{request.app.state.settings.stream_prefix}.ratelimit.tip.{_client_address(request)}.{window}"
-    count = await redis.incr(key)
-    if count == 1:
-        await redis.expire(key, TIP_WINDOW_SECONDS)
-    if count > TIP_LIMIT:
-        retry_after = TIP_WINDOW_SECONDS - int(time.time()) % TIP_WINDOW_SECONDS
+    retry_after = await fixed_window(request, "tip", client_address(request), TIP_LIMIT, TIP_WINDOW_SECONDS)
+    if retry_after is not None:
         raise Problem(429, "提交过于频繁", f"每个网络地址 {TIP_WINDOW_SECONDS // 60} 分钟内最多提交 {TIP_LIMIT} 条举报，"
                       f"请 {retry_after} 秒后再试", type_="rate-limited", headers={"Retry-After": str(retry_after)})
 
@@ -222,8 +211,8 @@ async def _submit_tip(request: Request, body: TipIn, files: list[UploadFile]) ->
         raise Problem(422, "附件过多", f"最多上传 {MAX_TIP_FILES} 张截图", type_="validation")
     item = ingest_pb2.ItemInput(source="public_tip", platform="网友举报", title=body.title, content=body.content,
                                 url=body.url, reporter_contact=body.contact, reporter="",
-                                attachments=await _attachments(files))
-    return await _submit(request, Caller(username="public", roles=frozenset({"public"})), item)
+                                attachments=await attachments_of(files))
+    return await submit(request, Caller(username="public", roles=frozenset({"public"})), item)
 
 
 @router.post("/api/v1/tips", response_model=ItemAccepted, status_code=201, tags=["public"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 
 class BodySizeLimit:
@@ -59,3 +60,19 @@ class BodySizeLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+def client_address(request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def fixed_window(request, name: str, subject: str, limit: int, window_seconds: int) -> int | None:
+    """Counts one attempt in Redis (shared by every gateway replica); the seconds until the
+    window ends when `subject` has gone over `limit`, else None."""
+    redis = request.app.state.redis
+    window = int(time.time()) // window_seconds
+    key = f"{request.app.state.settings.stream_prefix}.ratelimit.{name}.{subject}.{window}"
+    count = await redis.incr(key)
+    if count == 1:
+        await redis.expire(key, window_seconds)
+    return window_seconds - int(time.time()) % window_seconds if count > limit else None

@@ -1,0 +1,100 @@
+"""Console pages of the office and the admin — a monitor's report with a screenshot, a bulletin
+drafted, edited and released, a DOCX downloaded, an API key issued and revoked — and the
+login lockout after repeated wrong passwords."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import uuid
+
+import docx
+import httpx
+from PIL import Image
+
+from tests.e2e.conftest import PASSWORD, wait_for
+
+
+@contextlib.contextmanager
+def signed_in(suite, username: str):
+    with httpx.Client(base_url=suite.gateway_url, timeout=60, follow_redirects=True) as browser:
+        assert browser.post("/console/login", data={"username": username,
+                                                    "password": PASSWORD}).url.path == "/console/"
+        yield browser
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+
+
+def test_report_bulletin_and_keys_through_the_console(suite):
+    with signed_in(suite, "jiance") as monitor:
+        form = monitor.get("/console/report")
+        assert form.status_code == 200 and "截图证据" in form.text
+        image = io.BytesIO()
+        Image.new("RGB", (30, 20), "blue").save(image, "PNG")
+        title = f"青山乡卫生院门口积水<script>（{uuid.uuid4().hex[:6]}）"
+        reported = monitor.post("/console/report", data={"csrf": csrf(form.text), "title": title,
+                                                         "platform": "抖音", "region_hint": "青山乡"},
+                                files=[("screenshots", ("现场.png", image.getvalue(), "image/png"))])
+        assert reported.url.path == "/console/report" and "已报送" in reported.text
+        item_id = reported.url.params["sent"]
+        empty = monitor.post("/console/report", data={"csrf": csrf(form.text), "title": ""})
+        assert empty.status_code == 422 and "未能报送" in empty.text
+        assert monitor.get("/console/bulletins").status_code == 403       # monitors do not see bulletins
+        forged = monitor.post("/console/report", data={"csrf": "0" * 64, "title": "伪造"})
+        assert forged.status_code == 403 and "页面已过期" in forged.text
+
+    with signed_in(suite, "yqb") as office:
+        shown = wait_for(lambda: office.get("/console/").text, lambda page: "青山乡卫生院门口积水" in page)
+        assert "<script>（" not in shown       # cleaned for the title, escaped wherever shown
+        assert item_id
+        listing = office.get("/console/bulletins")
+        assert listing.status_code == 200 and "起草" in listing.text
+        drafted = office.post("/console/bulletins", data={"csrf": csrf(listing.text), "kind": "weekly", "date": ""})
+        assert drafted.status_code == 200 and "待签发" in drafted.text and "周报" in drafted.text
+        bulletin_path = drafted.url.path
+        edited = office.post(f"{bulletin_path}/edit", data={"csrf": csrf(drafted.text),
+                                                            "assessment": "本周舆情平稳<b>可控</b>",
+                                                            "next_steps": "加强夜间值守"})
+        assert "已保存" in edited.text and "本周舆情平稳&lt;b&gt;可控&lt;/b&gt;" in edited.text
+        released = office.post(f"{bulletin_path}/release", data={"csrf": csrf(edited.text)})
+        assert "已签发" in released.text and "第" in released.text
+        digest = released.url.path.rsplit("/", 1)[-1]
+        assert len(digest) == 64
+        again = office.post(f"{bulletin_path}/release", data={"csrf": csrf(edited.text)})
+        assert again.status_code == 409 and "已签发" in again.text
+        download = office.get(f"/console/bulletins/{digest}/download", params={"format": "docx"})
+        assert download.headers["content-disposition"].startswith("attachment")
+        assert "本周舆情平稳<b>可控</b>" in [p.text for p in docx.Document(io.BytesIO(download.content)).paragraphs]
+        assert office.get("/console/api-keys").status_code == 403           # the admin's page
+
+    with signed_in(suite, "admin") as admin:
+        page = admin.get("/console/api-keys")
+        issued = admin.post("/console/api-keys", data={"csrf": csrf(page.text), "action": "issue", "name": "市委网信办",
+                                                       "role": "superior_reader", "counties": "demo，city-b"})
+        key = re.search(r"(yqk_[0-9a-f]+_[A-Za-z0-9_-]+)", issued.text).group(1)
+        with httpx.Client(base_url=suite.gateway_url, timeout=60) as superior:
+            assert superior.get(f"/api/v1/bulletins/{digest}", params={"format": "json"},
+                                headers={"X-API-Key": key}).status_code == 200
+            key_id = key.split("_")[1]
+            revoked = admin.post("/console/api-keys", data={"csrf": csrf(issued.text), "action": "revoke",
+                                                            "key_id": key_id})
+            assert "已吊销" in revoked.text and key not in revoked.text      # shown once only
+            assert superior.get(f"/api/v1/bulletins/{digest}", params={"format": "json"},
+                                headers={"X-API-Key": key}).status_code == 401
+
+
+def test_repeated_wrong_passwords_lock_the_account(suite):
+    with httpx.Client(base_url=suite.gateway_url, timeout=30, follow_redirects=True) as browser:
+        for _ in range(5):
+            wrong = browser.post("/console/login", data={"username": "qingshan_xxy", "password": "guess"})
+            assert wrong.status_code == 401
+        locked = browser.post("/console/login", data={"username": "qingshan_xxy", "password": PASSWORD})
+        assert locked.status_code == 429 and "账户已暂时锁定" in locked.text
+    api = httpx.post(f"{suite.gateway_url}/api/v1/auth/token", json={"username": "qingshan_xxy", "password": PASSWORD})
+    assert api.status_code == 429 and int(api.headers["retry-after"]) > 0
+    # Other accounts are untouched.
+    assert httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
+                      json={"username": "qingshan_jbr", "password": PASSWORD}).status_code == 200
