@@ -108,7 +108,16 @@ async def dashboard(request: Request, level: str | None = None, page: int = 1):
         return RedirectResponse("/console/login", status_code=303)
     level = level if level in LEVELS else None
     events = await views.event_page(request.app.state.clients, caller, level, min(max(page, 1), MAX_PAGE), 50)
-    return _page(request, "events.html", events=events, level=level)
+    # The next open time limit of each event's work (the newest 200 assignments the caller sees).
+    assignments = await views.assignment_page(request.app.state.clients, caller, 1, 200)
+    next_due: dict[str, dict] = {}
+    for assignment in assignments["items"]:
+        for deadline in assignment["deadlines"]:
+            current = next_due.get(assignment["event_id"])
+            if deadline["met_at"] is None and (current is None or deadline["due_at"] < current["due_at"]):
+                next_due[assignment["event_id"]] = deadline
+    return _page(request, "events.html", events=events, level=level, next_due=next_due,
+                 live=caller.county_wide)
 
 
 def heat_chart(points: list[dict], width: int = 640, height: int = 140) -> dict | None:

@@ -238,8 +238,10 @@ async def event_detail(clients: ServiceClients, caller: Caller, event_id: str) -
         grade = None
     elif isinstance(grade, BaseException):
         raise grade
-    # A unit's users see an event only through an assignment of their own unit.
-    if not caller.county_wide and not assignments.assignments:
+    # A unit's users see an event only through an assignment of their own unit; a spokesperson
+    # sees the events they are designated for.
+    designated = published is not None and published.spokesperson == caller.username
+    if not caller.county_wide and not assignments.assignments and not designated:
         raise Problem(404, "资源不存在", f"事件 {event_id} 不存在或不属于本单位", type_="not-found")
     return {
         **event_summary_json(event, grade),

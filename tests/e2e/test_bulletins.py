@@ -20,7 +20,7 @@ import httpx
 import pytest
 from PIL import Image, ImageStat
 
-from tests.e2e.conftest import graded_and_assigned, wait_for
+from tests.e2e.conftest import wait_for
 from tests.e2e.test_grading import bearer
 from yuqing.core.dates import SHANGHAI
 
