@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 
 from gateway import models
-from gateway.limits import client_address, fixed_window
+from gateway.limits import client_address
 from gateway.problems import Problem
 from yuqing.core.db import utcnow
 from yuqing.core.identity import Caller
@@ -29,23 +29,25 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-# Lockout: this many wrong passwords in a row lock the account for the period; per address, at
-# most so many attempts per window (both in Redis, shared by every gateway replica).
+# Lockout: this many wrong passwords in a row lock the account for the period; from one
+# address, at most so many wrong passwords (any accounts) in a row within the window. Only
+# failures count, in Redis, shared by every gateway replica; a success clears the account's.
 LOGIN_FAILURES, LOCKOUT_SECONDS = 5, 15 * 60
-LOGIN_ATTEMPTS_PER_ADDRESS, LOGIN_WINDOW_SECONDS = 30, 5 * 60
+ADDRESS_FAILURES, ADDRESS_WINDOW_SECONDS = 30, 5 * 60
 
 
 async def authenticate(request: Request, username: str, password: str) -> Caller:
-    retry_after = await fixed_window(request, "login", client_address(request), LOGIN_ATTEMPTS_PER_ADDRESS,
-                                     LOGIN_WINDOW_SECONDS)
-    if retry_after is not None:
-        raise Problem(429, "登录尝试过于频繁", f"请 {retry_after} 秒后再试", type_="rate-limited",
-                      headers={"Retry-After": str(retry_after)})
     redis = request.app.state.redis
-    failures_key = (f"{request.app.state.settings.stream_prefix}.login.failures."
-                    f"{hashlib.sha256(username.encode('utf-8', 'replace')).hexdigest()[:32]}")
-    if int(await redis.get(failures_key) or 0) >= LOGIN_FAILURES:
-        locked_for = max(await redis.ttl(failures_key), 1)
+    prefix = f"{request.app.state.settings.stream_prefix}.login"
+    account_key = f"{prefix}.account.{hashlib.sha256(username.encode('utf-8', 'replace')).hexdigest()[:32]}"
+    address_key = f"{prefix}.address.{client_address(request)}"
+    account_failures, address_failures = await redis.mget(account_key, address_key)
+    if int(address_failures or 0) >= ADDRESS_FAILURES:
+        retry_after = max(await redis.ttl(address_key), 1)
+        raise Problem(429, "登录尝试过于频繁", f"此网络地址密码错误次数过多，请 {retry_after} 秒后再试",
+                      type_="rate-limited", headers={"Retry-After": str(retry_after)})
+    if int(account_failures or 0) >= LOGIN_FAILURES:
+        locked_for = max(await redis.ttl(account_key), 1)
         raise Problem(429, "账户已暂时锁定", f"连续 {LOGIN_FAILURES} 次密码错误，请 {-(-locked_for // 60)} 分钟后再试，"
                       "或请管理员协助", type_="locked", headers={"Retry-After": str(locked_for)})
     async with request.app.state.sessions() as session:
@@ -55,9 +57,10 @@ async def authenticate(request: Request, username: str, password: str) -> Caller
             raise VerificationError
     except (VerificationError, InvalidHashError):
         async with redis.pipeline(transaction=True) as pipe:
-            await pipe.incr(failures_key).expire(failures_key, LOCKOUT_SECONDS).execute()
+            await (pipe.incr(account_key).expire(account_key, LOCKOUT_SECONDS)
+                   .incr(address_key).expire(address_key, ADDRESS_WINDOW_SECONDS).execute())
         raise Problem(401, "用户名或密码错误", "请检查用户名和密码后重试", type_="unauthorized") from None
-    await redis.delete(failures_key)
+    await redis.delete(account_key)
     return Caller(username=row["username"], roles=frozenset(row["roles"]), unit_code=row["unit_code"])
 
 
