@@ -171,6 +171,8 @@ def event_summary_json(event: ingest_pb2.Event, grade: grading_pb2.EventGrade | 
 async def event_page(clients: ServiceClients, caller: Caller, level: str | None, page: int, page_size: int) -> dict:
     offset = (page - 1) * page_size
     metadata = caller.metadata()
+    if not caller.county_wide:
+        return await _unit_event_page(clients, caller, level, page, page_size)
     if level:
         graded = await clients.grading.ListGrades(grading_pb2.ListGradesRequest(
             level=to_proto(level), page_size=page_size, offset=offset), timeout=clients.timeout, metadata=metadata)
@@ -188,6 +190,27 @@ async def event_page(clients: ServiceClients, caller: Caller, level: str | None,
         rows = [event_summary_json(e, by_id.get(e.event_id)) for e in listed.events]
         total = listed.total
     return {"items": rows, "total": total, "page": page, "page_size": page_size}
+
+
+async def _unit_event_page(clients: ServiceClients, caller: Caller, level: str | None, page: int,
+                           page_size: int) -> dict:
+    """A unit's users see the events their unit has assignments for, newest work first."""
+    metadata = caller.metadata()
+    listed = await clients.dispatch.ListAssignments(dispatch_pb2.ListAssignmentsRequest(page_size=500),
+                                                    timeout=clients.timeout, metadata=metadata)
+    event_ids = list(dict.fromkeys(a.event_id for a in listed.assignments))
+    if not event_ids:
+        return {"items": [], "total": 0, "page": page, "page_size": page_size}
+    events = await clients.ingest.BatchGetEvents(ingest_pb2.BatchGetEventsRequest(event_ids=event_ids),
+                                                 timeout=clients.timeout, metadata=metadata)
+    grades = await clients.grading.BatchGetGrades(grading_pb2.BatchGetGradesRequest(event_ids=event_ids),
+                                                  timeout=clients.timeout, metadata=metadata)
+    by_event, by_grade = {e.event_id: e for e in events.events}, {g.event_id: g for g in grades.grades}
+    rows = [event_summary_json(by_event[i], by_grade.get(i)) for i in event_ids if i in by_event]
+    if level:
+        rows = [r for r in rows if r["level"] == level]
+    start = (page - 1) * page_size
+    return {"items": rows[start:start + page_size], "total": len(rows), "page": page, "page_size": page_size}
 
 
 STATEMENT_READERS = frozenset({"admin", "office", "leader", "spokesperson", "superior_reader"})
