@@ -24,6 +24,7 @@ from gateway import (
     live,
     problems,
     publish_api,
+    users_api,
 )
 from gateway.clients import ServiceClients
 from gateway.inputs import unstorable_url_part
@@ -79,6 +80,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(publish_api.router)
     app.include_router(bulletins_api.router)
     app.include_router(archive.router)
+    app.include_router(users_api.router)
     app.include_router(intake.router)
     app.include_router(ingest_admin.router)
     app.include_router(console.router)

@@ -71,7 +71,7 @@ def _messages(error: Exception) -> list[str]:
     if isinstance(error, ValidationError):
         return [f"{e['field']}：{e['reason']}" for e in pydantic_errors(error.errors())]
     if isinstance(error, Problem):
-        return [error.detail or error.title]
+        return [f"{error.title}：{error.detail}" if error.detail else error.title]
     raise error
 
 

@@ -1,5 +1,5 @@
 """Console pages for the office and the admin: 《网络舆情通报》 (draft, preview, edit the
-assessment, release, download), a monitor's report with screenshots, and API keys. Every form
+assessment, release, download), a monitor's report with screenshots, API keys, users and roles. Every form
 carries the CSRF token and goes through the same code as the API (and its audit)."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from gateway import audit, bulletins_api, intake
+from gateway import audit, bulletins_api, intake, users_api
 from gateway.console import _caller, _csrf_ok, _messages, _page, expired
 from gateway.console_work import FORM_ERRORS
 from gateway.problems import Problem
 from yuqing.core.dates import SHANGHAI
 from yuqing.core.identity import Caller
+from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.ingest.v1 import ingest_pb2
 from yuqing.publish.v1 import publish_pb2
 
@@ -212,3 +213,45 @@ async def api_key_action(request: Request, csrf: Annotated[str, Form()], action:
         return await _keys_page(request, 422, errors=_messages(error))
     # The whole key is shown once, on this page only.
     return await _keys_page(request, issued=issued)
+
+
+# --- users and roles (admin) ----------------------------------------------------------------
+
+async def _users_page(request: Request, status_code: int = 200, **context):
+    clients = request.app.state.clients
+    units = await clients.call("dispatch", "ListUnits", dispatch_pb2.ListUnitsRequest(), _caller(request))
+    return _page(request, "users.html", status_code, users=await users_api.list_users(request),
+                 units=[(u.code, u.name) for u in units.units], role_names=users_api.ROLE_NAMES, **context)
+
+
+@router.get("/users")
+async def users(request: Request):
+    caller = _signed_in(request, frozenset({"admin"}))
+    if not isinstance(caller, Caller):
+        return caller
+    return await _users_page(request)
+
+
+@router.post("/users")
+async def save_user(request: Request, csrf: Annotated[str, Form()], username: Annotated[str, Form()],
+                    display_name: Annotated[str, Form()] = "", unit_code: Annotated[str, Form()] = "",
+                    roles: Annotated[list[str], Form()] = (), password: Annotated[str, Form()] = "",
+                    existing: Annotated[str, Form()] = ""):
+    caller = _signed_in(request, frozenset({"admin"}))
+    if not isinstance(caller, Caller):
+        return caller
+    if not _csrf_ok(request, csrf):
+        return expired(request)
+    try:
+        if existing:
+            body = users_api.UserIn(display_name=display_name, roles=list(roles), unit_code=unit_code,
+                                    password=password)
+            await users_api.update_user(username, body, request, caller)
+        else:
+            body = users_api.NewUserIn(username=username.strip(), display_name=display_name, roles=list(roles),
+                                       unit_code=unit_code, password=password)
+            await users_api.create_user(body, request, caller)
+    except FORM_ERRORS as error:
+        return await _users_page(request, 422 if not isinstance(error, Problem) else error.status,
+                                 errors=_messages(error))
+    return await _users_page(request, notice=f"用户 {username} 已保存")

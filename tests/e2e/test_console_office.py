@@ -14,6 +14,7 @@ import httpx
 from PIL import Image
 
 from tests.e2e.conftest import PASSWORD, wait_for
+from tests.e2e.test_grading import bearer
 
 
 @contextlib.contextmanager
@@ -98,3 +99,46 @@ def test_repeated_wrong_passwords_lock_the_account(suite):
     # Other accounts are untouched.
     assert httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
                       json={"username": "qingshan_jbr", "password": PASSWORD}).status_code == 200
+
+
+def test_an_admin_manages_users_and_roles(suite, client):
+    name = f"ry_{uuid.uuid4().hex[:6]}"
+    with signed_in(suite, "admin") as admin:
+        page = admin.get("/console/users")
+        assert page.status_code == 200 and "新建用户" in page.text
+        short = admin.post("/console/users", data={"csrf": csrf(page.text), "username": name, "display_name": "测试",
+                                                   "unit_code": "hexi", "roles": ["unit_handler"], "password": "short"})
+        assert short.status_code == 422 and "至少 10 位" in short.text
+        created = admin.post("/console/users", data={
+            "csrf": csrf(page.text), "username": name, "display_name": "河西镇新经办人<b>", "unit_code": "hexi",
+            "roles": ["unit_handler"], "password": "a-long-password-1"})
+        assert created.status_code == 200 and f"用户 {name} 已保存" in created.text
+        assert "河西镇新经办人&lt;b&gt;" in created.text
+        again = admin.post("/console/users", data={"csrf": csrf(page.text), "username": name, "display_name": "x",
+                                                   "unit_code": "hexi", "roles": ["monitor"], "password": "a-long-password-2"})
+        assert again.status_code == 409 and "用户名已存在" in again.text
+        token = httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
+                           json={"username": name, "password": "a-long-password-1"}).json()
+        assert token["roles"] == ["unit_handler"] and token["unit_code"] == "hexi"
+        promoted = admin.post("/console/users", data={"csrf": csrf(page.text), "username": name, "existing": "1",
+                                                      "display_name": "河西镇信息员", "unit_code": "hexi",
+                                                      "roles": ["unit_handler", "monitor"]})
+        assert promoted.status_code == 200
+        token = httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
+                           json={"username": name, "password": "a-long-password-1"}).json()
+        assert token["roles"] == ["monitor", "unit_handler"]
+        self_demotion = admin.post("/console/users", data={"csrf": csrf(page.text), "username": "admin",
+                                                           "existing": "1", "display_name": "管理员",
+                                                           "unit_code": "wxb", "roles": ["office"]})
+        assert self_demotion.status_code == 409 and "不能取消自己的管理员角色" in self_demotion.text
+    unknown_unit = client.post("/api/v1/admin/users", json={"username": f"{name}x", "display_name": "x",
+                                                            "roles": ["monitor"], "unit_code": "nowhere",
+                                                            "password": "a-long-password-1"})
+    assert unknown_unit.status_code == 422 and unknown_unit.json()["errors"][0]["field"] == "unit_code"
+    with signed_in(suite, "yqb") as office:
+        assert office.get("/console/users").status_code == 403
+    assert client.post("/api/v1/admin/users", headers=bearer(client, "yqb"), json={
+        "username": f"{name}y", "display_name": "x", "roles": ["admin"], "unit_code": "wxb",
+        "password": "a-long-password-1"}).status_code == 403
+    audit = client.get("/api/v1/admin/audit", params={"limit": 100}).json()["items"]
+    assert {"user.create", "user.update"} <= {a["action"] for a in audit if a["target"] == name}
