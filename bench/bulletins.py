@@ -51,12 +51,11 @@ from yuqing.core.db import create_engine, new_id, schema_name, session_factory  
 from yuqing.core.grpc_server import client_channel  # noqa: E402
 from yuqing.core.identity import Caller  # noqa: E402
 from yuqing.core.protobuf import timestamp  # noqa: E402
-from yuqing.core.settings import SERVICES  # noqa: E402
 from yuqing.demo import UNITS  # noqa: E402
 from yuqing.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc  # noqa: E402
 from yuqing.ingest.v1 import ingest_pb2  # noqa: E402
 from yuqing.publish.v1 import publish_pb2, publish_pb2_grpc  # noqa: E402
-from yuqing.suite import PROCESSES, Suite  # noqa: E402
+from yuqing.suite import Suite, loopback_ports  # noqa: E402
 
 MONTH_START = dt.date(2026, 10, 1)
 DAYS = 31
@@ -69,13 +68,6 @@ TOPICS = ("小区停水", "学校食堂饭菜质量", "道路塌陷", "医院排
           "农村公路修缮", "物业收费")
 OFFICE = Caller("yqb", frozenset({"office"}), "wxb")
 CHUNK = 5000
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def level_for(rng: random.Random) -> str:
@@ -292,8 +284,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as data_dir:
         overrides = {"YQ_DATA_DIR": data_dir, "YQ_DATABASE_URL": database, "YQ_REDIS_URL": redis_url,
                      "YQ_DATABASE_SCHEMA_PREFIX": f"bb{run}_", "YQ_STREAM_PREFIX": f"bb{run}",
-                     "YQ_GATEWAY_PORT": str(free_port()), "OTEL_TRACES_EXPORTER": "none",
-                     **{f"YQ_{name.upper()}_ADDRESS": f"127.0.0.1:{free_port()}" for name in SERVICES}}
+                     "OTEL_TRACES_EXPORTER": "none", **loopback_ports()}
         suite = Suite.from_environment(overrides, inherit_yq=False)
         try:
             suite.prepare()
@@ -309,7 +300,7 @@ def main() -> int:
             figures = asyncio.run(measure(suite.settings, args.runs, args.samples))
         finally:
             suite.stop()
-            asyncio.run(drop_schemas(suite))
+            suite.drop_schemas()
     assert figures["items_counted"] == args.items and figures["events_counted"] == args.events, figures
     print(f"monthly bulletin over {figures['items_counted']:,} items / {figures['events_counted']:,} events "
           f"(PostgreSQL, {os.cpu_count()} cores), median of {args.runs}:")
@@ -324,15 +315,6 @@ def main() -> int:
     print(f"  baseline python-docx empty document:    {figures['baseline_empty_docx_s']:.3f} s "
           f"(DOCX/baseline {figures['docx_s'] / figures['baseline_empty_docx_s']:.0f})")
     return 0
-
-
-async def drop_schemas(suite: Suite) -> None:
-    settings = suite.settings
-    engine = create_engine(settings, "gateway")
-    async with engine.begin() as conn:
-        for name in PROCESSES:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
-    await engine.dispose()
 
 
 if __name__ == "__main__":

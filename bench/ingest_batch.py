@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,14 +34,9 @@ from stories import STORIES  # noqa: E402
 from yuqing.common.v1 import common_pb2  # noqa: E402
 from yuqing.core.grpc_server import MESSAGE_SIZE_OPTIONS  # noqa: E402
 from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc  # noqa: E402
+from yuqing.suite import free_port  # noqa: E402
 
 PLATFORMS = ("微博", "微信", "抖音", "今日头条", "百度贴吧")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_items(count: int, seed: int = 1) -> list[ingest_pb2.ItemInput]:

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,14 +38,9 @@ from services.dispatch import models  # noqa: E402
 from yuqing.core import migrations  # noqa: E402
 from yuqing.core.db import create_engine, schema_name, session_factory  # noqa: E402
 from yuqing.core.settings import CoreSettings  # noqa: E402
+from yuqing.suite import free_port  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,13 +16,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
 from yuqing.core import migrations
-from yuqing.core.db import create_engine, session_factory
+from yuqing.core.db import create_engine, schema_name, session_factory
 from yuqing.core.redis import EmbeddedRedis
 from yuqing.core.settings import SERVICES, CoreSettings
 
 PROCESSES = (*SERVICES, "gateway")
+
+
+def free_port() -> int:
+    """A loopback port nobody is listening on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def loopback_ports() -> dict[str, str]:
+    """YQ_* settings putting the gateway and every service on free loopback ports, so a suite
+    can run beside another (tests, benchmarks)."""
+    return {"YQ_GATEWAY_PORT": str(free_port()),
+            **{f"YQ_{name.upper()}_ADDRESS": f"127.0.0.1:{free_port()}" for name in SERVICES}}
 
 
 @dataclass
@@ -115,6 +131,17 @@ class Suite:
                 process.wait()
         if self.embedded_redis is not None:
             self.embedded_redis.stop()
+
+    def drop_schemas(self) -> None:
+        """PostgreSQL only: remove every schema of this suite (its prefix keeps others' apart)."""
+        async def drop():
+            settings = self.settings
+            engine = create_engine(settings, "gateway")
+            async with engine.begin() as conn:
+                for name in PROCESSES:
+                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
+            await engine.dispose()
+        asyncio.run(drop())
 
 
 async def _seed(settings: CoreSettings, demo_password: str | None):

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from tests.conftest import run_id
 from tests.e2e.otlp_receiver import OtlpReceiver
-from yuqing.core.db import create_engine, schema_name
-from yuqing.core.settings import SERVICES
-from yuqing.suite import PROCESSES, Suite
+from yuqing.suite import Suite, loopback_ports
 
 PASSWORD = "e2e-demo-password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +35,7 @@ def running_suite(backend, tmp_path_factory, otlp, **extra: str):
     rid = run_id()
     overrides = {
         **backend.env(tmp_path_factory.mktemp(f"suite-{backend.name}"), rid),
-        "YQ_GATEWAY_PORT": str(free_port()),
-        **{f"YQ_{name.upper()}_ADDRESS": f"127.0.0.1:{free_port()}" for name in SERVICES},
+        **loopback_ports(),
         "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200", **extra,
     }
@@ -60,21 +49,7 @@ def running_suite(backend, tmp_path_factory, otlp, **extra: str):
     finally:
         running.stop()
         if backend.database_url:
-            _drop_schemas(running)
-
-
-def _drop_schemas(running: Suite) -> None:
-    import asyncio
-
-    async def drop():
-        settings = running.settings
-        engine = create_engine(settings, "gateway")
-        async with engine.begin() as conn:
-            for name in PROCESSES:
-                await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
-        await engine.dispose()
-
-    asyncio.run(drop())
+            running.drop_schemas()
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,12 @@ from sqlalchemy import func, select, text
 
 from services.dispatch import models
 from tests.conftest import run_id
-from tests.e2e.conftest import free_port
 from yuqing.core import migrations
 from yuqing.core.db import create_engine, schema_name, session_factory
 from yuqing.core.redis import EmbeddedRedis
 from yuqing.core.settings import CoreSettings
 from yuqing.dispatch.v1 import dispatch_pb2
+from yuqing.suite import free_port
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
 from timer_load import add_open_timers  # noqa: E402

@@ -24,7 +24,6 @@ from services.ingest.service import IngestService
 from services.publish import models as publish_models
 from services.publish.service import PublishService
 from tests.conftest import run_id
-from tests.e2e.conftest import free_port
 from yuqing.common.v1 import common_pb2
 from yuqing.core import migrations
 from yuqing.core.bus import Envelope, Outbox
@@ -35,6 +34,7 @@ from yuqing.core.settings import CoreSettings
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
 from yuqing.publish.v1 import publish_pb2
+from yuqing.suite import free_port
 
 
 class Clock:

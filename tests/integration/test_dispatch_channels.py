@@ -16,8 +16,8 @@ from sqlalchemy import select
 from services.dispatch import models
 from services.dispatch.channels import SmtpChannel, WebhookChannel, delivery_worker
 from services.dispatch.workflow import Request
-from tests.e2e.conftest import free_port
 from yuqing.core.identity import Caller
+from yuqing.suite import free_port
 
 SECRET = "webhook-secret"
 
