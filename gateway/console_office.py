@@ -14,6 +14,7 @@ from gateway import audit, bulletins_api, intake, users_api
 from gateway.console import _caller, _csrf_ok, _messages, _page, expired
 from gateway.console_work import FORM_ERRORS
 from gateway.problems import Problem
+from yuqing.core.categories import BULLETIN_KINDS
 from yuqing.core.dates import SHANGHAI
 from yuqing.core.identity import Caller
 from yuqing.dispatch.v1 import dispatch_pb2
@@ -21,8 +22,6 @@ from yuqing.ingest.v1 import ingest_pb2
 from yuqing.publish.v1 import publish_pb2
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-KIND_NAMES = {"daily": "日报", "weekly": "周报", "monthly": "月报", "special": "专报", "continuous": "续报",
-              "review": "总结评估"}
 BULLETIN_READERS = frozenset({"admin", "office", "leader"})
 
 
@@ -42,7 +41,7 @@ async def _bulletin_list(request: Request, caller: Caller, status_code: int = 20
     listed = await clients.call("publish", "ListBulletins", publish_pb2.ListBulletinsRequest(page_size=100), caller)
     return _page(request, "bulletins.html", status_code, bulletins=[bulletins_api.bulletin_json(b, False)
                                                                      for b in listed.bulletins],
-                 kinds=KIND_NAMES, today=dt.datetime.now(SHANGHAI).date().isoformat(), **context)
+                 kinds=BULLETIN_KINDS, today=dt.datetime.now(SHANGHAI).date().isoformat(), **context)
 
 
 @router.get("/bulletins")
@@ -76,7 +75,7 @@ async def _bulletin_page(request: Request, caller: Caller, ref: str, status_code
     except FORM_ERRORS as error:
         return _page(request, "error.html", status_code=404, title="通报不存在", detail="；".join(_messages(error)))
     bulletin = bulletins_api.bulletin_json(found)
-    return _page(request, "bulletin.html", status_code, b=bulletin, c=bulletin["content"], kinds=KIND_NAMES,
+    return _page(request, "bulletin.html", status_code, b=bulletin, c=bulletin["content"], kinds=BULLETIN_KINDS,
                  typical=[case["event_id"] for case in bulletin["content"].get("typical_cases", [])], **context)
 
 

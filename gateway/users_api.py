@@ -15,11 +15,11 @@ from gateway.auth import CurrentCaller, hash_password, require_roles
 from gateway.inputs import Input
 from gateway.problems import Problem
 from yuqing.core.db import utcnow
-from yuqing.core.identity import Caller
+from yuqing.core.identity import ROLES, Caller
 from yuqing.dispatch.v1 import dispatch_pb2
 
 router = APIRouter(prefix="/api/v1/admin")
-Role = Literal["admin", "office", "monitor", "unit_handler", "unit_head", "leader", "spokesperson", "superior_reader"]
+Role = Literal[ROLES]
 ROLE_NAMES = {"admin": "管理员", "office": "舆情办", "monitor": "监测员", "unit_handler": "单位经办人",
               "unit_head": "单位负责人", "leader": "领导", "spokesperson": "新闻发言人", "superior_reader": "上级查阅"}
 Username = Annotated[str, Path(pattern=r"^[a-z0-9_]{2,64}$")]

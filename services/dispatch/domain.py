@@ -188,6 +188,14 @@ def _quantile(values: list[float], share: float) -> float | None:
     return round(ordered[max(0, min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1))], 1)
 
 
+def _step_late(deadline: dict, now: dt.datetime) -> float | None:
+    """Minutes late of a unit step (met late, or open past due), None when on time or not yet due."""
+    done = deadline["met_at"] or (now if deadline["due_at"] < now else None)
+    if done is None or done <= deadline["due_at"]:
+        return None
+    return round((done - deadline["due_at"]).total_seconds() / 60, 1)
+
+
 def scorecard(unit_code: str, assignments: list[dict], deadlines: list[dict], supervised: int, accountability: int,
               now: dt.datetime, ack_limit: dt.timedelta = dt.timedelta(hours=2)) -> Scorecard:
     """Acknowledgement counts as on time when it came before the hand-over step's due time (the
@@ -202,8 +210,7 @@ def scorecard(unit_code: str, assignments: list[dict], deadlines: list[dict], su
                 on_time += 1
         if a["answered_at"] is not None:
             answer.append((a["answered_at"] - a["created_at"]).total_seconds() / 60)
-    overdue = sum(1 for d in deadlines if d["owner"] == "unit" and (
-        (d["met_at"] is not None and d["met_at"] > d["due_at"]) or (d["met_at"] is None and d["due_at"] < now)))
+    overdue = sum(1 for d in deadlines if d["owner"] == "unit" and _step_late(d, now) is not None)
     return Scorecard(unit_code, len(assignments), len(ack), on_time, _quantile(ack, 0.5), _quantile(ack, 0.9),
                      _quantile(answer, 0.5), _quantile(answer, 0.9), overdue, supervised,
                      sum(a["returns"] for a in assignments), sum(1 for a in assignments if a["state"] == "returned"),
@@ -249,7 +256,6 @@ class HandlingReport:
     overdue: list[dict]          # every overdue unit step, latest due first
     supervised: list[dict]       # every 督办, latest first
     names: dict[str, str]
-    list_limit: int
     answered: int
     closed: int
 
@@ -262,15 +268,7 @@ class HandlingReport:
         return sum(c.acknowledged_on_time for c in self.scorecards)
 
 
-def _step_late(deadline: dict, now: dt.datetime) -> float | None:
-    """Minutes late of a unit step (met late, or open past due), None when on time or not yet due."""
-    done = deadline["met_at"] or (now if deadline["due_at"] < now else None)
-    if done is None or done <= deadline["due_at"]:
-        return None
-    return round((done - deadline["due_at"]).total_seconds() / 60, 1)
-
-
-def handling_report(period: PeriodWork, now: dt.datetime, list_limit: int) -> HandlingReport:
+def handling_report(period: PeriodWork, now: dt.datetime) -> HandlingReport:
     """A unit step counts once it is met or due; it is on time when met by its due time."""
     assignment_of = {a["assignment_id"]: a for a in period.assignments}
     deadline_of = {d["deadline_id"]: d for d in period.deadlines}
@@ -290,7 +288,7 @@ def handling_report(period: PeriodWork, now: dt.datetime, list_limit: int) -> Ha
     supervised.sort(key=lambda t: (t["fired_at"], t["assignment_id"]), reverse=True)
     units = sorted({a["unit_code"] for a in period.assignments})
     return HandlingReport(period.scorecards(units, now), len(unit_steps), len(unit_steps) - len(overdue), overdue,
-                          supervised, period.names, list_limit,
+                          supervised, period.names,
                           sum(1 for a in period.assignments if a["answered_at"] is not None),
                           sum(1 for a in period.assignments if a["closed_at"] is not None))
 

@@ -734,12 +734,12 @@ class DispatchService:
         units = [unit_code] if unit_code else list(period.names)
         return period.scorecards(units, self.clock())
 
-    async def handling_report(self, caller: Caller, since: dt.date, until: dt.date, list_limit: int) -> HandlingReport:
+    async def handling_report(self, caller: Caller, since: dt.date, until: dt.date) -> HandlingReport:
         """处置情况 for a bulletin: county-wide on-time rates, the overdue and 督办 lists and the
         scorecards of units that had work in the period."""
         if not caller.roles & {"office", "admin", "leader", "superior_reader"}:
             raise PermissionDenied("处置情况汇总仅对舆情办、领导和上级开放")
-        return handling_report(await self._period(since, until, None), self.clock(), list_limit)
+        return handling_report(await self._period(since, until, None), self.clock())
 
     async def _period(self, since: dt.date, until: dt.date, unit_code: str | None) -> PeriodWork:
         if until < since:

@@ -152,7 +152,7 @@ class DispatchServicer(dispatch_pb2_grpc.DispatchServiceServicer):
     async def GetHandlingReport(self, request, context):
         start, end = period_of(request)
         limit = request.list_limit if 0 < request.list_limit <= 500 else 50
-        report = await self.service.handling_report(caller_of(context), start, end, limit)
+        report = await self.service.handling_report(caller_of(context), start, end)
         names = report.names
 
         def unit(code: str) -> dict:

@@ -39,7 +39,7 @@ from yuqing.core.dates import SHANGHAI
 from yuqing.core.db import new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.identity import Caller
-from yuqing.core.levels import LEVEL_NAMES, from_proto
+from yuqing.core.levels import LEVEL_NAMES, LEVELS, from_proto
 from yuqing.core.protobuf import from_timestamp
 from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
@@ -49,7 +49,6 @@ EDITORS = frozenset({"office", "admin"})
 DRAFT_READERS = frozenset({"office", "admin", "leader"})
 FORMATS = {"json": "application/json", "html": "text/html; charset=utf-8",
            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-STATE_NAMES = {"draft": "待签发", "released": "已签发"}
 UNSET = "未标明"
 
 
@@ -208,7 +207,7 @@ class BulletinService:
                 "timeliness": timeliness(discovered, published["first_response"], published["authoritative"],
                                          deadlines),
                 "statement_title": published["latest_title"] or ""})
-        key_events.sort(key=lambda e: ("I", "II", "III", "IV", "V").index(e["level"]) * 1000 - e["heat"])
+        key_events.sort(key=lambda e: (LEVELS.index(e["level"]), -e["heat"], e["event_id"]))
         content_overview = overview(counts, briefs, names)
         content_overview["summary"] = _summary(kind, period, content_overview, key_events)
         if kind in EVENT_KINDS:
@@ -321,11 +320,8 @@ class BulletinService:
             check_kind(kind, "")
         if not caller.roles & DRAFT_READERS:
             state = "released"      # superior readers see releases only
-        return await self._page(kind or None, state or None, limit, offset)
-
-    async def _page(self, kind, state, limit, offset):
         async with self.sessions() as session:
-            return await PublishRepository(session).page_of_bulletins(kind, state, limit, offset)
+            return await PublishRepository(session).page_of_bulletins(kind or None, state or None, limit, offset)
 
     async def render(self, caller: Caller, ref: str, fmt: str) -> tuple[bytes, str, str, str]:
         """(data, content type, SHA-256 of data, file name). A release returns its frozen bytes;

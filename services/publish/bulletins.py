@@ -15,13 +15,12 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from yuqing.core.categories import SENSITIVE_CATEGORIES
+from yuqing.core.categories import BULLETIN_KINDS, SENSITIVE_CATEGORIES
 from yuqing.core.dates import SHANGHAI
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.levels import LEVEL_NAMES, LEVELS
 
-KINDS = {"daily": "日报", "weekly": "周报", "monthly": "月报", "special": "专报", "continuous": "续报",
-         "review": "总结评估"}
+KINDS = BULLETIN_KINDS
 EVENT_KINDS = frozenset({"special", "continuous", "review"})
 MAJOR_LEVELS = frozenset({"I", "II"})
 SOURCE_NAMES = {"monitor_patrol": "监测员巡查", "monitor_report": "监测员报送", "public_tip": "网友举报", "superior_notice": "上级通报",

@@ -4,6 +4,7 @@ charts drawn by matplotlib in a CJK font."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import logging
@@ -24,6 +25,7 @@ from docx.shared import Cm, Pt, RGBColor  # noqa: E402
 from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
+from services.publish.bulletins import rate_text  # noqa: E402
 from yuqing.core.levels import LEVEL_COLOURS  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -129,15 +131,10 @@ _templates = Environment(loader=FileSystemLoader(Path(__file__).parent / "templa
 
 
 def html(content: dict, drawn: dict[str, bytes]) -> bytes:
-    import base64
     images = {name: "data:image/png;base64," + base64.b64encode(data).decode("ascii") for name, data in drawn.items()}
     page = _templates.get_template("bulletin.html").render(b=content, images=images, numbers=SECTION_NUMBERS,
-                                                           percent=percent)
+                                                           percent=rate_text)
     return page.encode("utf-8")
-
-
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 # --- DOCX -----------------------------------------------------------------------------------
@@ -289,7 +286,7 @@ def _sections(content: dict):
     def handling(document, drawn):
         _paragraph(document, (
             f"本期交办{h['assignments']}件，已反馈{h['answered']}件，已办结{h['closed']}件；按时签收率"
-            f"{percent(h['ack_on_time_rate'])}，环节按时率{percent(h['step_on_time_rate'])}；超时{h['overdue_total']}次，"
+            f"{rate_text(h['ack_on_time_rate'])}，环节按时率{rate_text(h['step_on_time_rate'])}；超时{h['overdue_total']}次，"
             f"督办{h['supervised_total']}次。"))
         if h["overdue"]:
             _table(document, ["单位", "环节", "应完成时间", "超时（分钟）"],
@@ -300,7 +297,7 @@ def _sections(content: dict):
                    [[s["unit_name"], s["step_name"], s["at"][:16].replace("T", " ")] for s in h["supervised"][:20]])
         if h["scorecards"]:
             _table(document, ["单位", "交办", "按时签收率", "超时环节", "督办", "问责"],
-                   [[c["unit_name"], c["assignments"], percent(c["on_time_rate"]), c["overdue_steps"], c["supervised"],
+                   [[c["unit_name"], c["assignments"], rate_text(c["on_time_rate"]), c["overdue_steps"], c["supervised"],
                      c["accountability"]] for c in h["scorecards"][:30]])
 
     def typical(document, drawn):

@@ -18,3 +18,7 @@ HARMFUL_CATEGORIES = {
     "violence": "暴力恐怖",
     "fraud": "诈骗",
 }
+
+# 《网络舆情通报》 kinds: publish drafts them, the console names them.
+BULLETIN_KINDS = {"daily": "日报", "weekly": "周报", "monthly": "月报", "special": "专报", "continuous": "续报",
+                  "review": "总结评估"}
