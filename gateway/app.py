@@ -15,6 +15,7 @@ from gateway import (
     archive,
     bulletins_api,
     console,
+    console_admin,
     console_office,
     console_work,
     dispatch_api,
@@ -86,6 +87,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(console_work.router)
     app.include_router(console_office.router)
+    app.include_router(console_admin.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.middleware("http")

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from gateway import audit, bulletins_api, intake, users_api
 from gateway.console import _caller, _csrf_ok, _messages, _page, expired
 from gateway.console_work import FORM_ERRORS
-from gateway.problems import Problem
+from gateway.problems import Problem, http_status
 from yuqing.core.categories import BULLETIN_KINDS
 from yuqing.core.dates import SHANGHAI
 from yuqing.core.identity import Caller
@@ -251,6 +251,5 @@ async def save_user(request: Request, csrf: Annotated[str, Form()], username: An
                                        unit_code=unit_code, password=password)
             await users_api.create_user(body, request, caller)
     except FORM_ERRORS as error:
-        return await _users_page(request, 422 if not isinstance(error, Problem) else error.status,
-                                 errors=_messages(error))
+        return await _users_page(request, http_status(error), errors=_messages(error))
     return await _users_page(request, notice=f"用户 {username} 已保存")

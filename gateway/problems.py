@@ -97,6 +97,16 @@ _GRPC_STATUS = {
 }
 
 
+def http_status(error: Exception) -> int:
+    """The HTTP status a refused request answers with: a Problem's own, a service's by its gRPC
+    code, 422 for anything that failed validation."""
+    if isinstance(error, Problem):
+        return error.status
+    if isinstance(error, grpc.aio.AioRpcError):
+        return _GRPC_STATUS.get(error.code(), (502, ""))[0]
+    return 422
+
+
 async def grpc_handler(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
     status, type_ = _GRPC_STATUS.get(error.code(), (502, "service-error"))
     errors = [{"field": p.field, "reason": p.reason} for p in field_violations(error)]

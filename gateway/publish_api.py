@@ -175,7 +175,7 @@ async def act_evidence(event_id: Id, evidence_id: Id, request: Request, caller: 
 
 class ChannelIn(Input):
     url: str = Field(min_length=1, max_length=500)
-    secret: str = Field("", max_length=200, description="签名密钥（HMAC-SHA256），只写不读")
+    secret: str = Field("", max_length=200, description="签名密钥（HMAC-SHA256），只写不读；留空则保留原密钥")
     enabled: bool = True
 
 

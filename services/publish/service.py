@@ -262,7 +262,10 @@ class PublishService:
         if problems:
             raise InvalidInput("发布渠道有误", problems)
         async with self.sessions() as session, session.begin():
-            await PublishRepository(session).save_channel({
+            repo = PublishRepository(session)
+            if not secret:  # the key is write-only: saving without one keeps the channel's current key
+                secret = next((c["secret"] for c in await repo.channels() if c["name"] == name), "")
+            await repo.save_channel({
                 "name": name, "url": url, "secret": secret, "enabled": enabled, "updated_by": caller.username,
                 "updated_at": self.clock()})
 

@@ -149,3 +149,47 @@ def test_report_to_public_release_in_the_browser(browser, suite, tmp_path):
         image = Image.open(SHOTS / f"{name}.png").convert("L")
         assert image.getextrema()[0] < 100 < image.getextrema()[1], f"{name} looks blank"
     assert Image.open(io.BytesIO((SHOTS / "04-dashboard-live.png").read_bytes())).height > 200
+
+
+def test_every_admin_page_in_the_browser(browser, suite):
+    """The admin keeps a topic and the office a shift through the forms; every admin and office
+    page is saved as a screenshot, none blank, none refused by the page's own policy."""
+    tag = uuid.uuid4().hex[:6]
+    admin = Person(browser, suite, "admin")
+    refused: list[str] = []
+    admin.page.on("console", lambda message: refused.append(message.text)
+                  if "Content Security Policy" in message.text else None)
+    admin.page.goto("/console/admin")
+    admin.shot("20-admin-index")
+    admin.page.goto("/console/admin/topics")
+    admin.page.fill("form.new-topic input[name=name]", f"井盖安全{tag}")
+    admin.page.fill("form.new-topic textarea[name=all_of]", "井盖、窨井\n缺失、破损")
+    admin.page.click("form.new-topic button[type=submit]")
+    admin.page.wait_for_selector("p.notice")
+    assert f"井盖安全{tag}" in admin.page.inner_text("main")
+    pages = ("units", "duty", "topics", "feeds", "places", "plans", "calendars", "channels")
+    for number, name in enumerate(pages, start=21):
+        admin.page.goto(f"/console/admin/{name}")
+        assert admin.page.inner_text("h1")
+        admin.shot(f"{number}-admin-{name}")
+    for number, path in enumerate(("/console/users", "/console/api-keys", "/console/rule-sets", "/console/bulletins",
+                                   "/console/notifications", "/console/inbox"), start=31):
+        admin.page.goto(path)
+        admin.shot(f"{number}-{path.rsplit('/', 1)[-1]}")
+
+    office = Person(browser, suite, "yqb")
+    office.page.goto("/console/admin/duty")
+    office.page.fill("form.add-shift input[name=starts_at]", "2031-05-01T08:00")
+    office.page.fill("form.add-shift input[name=ends_at]", "2031-05-01T07:00")
+    office.page.click("form.add-shift button[type=submit]")
+    office.page.wait_for_selector("div.error")
+    assert "未能保存" in office.page.inner_text("div.error")
+    office.shot("40-office-duty-refused")
+
+    public = browser.new_context(base_url=suite.gateway_url, locale="zh-CN").new_page()
+    public.goto("/public/tip")
+    public.screenshot(path=str(SHOTS / "41-public-tip.png"), full_page=True)
+    assert not refused, refused
+    for name in ("21-admin-units", "26-admin-plans", "40-office-duty-refused", "41-public-tip"):
+        image = Image.open(SHOTS / f"{name}.png").convert("L")
+        assert image.getextrema()[0] < 100 < image.getextrema()[1], f"{name} looks blank"

@@ -4,6 +4,8 @@ spokesperson's publishing, corrections, scheduling, one stream message per publi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 
 import pytest
 from sqlalchemy import select
@@ -183,6 +185,7 @@ async def test_each_published_version_goes_to_each_channel_once_with_retries(pub
     with pytest.raises(InvalidInput):
         await publish.service.save_channel(ADMIN, "微博 号", "ftp://x", "", True)
     await publish.service.save_channel(ADMIN, "weibo", url, "channel-secret", True)
+    await publish.service.save_channel(ADMIN, "weibo", url, "", True)     # saved without a key: the key stays
     await publish.service.save_channel(ADMIN, "wechat", url + "/off", "", False)
     log = DeliveryLog(publish.sessions, models.publication_deliveries, publish.service.release_sender(),
                       clock=publish.clock)
@@ -195,7 +198,8 @@ async def test_each_published_version_goes_to_each_channel_once_with_retries(pub
     assert await log.deliver_due() == 1
     [(payload, headers)] = received
     assert (payload["version"], payload["correction"], payload["channel"]) == (1, False, "weibo")
-    assert headers["idempotency-key"] == payload["delivery_id"] and headers["x-yuqing-signature"].startswith("sha256=")
+    assert headers["idempotency-key"] == payload["delivery_id"]
+    assert headers["x-yuqing-signature"] == "sha256=" + hmac.new(b"channel-secret", headers["raw"], hashlib.sha256).hexdigest()
     assert await log.deliver_due() == 0                       # sent once, never again
     first = await _latest(publish, statement_id)
     await publish.service.edit(SPOKESPERSON, statement_id, first["title"], first["body"] + "（更正）")
