@@ -1,5 +1,5 @@
 """The people who log in (admin): accounts, roles and units. Passwords are stored as argon2
-hashes; every change is in the audit log. A role change applies from the person's next login
+hashes; every change is in the audit log and in dispatch's directory of who is told what. A role change applies from the person's next login
 (tokens already issued carry their roles until they expire, `YQ_TOKEN_TTL_MINUTES`)."""
 
 from __future__ import annotations
@@ -55,6 +55,18 @@ async def _check(request: Request, caller: Caller, body: UserIn, creating: bool)
                       errors=[{"field": "unit_code", "reason": "单位不存在"}])
 
 
+async def _enter_in_directory(request: Request, caller: Caller, username: str, body: UserIn) -> None:
+    """Dispatch's directory (who is told what) follows a login's name, unit and roles; the
+    e-mail, phone and leadership-group mark stay as the admin set them there."""
+    clients = request.app.state.clients
+    people = await clients.call("dispatch", "ListPeople", dispatch_pb2.ListPeopleRequest(), caller)
+    known = next((p for p in people.people if p.username == username), None)
+    await clients.call("dispatch", "SavePerson", dispatch_pb2.Person(
+        username=username, display_name=body.display_name.strip(), unit_code=body.unit_code,
+        roles=sorted(set(body.roles)), email=known.email if known else "", phone=known.phone if known else "",
+        leadership_group=known.leadership_group if known else "leader" in body.roles), caller)
+
+
 async def list_users(request: Request) -> list[dict]:
     async with request.app.state.sessions() as session:
         rows = (await session.execute(select(models.users).order_by(models.users.c.unit_code,
@@ -78,6 +90,7 @@ async def create_user(body: NewUserIn, request: Request, caller: CurrentCaller) 
         if (await session.execute(select(models.users.c.username).where(
                 models.users.c.username == body.username))).first():
             raise Problem(409, "用户名已存在", f"已有用户 {body.username}", type_="conflict")
+        await _enter_in_directory(request, caller, body.username, body)
         await session.execute(models.users.insert().values(**row))
     await audit.record(request.app.state.sessions, caller, "user.create", body.username,
                        {"roles": row["roles"], "unit_code": row["unit_code"]})
@@ -97,6 +110,7 @@ async def update_user(username: Username, body: UserIn, request: Request, caller
         updated = await session.execute(update(models.users).where(models.users.c.username == username).values(**values))
         if updated.rowcount == 0:
             raise Problem(404, "用户不存在", f"没有用户 {username}", type_="not-found")
+        await _enter_in_directory(request, caller, username, body)
         row = (await session.execute(select(models.users).where(models.users.c.username == username))).mappings().one()
     await audit.record(request.app.state.sessions, caller, "user.update", username,
                        {"roles": values["roles"], "unit_code": values["unit_code"], "password_reset": bool(body.password)})

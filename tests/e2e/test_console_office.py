@@ -127,6 +127,9 @@ def test_an_admin_manages_users_and_roles(suite, client):
         token = httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
                            json={"username": name, "password": "a-long-password-1"}).json()
         assert token["roles"] == ["monitor", "unit_handler"]
+        person = next(p for p in client.get("/api/v1/admin/people").json()["items"] if p["username"] == name)
+        assert (person["display_name"], person["unit_code"], person["roles"]) == (
+            "河西镇信息员", "hexi", ["monitor", "unit_handler"])         # the directory follows the login
         self_demotion = admin.post("/console/users", data={"csrf": csrf(page.text), "username": "admin",
                                                            "existing": "1", "display_name": "管理员",
                                                            "unit_code": "wxb", "roles": ["office"]})
@@ -142,3 +145,20 @@ def test_an_admin_manages_users_and_roles(suite, client):
         "password": "a-long-password-1"}).status_code == 403
     audit = client.get("/api/v1/admin/audit", params={"limit": 100}).json()["items"]
     assert {"user.create", "user.update"} <= {a["action"] for a in audit if a["target"] == name}
+
+
+def test_many_wrong_passwords_from_one_address_pause_that_address_only(suite):
+    # The gateway trusts X-Forwarded-For from loopback (uvicorn's default), as from a proxy in front.
+    address = f"203.0.113.{uuid.uuid4().int % 250 + 1}"
+    with httpx.Client(base_url=suite.gateway_url, timeout=30, headers={"X-Forwarded-For": address}) as far:
+        for attempt in range(30):                  # a different name each time: no single account locks
+            assert far.post("/api/v1/auth/token", json={"username": f"guess{attempt}",
+                                                         "password": "wrong"}).status_code == 401
+        paused = far.post("/api/v1/auth/token", json={"username": "qingshan_jbr", "password": PASSWORD})
+        assert paused.status_code == 429 and paused.json()["title"] == "登录尝试过于频繁"
+        assert 0 < int(paused.headers["retry-after"]) <= 300
+        console = far.post("/console/login", data={"username": "qingshan_jbr", "password": PASSWORD})
+        assert console.status_code == 429 and "登录尝试过于频繁" in console.text
+    # The same account from elsewhere is not affected.
+    assert httpx.post(f"{suite.gateway_url}/api/v1/auth/token", headers={"X-Forwarded-For": "198.51.100.7"},
+                      json={"username": "qingshan_jbr", "password": PASSWORD}).status_code == 200
