@@ -6,6 +6,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import prometheus_client
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -33,6 +34,7 @@ from gateway.limits import BodySizeLimit
 from yuqing.core import redis as redis_core
 from yuqing.core.db import create_engine, session_factory
 from yuqing.core.migrations import require_current_schema
+from yuqing.core.monitoring import HttpTiming
 from yuqing.core.settings import SERVICES, GatewaySettings
 
 # The interactive API docs page loads Swagger UI from its CDN and starts it with an inline script.
@@ -130,7 +132,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
-                       route_limits={**intake.ROUTE_BODY_LIMITS, **dispatch_api.ROUTE_BODY_LIMITS})  # outermost: before any parsing
+                       route_limits={**intake.ROUTE_BODY_LIMITS, **dispatch_api.ROUTE_BODY_LIMITS})  # before any parsing
+    app.add_middleware(HttpTiming)  # outermost: counts refused bodies too
     return app
 
 
@@ -143,6 +146,8 @@ def main() -> None:
     settings = GatewaySettings()
     setup_logging("gateway")
     setup_telemetry("gateway")
+    if settings.metrics_port:
+        prometheus_client.start_http_server(settings.metrics_port)
     try:
         uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
                     log_config=None, access_log=False, timeout_graceful_shutdown=5)

@@ -46,6 +46,8 @@ class Suite:
     log_dir: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     embedded_redis: EmbeddedRedis | None = None
+    # Per process (service name or replica name such as "ingest-2"): YQ_* settings of its own.
+    process_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_environment(cls, overrides: dict[str, str] | None = None, inherit_yq: bool = True) -> Suite:
@@ -81,14 +83,37 @@ class Suite:
         return asyncio.run(_seed(self.settings, demo_password))
 
     def start(self, name: str) -> subprocess.Popen:
+        """Start a process: a service by name, or a further replica of one ("ingest-2")."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = {**self.env, "OTEL_SERVICE_NAME": name}
+        service = name.split("-", 1)[0]
+        env = {**self.env, "OTEL_SERVICE_NAME": service, **self.process_env.get(name, {})}
         log = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "serve", name], env=env,
+        process = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "serve", service], env=env,
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         self.processes[name] = process
         return process
+
+    def add_replicas(self, service: str, count: int) -> list[str]:
+        """`count` more processes of a service, each on a port and consumer name of its own;
+        every client reaches them all (round robin over the address list). Call before start."""
+        names = [f"{service}-{n}" for n in range(2, count + 2)]
+        addresses = [self.env.get(f"YQ_{service.upper()}_ADDRESS") or self.settings.address_of(service)]
+        for name in names:
+            port = free_port()
+            self.process_env[name] = {"YQ_GRPC_LISTEN": f"127.0.0.1:{port}", "YQ_CONSUMER_NAME": name}
+            addresses.append(f"127.0.0.1:{port}")
+        self.process_env.setdefault(service, {})["YQ_GRPC_LISTEN"] = addresses[0]
+        self.process_env[service].setdefault("YQ_CONSUMER_NAME", service)
+        self.env[f"YQ_{service.upper()}_ADDRESS"] = "ipv4:" + ",".join(addresses)
+        return names
+
+    def metrics_ports(self) -> dict[str, int]:
+        """A Prometheus port for every process (set before they start)."""
+        ports = {name: free_port() for name in (*PROCESSES, *(n for n in self.process_env if n not in PROCESSES))}
+        for name, port in ports.items():
+            self.process_env.setdefault(name, {})["YQ_METRICS_PORT"] = str(port)
+        return ports
 
     def start_all(self) -> None:
         for name in PROCESSES:

@@ -80,6 +80,7 @@ async def build(runtime: Runtime) -> ServiceParts:
         full_service_name=dispatch_pb2.DESCRIPTOR.services_by_name["DispatchService"].full_name,
         register=lambda server: dispatch_pb2_grpc.add_DispatchServiceServicer_to_server(servicer, server),
         background=background,
+        gauges=[service.refresh_workload_figures],
     )
 
 

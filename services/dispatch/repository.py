@@ -226,6 +226,17 @@ class DispatchRepository:
         table = models.timers
         return (await self.session.execute(select(func.min(table.c.fire_at)).where(table.c.fired_at.is_(None)))).scalar()
 
+    async def workload(self, now: dt.datetime, open_states: frozenset[str]) -> tuple[int, int]:
+        """(open assignments, open assignments with a unit step past due), drills left out."""
+        a, d = models.assignments, models.deadlines
+        is_open = a.c.state.in_(sorted(open_states)) & (a.c.drill_id == "")
+        open_count = await self.session.scalar(select(func.count()).select_from(a).where(is_open))
+        late = (select(d.c.assignment_id).where(d.c.owner == "unit", d.c.met_at.is_(None), d.c.due_at < now)
+                .distinct().subquery())
+        overdue = await self.session.scalar(select(func.count()).select_from(a.join(late, late.c.assignment_id == a.c.assignment_id))
+                                            .where(is_open))
+        return int(open_count or 0), int(overdue or 0)
+
     async def claim_due_timers(self, now: dt.datetime, limit: int):
         """Due timers no other replica holds; locked until this transaction ends."""
         table = models.timers

@@ -27,7 +27,7 @@ from services.dispatch.domain import (
 )
 from services.dispatch.drills import MAX_SPEED, parse_scenario, score
 from services.dispatch.repository import DispatchRepository
-from services.dispatch.workflow import TERMINAL_STATES, Request, check
+from services.dispatch.workflow import OPEN_STATES, TERMINAL_STATES, Request, check
 from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox
@@ -38,6 +38,7 @@ from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, P
 from yuqing.core.files import check_attachments, check_document
 from yuqing.core.identity import ROLES, Caller
 from yuqing.core.levels import LEVEL_NAMES, from_proto, is_higher
+from yuqing.core.monitoring import ASSIGNMENTS_OPEN, ASSIGNMENTS_OVERDUE, TIMER_LATENESS
 from yuqing.core.protobuf import from_timestamp, timestamp
 from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
@@ -434,7 +435,16 @@ class DispatchService:
         self.outbox.notify()
         if self.channels:
             self.deliveries_added()
+        for timer in due:
+            TIMER_LATENESS.observe(max((now - timer["fire_at"]).total_seconds(), 0.0))
         return len(due)
+
+    async def refresh_workload_figures(self) -> None:
+        """Open and overdue assignments (drills left out) for the operator's gauges."""
+        async with self.sessions() as session:
+            open_count, overdue = await DispatchRepository(session).workload(self.clock(), OPEN_STATES)
+        ASSIGNMENTS_OPEN.set(open_count)
+        ASSIGNMENTS_OVERDUE.set(overdue)
 
     async def _recipients(self, repo: DispatchRepository, kind: str, deadline: dict, assignment: dict,
                           on_duty: list[str]) -> list[str]:

@@ -36,6 +36,7 @@ from yuqing.core.db import new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
+from yuqing.core.monitoring import ITEMS_INGESTED
 from yuqing.core.protobuf import metrics_message, timestamp
 from yuqing.ingest.v1 import ingest_pb2
 
@@ -169,7 +170,10 @@ class IngestService:
             self.outbox.notify()
             for outcome in stored:
                 outcomes[outcome.index] = outcome
-        return [o for o in outcomes if o is not None]
+        done = [o for o in outcomes if o is not None]
+        for status in (ACCEPTED, DUPLICATE, REJECTED):
+            ITEMS_INGESTED.labels(status).inc(sum(1 for o in done if o.status == status))
+        return done
 
     async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
         async with self.sessions() as session, session.begin():

@@ -37,9 +37,10 @@ def running_suite(backend, tmp_path_factory, otlp, **extra: str):
         **backend.env(tmp_path_factory.mktemp(f"suite-{backend.name}"), rid),
         **loopback_ports(),
         "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200", **extra,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200", "YQ_METRICS_REFRESH_SECONDS": "0.5", **extra,
     }
     running = Suite.from_environment(overrides, inherit_yq=False)
+    running.metrics_ports()
     try:
         running.prepare()
         running.seed(PASSWORD)

@@ -8,10 +8,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import grpc
+import prometheus_client
 import redis.asyncio as aioredis
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from yuqing.core import monitoring
 from yuqing.core import redis as redis_core
 from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, stream_name
 from yuqing.core.db import create_engine, session_factory
@@ -31,15 +33,18 @@ class Runtime:
     redis: aioredis.Redis
     outbox: Outbox
     inbox: Table
+    consumers: list[StreamConsumer] = field(default_factory=list)
 
     def consumer(self, stream: str, handler, **kwargs) -> StreamConsumer:
         """A consumer group named after this service on another service's stream."""
-        return StreamConsumer(
+        consumer = StreamConsumer(
             redis=self.redis, sessions=self.sessions, inbox=self.inbox,
             stream=stream_name(self.settings.stream_prefix, stream), group=self.service,
             consumer=f"{self.service}-{self.settings.consumer_name}", handler=handler,
             after_commit=self.outbox.notify, **kwargs,
         )
+        self.consumers.append(consumer)
+        return consumer
 
 
 @dataclass
@@ -47,6 +52,8 @@ class ServiceParts:
     full_service_name: str
     register: Callable[[grpc.aio.Server], None]
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Gauges of the service's own that need a query, refreshed with the shared ones.
+    gauges: list[monitoring.Refresher] = field(default_factory=list)
 
 
 async def open_runtime(service: str, settings: ServiceSettings, outbox_table: Table, inbox_table: Table) -> Runtime:
@@ -72,6 +79,13 @@ def run_service(
         await require_current_schema(runtime.engine, service, settings)
         parts = await build(runtime)
         relay = OutboxRelay(runtime.engine, runtime.redis, runtime.outbox)
+        background = [relay.run, *parts.background]
+        if settings.metrics_port:
+            prometheus_client.start_http_server(settings.metrics_port)
+            refreshers = [monitoring.outbox_refresher(service, runtime.engine, runtime.outbox.table),
+                          *(monitoring.stream_refresher(runtime.redis, c.stream, c.group) for c in runtime.consumers),
+                          *parts.gauges]
+            background.append(lambda: monitoring.refresh_forever(refreshers, settings.metrics_refresh_seconds))
 
         async def close() -> None:
             await runtime.redis.aclose()
@@ -82,7 +96,7 @@ def run_service(
             full_service_name=parts.full_service_name,
             listen=settings.listen_address(service),
             register=parts.register,
-            background=[relay.run, *parts.background],
+            background=background,
             on_stop=close,
             grace_seconds=settings.grpc_grace_seconds,
         )

@@ -15,6 +15,7 @@ on a dead consumer), never to a lost or doubled effect.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from yuqing.core.db import UtcDateTime, new_id, utcnow
+from yuqing.core.monitoring import MESSAGE_LATENCY, stream_entry_age
 from yuqing.core.telemetry import extract_context, inject_context
 
 logger = logging.getLogger(__name__)
@@ -292,6 +294,9 @@ class StreamConsumer:
                              extra={"stream": self.stream, "message_id": envelopes[0][0].message_id})
             return
         await self._ack(envelopes)
+        now = dt.datetime.now(dt.UTC)
+        for envelope, _ in envelopes:
+            MESSAGE_LATENCY.labels(self.stream, self.group).observe(stream_entry_age(envelope.stream_id, now))
 
     async def _commit(self, envelopes: list) -> None:
         batched = hasattr(self.handler, "start")

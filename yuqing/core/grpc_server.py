@@ -159,10 +159,13 @@ async def _first_failure(tasks: list[asyncio.Task]) -> None:
 
 
 def client_channel(address: str) -> grpc.aio.Channel:
-    """A channel whose calls carry the current trace context."""
+    """A channel whose calls carry the current trace context, spread over every replica the
+    address resolves to (a headless k8s Service's `dns:///ingest:50061`, or a list such as
+    `ipv4:127.0.0.1:50061,127.0.0.1:50071`)."""
     from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
-    return grpc.aio.insecure_channel(address, interceptors=aio_client_interceptors(), options=MESSAGE_SIZE_OPTIONS)
+    return grpc.aio.insecure_channel(address, interceptors=aio_client_interceptors(),
+                                     options=(*MESSAGE_SIZE_OPTIONS, ("grpc.lb_policy_name", "round_robin")))
 
 
 def field_violations(error: grpc.aio.AioRpcError) -> list[errors.FieldProblem]:

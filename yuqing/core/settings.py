@@ -38,6 +38,9 @@ class CoreSettings(BaseSettings):
     grading_address: str = f"127.0.0.1:{DEFAULT_GRPC_PORTS['grading']}"
     dispatch_address: str = f"127.0.0.1:{DEFAULT_GRPC_PORTS['dispatch']}"
     publish_address: str = f"127.0.0.1:{DEFAULT_GRPC_PORTS['publish']}"
+    # Prometheus figures at /metrics on this port (all interfaces); unset: not served.
+    metrics_port: int | None = None
+    metrics_refresh_seconds: float = 15.0
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> CoreSettings:
