@@ -32,6 +32,7 @@ from gateway.clients import ServiceClients
 from gateway.inputs import unstorable_url_part
 from gateway.limits import BodySizeLimit
 from yuqing.core import redis as redis_core
+from yuqing.core import service_token
 from yuqing.core.db import create_engine, session_factory
 from yuqing.core.migrations import require_current_schema
 from yuqing.core.monitoring import HttpTiming
@@ -51,6 +52,7 @@ CONTENT_SECURITY_POLICY = (
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
+    service_token.configure("gateway", settings.service_token_key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

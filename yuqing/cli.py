@@ -100,6 +100,7 @@ def import_file(args) -> int:
     from tqdm import tqdm
 
     from services.ingest.file_import import FileImportError, import_file as run_import
+    from yuqing.core import service_token
     from yuqing.core.grpc_server import client_channel
     from yuqing.core.identity import Caller
     from yuqing.core.settings import CoreSettings
@@ -109,7 +110,9 @@ def import_file(args) -> int:
     if not path.is_file():
         print(f"文件不存在：{path}", file=sys.stderr)
         return 2
-    address = args.ingest or CoreSettings().address_of("ingest")
+    settings = CoreSettings()
+    address = args.ingest or settings.address_of("ingest")
+    service_token.configure("import", settings.service_token_key)
     caller = Caller(username=args.reporter, roles=frozenset({"monitor"}))
 
     async def run():

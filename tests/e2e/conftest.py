@@ -37,7 +37,9 @@ def running_suite(backend, tmp_path_factory, otlp, **extra: str):
         **backend.env(tmp_path_factory.mktemp(f"suite-{backend.name}"), rid),
         **loopback_ports(),
         "OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200", "YQ_METRICS_REFRESH_SECONDS": "0.5", **extra,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200", "YQ_METRICS_REFRESH_SECONDS": "0.5",
+        # Every call between processes signed, as in the prod overlay.
+        "YQ_SERVICE_TOKEN_KEY": f"e2e-service-token-{rid}-0123456789abcdef", **extra,
     }
     running = Suite.from_environment(overrides, inherit_yq=False)
     running.metrics_ports()

@@ -6,10 +6,13 @@ import datetime as dt
 import hashlib
 import io
 
+import grpc
 import httpx
+import pytest
 from PIL import Image
 
 from tests.e2e.conftest import PASSWORD, wait_for
+from yuqing.core import service_token
 from yuqing.core.grpc_server import client_channel
 from yuqing.core.identity import Caller
 from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc
@@ -138,6 +141,14 @@ def test_grpc_client_streaming_commits_as_items_arrive(suite):
 
     import asyncio
 
-    summary = asyncio.run(push())
+    # A platform adapter inside the cluster signs its calls like a service; unsigned ones are refused.
+    with pytest.raises(grpc.aio.AioRpcError) as unsigned:
+        asyncio.run(push())
+    assert unsigned.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    service_token.configure("platform", suite.settings.service_token_key)
+    try:
+        summary = asyncio.run(push())
+    finally:
+        service_token.configure("platform", None)
     assert (summary.received, summary.accepted, summary.duplicates, summary.rejected) == (3, 1, 1, 1)
     assert summary.rejections[0].index == 1 and summary.rejections[0].problems[0].field == "source"

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from yuqing.core import monitoring
+from yuqing.core import monitoring, service_token
 from yuqing.core import redis as redis_core
 from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, stream_name
 from yuqing.core.db import create_engine, session_factory
@@ -74,6 +74,8 @@ def run_service(
     setup_logging(service)
     setup_telemetry(service)
 
+    service_token.configure(service, settings.service_token_key)
+
     async def main() -> None:
         runtime = await open_runtime(service, settings, *tables)
         await require_current_schema(runtime.engine, service, settings)
@@ -99,6 +101,7 @@ def run_service(
             background=background,
             on_stop=close,
             grace_seconds=settings.grpc_grace_seconds,
+            service_token_key=settings.service_token_key,
         )
 
     try:

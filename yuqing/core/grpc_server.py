@@ -15,7 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 
-from yuqing.core import errors
+from yuqing.core import errors, service_token
 from yuqing.core.identity import Caller
 
 logger = logging.getLogger(__name__)
@@ -104,12 +104,15 @@ async def serve(
     background: Iterable[Callable[[], Awaitable[None]]] = (),
     on_stop: Callable[[], Awaitable[None]] | None = None,
     grace_seconds: float = 5.0,
+    service_token_key: str | None = None,
 ) -> None:
     """Run one service until SIGTERM/SIGINT, then drain: NOT_SERVING, stop(grace), cleanup."""
     from opentelemetry.instrumentation.grpc import aio_server_interceptor
 
-    server = grpc.aio.server(interceptors=[aio_server_interceptor(), DomainErrorInterceptor()],
-                             options=MESSAGE_SIZE_OPTIONS)
+    interceptors = [aio_server_interceptor(), DomainErrorInterceptor()]
+    if service_token_key:
+        interceptors.insert(0, service_token.RequireServiceToken(service_token_key))
+    server = grpc.aio.server(interceptors=interceptors, options=MESSAGE_SIZE_OPTIONS)
     register(server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -164,7 +167,7 @@ def client_channel(address: str) -> grpc.aio.Channel:
     `ipv4:127.0.0.1:50061,127.0.0.1:50071`)."""
     from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
-    return grpc.aio.insecure_channel(address, interceptors=aio_client_interceptors(),
+    return grpc.aio.insecure_channel(address, interceptors=[*aio_client_interceptors(), *service_token.client_interceptors()],
                                      options=(*MESSAGE_SIZE_OPTIONS, ("grpc.lb_policy_name", "round_robin")))
 
 

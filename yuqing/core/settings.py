@@ -38,6 +38,9 @@ class CoreSettings(BaseSettings):
     grading_address: str = f"127.0.0.1:{DEFAULT_GRPC_PORTS['grading']}"
     dispatch_address: str = f"127.0.0.1:{DEFAULT_GRPC_PORTS['dispatch']}"
     publish_address: str = f"127.0.0.1:{DEFAULT_GRPC_PORTS['publish']}"
+    # Shared key signing every service-to-service call (yuqing.core.service_token); unset: calls
+    # are unsigned and services accept any caller on their port (the embedded suite).
+    service_token_key: str | None = None
     # Prometheus figures at /metrics on this port (all interfaces); unset: not served.
     metrics_port: int | None = None
     metrics_refresh_seconds: float = 15.0
