@@ -78,6 +78,49 @@ def migrate(_args) -> int:
     return 0
 
 
+def wait_for_schema(args) -> int:
+    """Before a service starts (a k8s init container): wait until the migration Job has brought
+    its schema to the code's revision, saying what it waits for."""
+    import asyncio
+    import time
+
+    from yuqing.core import migrations
+    from yuqing.core.db import create_engine
+    from yuqing.core.settings import CoreSettings
+
+    settings = CoreSettings()
+    head = migrations.head_revision(args.name, settings)
+    deadline = time.monotonic() + args.timeout
+
+    async def current() -> str | None:
+        engine = create_engine(settings, args.name)
+        try:
+            return await migrations.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    while True:
+        try:
+            revision = asyncio.run(current())
+        except Exception as error:  # database not reachable yet
+            revision, problem = None, f"database not reachable: {error.__class__.__name__}: {error}"
+        else:
+            problem = f"schema at revision {revision or 'none'}, the code needs {head}"
+        if revision == head:
+            print(f"{args.name}: schema at {head}", flush=True)
+            return 0
+        if revision and not migrations.knows_revision(args.name, settings, revision):
+            print(f"{args.name}: the database is at {revision}, newer than this code ({head}); "
+                  "deploy the matching image", file=sys.stderr, flush=True)
+            return 1
+        if time.monotonic() > deadline:
+            print(f"{args.name}: gave up after {args.timeout} s: {problem}; has the migration Job run?",
+                  file=sys.stderr, flush=True)
+            return 1
+        print(f"{args.name}: waiting for the migration Job: {problem}", flush=True)
+        time.sleep(args.interval)
+
+
 def seed(_args) -> int:
     from yuqing.suite import Suite
 
@@ -170,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("up", help="start the whole suite with the demo county").set_defaults(func=up)
     commands.add_parser("migrate", help="bring every database schema to its head revision").set_defaults(func=migrate)
     commands.add_parser("seed", help="seed the demo county").set_defaults(func=seed)
+    waiter = commands.add_parser("wait-for-schema", help="wait until a process's schema is at the code's revision")
+    waiter.add_argument("name", choices=["ingest", "grading", "dispatch", "publish", "gateway"])
+    waiter.add_argument("--timeout", type=float, default=600, help="seconds before giving up (exit 1)")
+    waiter.add_argument("--interval", type=float, default=5, help="seconds between checks")
+    waiter.set_defaults(func=wait_for_schema)
     serve = commands.add_parser("serve", help="run one service process")
     serve.add_argument("name", choices=["ingest", "grading", "dispatch", "publish", "gateway"])
     serve.set_defaults(func=lambda args: _serve(args.name) or 0)

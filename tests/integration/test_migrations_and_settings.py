@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
+import subprocess
+import sys
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -46,7 +49,8 @@ def test_production_refuses_development_defaults():
         CoreSettings(_env_file=None, environment="production")
     message = str(caught.value)
     assert "YQ_SECRET_KEY" in message and "YQ_DATABASE_URL" in message and "YQ_REDIS_URL" in message
-    ok = CoreSettings(_env_file=None, environment="production", secret_key="x" * 40,
+    assert "YQ_SERVICE_TOKEN_KEY" in message
+    ok = CoreSettings(_env_file=None, environment="production", secret_key="x" * 40, service_token_key="t" * 40,
                       database_url="postgresql://db/yuqing", redis_url="redis://r:6379/0")
     assert ok.environment == "production"
 
@@ -72,3 +76,27 @@ async def test_migrations_build_exactly_the_tables_the_code_declares(settings, n
             async with engine.begin() as conn:
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
         await engine.dispose()
+
+
+def test_init_container_waits_for_the_migration_job(backend, tmp_path):
+    """`yuqing wait-for-schema` (each Deployment's init container) gives up clearly on an
+    unmigrated schema, and returns once the migration has run while it waits."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("YQ_")}, **backend.env(tmp_path, run_id())}
+    settings = CoreSettings.from_env(env)
+    command = [sys.executable, "-m", "yuqing.cli", "wait-for-schema", "grading", "--interval", "0.2"]
+    try:
+        gave_up = subprocess.run([*command, "--timeout", "1"], env=env, capture_output=True, text=True, timeout=60)
+        assert gave_up.returncode == 1
+        assert "has the migration Job run?" in gave_up.stderr and "waiting for the migration Job" in gave_up.stdout
+        waiting = subprocess.Popen([*command, "--timeout", "60"], env=env, stdout=subprocess.PIPE, text=True)
+        migrations.upgrade("grading", settings)
+        assert waiting.wait(timeout=60) == 0
+        assert f"schema at {migrations.head_revision('grading', settings)}" in waiting.stdout.read()
+    finally:
+        if settings.database_url:
+            async def drop():
+                engine = create_engine(settings, "grading")
+                async with engine.begin() as conn:
+                    await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, "grading")}" CASCADE'))
+                await engine.dispose()
+            asyncio.run(drop())

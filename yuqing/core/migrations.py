@@ -45,6 +45,12 @@ def head_revision(service: str, settings: CoreSettings) -> str | None:
     return ScriptDirectory.from_config(alembic_config(service, settings)).get_current_head()
 
 
+def knows_revision(service: str, settings: CoreSettings, revision: str) -> bool:
+    """Whether this code's migrations include the revision (False: the database is newer)."""
+    return any(script.revision == revision
+               for script in ScriptDirectory.from_config(alembic_config(service, settings)).walk_revisions())
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
         return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())

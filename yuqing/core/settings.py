@@ -55,6 +55,8 @@ class CoreSettings(BaseSettings):
                 problems.append("YQ_DATABASE_URL must point at PostgreSQL")
             if not self.redis_url:
                 problems.append("YQ_REDIS_URL must point at Redis")
+            if not self.service_token_key or len(self.service_token_key) < 32:
+                problems.append("YQ_SERVICE_TOKEN_KEY must be set to a random value of at least 32 characters")
             if problems:
                 raise ValueError("production settings refused: " + "; ".join(problems))
         return self
