@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SERVICES = ("ingest", "grading", "dispatch", "publish")
 DEFAULT_GRPC_PORTS = {"ingest": 50061, "grading": 50062, "dispatch": 50063, "publish": 50064}
 DEVELOPMENT_SECRET = "yuqing-development-secret-change-me"
+# Settings that carry credentials: in k8s they come from the Secret yuqing-secrets, never a ConfigMap.
+SECRET_SETTINGS = ("YQ_SECRET_KEY", "YQ_SERVICE_TOKEN_KEY", "YQ_DATABASE_URL", "YQ_REDIS_URL")
 
 
 class CoreSettings(BaseSettings):
