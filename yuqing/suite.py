@@ -110,14 +110,17 @@ class Suite:
 
     def metrics_ports(self) -> dict[str, int]:
         """A Prometheus port for every process (set before they start)."""
-        ports = {name: free_port() for name in (*PROCESSES, *(n for n in self.process_env if n not in PROCESSES))}
+        ports = {name: free_port() for name in (*PROCESSES, *self.replica_names())}
         for name, port in ports.items():
             self.process_env.setdefault(name, {})["YQ_METRICS_PORT"] = str(port)
         return ports
 
     def start_all(self) -> None:
-        for name in PROCESSES:
+        for name in (*PROCESSES, *self.replica_names()):
             self.start(name)
+
+    def replica_names(self) -> list[str]:
+        return [name for name in self.process_env if name not in PROCESSES]
 
     def wait_ready(self, timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout

@@ -31,7 +31,8 @@ def own_suite(backend, tmp_path_factory, otlp):
     yield from running_suite(backend, tmp_path_factory, otlp)
 
 
-def running_suite(backend, tmp_path_factory, otlp, **extra: str):
+def running_suite(backend, tmp_path_factory, otlp, replicas: dict[str, int] | None = None, **extra: str):
+    """The suite on loopback ports; `replicas` adds processes of a service ({"ingest": 2}: three in all)."""
     rid = run_id()
     overrides = {
         **backend.env(tmp_path_factory.mktemp(f"suite-{backend.name}"), rid),
@@ -42,6 +43,8 @@ def running_suite(backend, tmp_path_factory, otlp, **extra: str):
         "YQ_SERVICE_TOKEN_KEY": f"e2e-service-token-{rid}-0123456789abcdef", **extra,
     }
     running = Suite.from_environment(overrides, inherit_yq=False)
+    for service, count in (replicas or {}).items():
+        running.add_replicas(service, count)
     running.metrics_ports()
     try:
         running.prepare()
