@@ -74,6 +74,7 @@ def statement_json(s: publish_pb2.Statement) -> dict:
 
 def event_statements_json(e: publish_pb2.EventStatements) -> dict:
     return {"event_id": e.event_id, "spokesperson": e.spokesperson or None, "level": e.level or None,
+            "lead_unit_name": e.lead_unit_name or None,
             "talking_points": [{"point_id": p.point_id, "text": p.text, "author": p.author,
                                 "created_at": views.local_time(p.created_at)} for p in e.points],
             "statements": [statement_json(s) for s in e.statements]}

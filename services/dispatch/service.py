@@ -121,16 +121,25 @@ class DispatchService:
         if frozen is None:
             plan = await repo.current_plan()
             await repo.add_event_plan(message.event_id, plan.version, level, message.title, now, message.drill_id)
-            routing = route(message.locality, f"{message.title}\n{message.text}", await repo.units(), self.office_unit,
+            units = await repo.units()
+            routing = route(message.locality, f"{message.title}\n{message.text}", units, self.office_unit,
                             tuple(message.sensitive_categories))
             start = from_timestamp(message.event_discovered_at)
+            unit_names = {u.code: u.name for u in units}
+            created = []
             for unit, role, owners in [(routing.lead, "lead", LEAD_OWNERS), *[(c, "co", CO_OWNERS) for c in routing.co]]:
                 assignment_id = await repo.add_assignment(message.event_id, unit, role, level, plan.version, now,
                                                           message.drill_id)
                 timers += await repo.add_deadlines(assignment_id, deadlines_for(plan, level, start, owners,
                                                                                 calendar=calendar, speed=speed), policy)
-                await self._record(repo, assignment_id, message.event_id, "assigned", message.actor or "system",
+                actor = message.actor or "system"
+                await self._record(repo, assignment_id, message.event_id, "assigned", actor,
                                    "", "pending_ack", now, details={"unit": unit, "role": role, "level": level})
+                created.append(dispatch_pb2.AssignmentChanged(
+                    assignment_id=assignment_id, event_id=message.event_id, unit_code=unit, action="assigned",
+                    from_state="", to_state="pending_ack", actor=actor, at=timestamp(now), role=role,
+                    unit_name=unit_names.get(unit, unit)))
+            await self.outbox.add_many(session, streams.ASSIGNMENTS, created)
             notice = await repo.event_notice(message.event_id)
             if notice is not None:   # a superior's notice arrived before the event was graded
                 timers += await self._track_notice(repo, message.event_id, notice["feedback_deadline"], now)

@@ -40,6 +40,16 @@ event_briefs = Table(
     Index("ix_event_briefs_discovered_at", "discovered_at"),
 )
 
+# Each event's lead unit (主办单位), from dispatch's stream: statements name it by default.
+lead_units = Table(
+    "lead_units",
+    metadata,
+    Column("event_id", String(32), primary_key=True),
+    Column("unit_code", String(64), nullable=False),
+    Column("unit_name", String(200), nullable=False),
+    Column("assigned_at", UtcDateTime, nullable=False),
+)
+
 # Items per Asia/Shanghai day by source and by platform (from ingest's stream, drills never
 # counted): what a bulletin's overview counts without reading another service's tables.
 item_counts = Table(

@@ -28,6 +28,20 @@ class PublishRepository:
         await self.session.execute(delete(table).where(table.c.event_id == values["event_id"]))
         await self.session.execute(table.insert().values(**values))
 
+    async def lead_unit(self, event_id: str):
+        table = models.lead_units
+        return (await self.session.execute(select(table).where(table.c.event_id == event_id))).mappings().first()
+
+    async def save_lead_unit(self, event_id: str, unit_code: str, unit_name: str, at: dt.datetime) -> None:
+        """Keep the most recent assignment; a redelivered older one changes nothing."""
+        known = await self.lead_unit(event_id)
+        if known is not None and known["assigned_at"] > at:
+            return
+        table = models.lead_units
+        await self.session.execute(delete(table).where(table.c.event_id == event_id))
+        await self.session.execute(table.insert().values(event_id=event_id, unit_code=unit_code, unit_name=unit_name,
+                                                         assigned_at=at))
+
     async def set_spokesperson(self, event_id: str, username: str, now: dt.datetime) -> None:
         await self.session.execute(update(models.event_briefs).where(models.event_briefs.c.event_id == event_id)
                                    .values(spokesperson=username, updated_at=now))

@@ -34,6 +34,7 @@ from yuqing.core.files import check_attachments, check_document
 from yuqing.core.identity import Caller
 from yuqing.core.levels import from_proto
 from yuqing.core.protobuf import from_timestamp, timestamp
+from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
 from yuqing.publish.v1 import publish_pb2
 
@@ -62,6 +63,13 @@ class PublishService:
             "drill_id": message.drill_id, "spokesperson": known["spokesperson"] if known else "",
             "updated_at": self.clock(), "heat": message.heat,
             "sensitive_categories": list(message.sensitive_categories)})
+
+    async def on_assignment_changed(self, session: AsyncSession, envelope: Envelope) -> None:
+        """Stream handler: remember each event's lead unit (the latest assigned wins: 改派)."""
+        message = envelope.parse(dispatch_pb2.AssignmentChanged)
+        if message.action == "assigned" and message.role == "lead":
+            await PublishRepository(session).save_lead_unit(message.event_id, message.unit_code, message.unit_name,
+                                                            from_timestamp(message.at))
 
     async def _brief(self, repo: PublishRepository, event_id: str, for_update: bool = False):
         brief = await repo.brief(event_id, for_update)
@@ -106,6 +114,9 @@ class PublishService:
         async with self.sessions() as session, session.begin():
             repo = PublishRepository(session)
             brief = await self._brief(repo, event_id)
+            if not unit_name.strip():
+                lead = await repo.lead_unit(event_id)
+                unit_name = lead["unit_name"] if lead else ""
             title, body = draft_text(disposition, brief["title"], unit_name, [p["text"] for p in await repo.points(event_id)])
             await repo.add_statement({"statement_id": statement_id, "event_id": event_id, "kind": kind,
                                       "disposition": disposition, "created_by": caller.username, "created_at": now})
@@ -389,7 +400,8 @@ class PublishService:
                 statement["latest"] = dict((await repo.versions(statement["statement_id"]))[-1])
             first_response, authoritative = await repo.first_publications(event_id)
             return {"brief": brief, "points": await repo.points(event_id), "statements": statements,
-                    "first_response_at": first_response, "authoritative_release_at": authoritative}
+                    "first_response_at": first_response, "authoritative_release_at": authoritative,
+                    "lead_unit": await repo.lead_unit(event_id)}
 
     async def page_of_releases(self, limit: int, offset: int):
         async with self.sessions() as session:

@@ -191,7 +191,8 @@ def event_statements_message(data: dict, event_id: str) -> publish_pb2.EventStat
         statements=[statement_message(s, [s["latest"]]) for s in data["statements"]],
         discovered_at=timestamp(brief["discovered_at"]) if brief else None,
         first_response_at=timestamp(data["first_response_at"]),
-        authoritative_release_at=timestamp(data["authoritative_release_at"]))
+        authoritative_release_at=timestamp(data["authoritative_release_at"]),
+        lead_unit_name=data["lead_unit"]["unit_name"] if data["lead_unit"] else "")
 
 
 def optional_date(text: str) -> dt.date | None:

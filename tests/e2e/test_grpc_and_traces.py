@@ -1,5 +1,6 @@
 """Every service answers the standard health check and server reflection from a plain gRPC
-client; one item's trace spans the gateway, ingest, grading and dispatch."""
+client; one item's trace runs gateway → ingest → grading → dispatch → publish, each edge a
+parent span in one service and its child in the next."""
 
 from __future__ import annotations
 
@@ -31,6 +32,16 @@ def test_health_and_reflection_on_every_service(suite):
             assert {FULL_NAMES[name], "grpc.health.v1.Health"} <= listed
 
 
+PIPELINE_EDGES = {("gateway", "ingest"), ("ingest", "grading"), ("grading", "dispatch"), ("dispatch", "publish")}
+
+
+def service_edges(spans) -> set[tuple[str, str]]:
+    """(parent's service, child's service) for every span whose parent ran in another service."""
+    by_id = {s.span_id: s for s in spans}
+    return {(by_id[s.parent_span_id].service, s.service) for s in spans
+            if s.parent_span_id in by_id and by_id[s.parent_span_id].service != s.service}
+
+
 def test_one_trace_from_gateway_through_every_stream_hop(client, otlp):
     accepted = client.post("/api/v1/items", json={
         "source": "monitor_patrol", "title": "青山乡青山村山体滑坡", "region_hint": "青山乡",
@@ -41,12 +52,13 @@ def test_one_trace_from_gateway_through_every_stream_hop(client, otlp):
         spans = otlp.snapshot()
         post_spans = [s for s in spans if s.service == "gateway" and "POST /api/v1/items" in s.name and not s.parent_span_id]
         traces = {s.trace_id for s in post_spans}
-        by_trace = {t: {s.service for s in spans if s.trace_id == t} for t in traces}
-        complete = [t for t, services in by_trace.items() if {"gateway", "ingest", "grading", "dispatch"} <= services]
+        edges = {t: service_edges([s for s in spans if s.trace_id == t]) for t in traces}
+        complete = [t for t, found in edges.items() if PIPELINE_EDGES <= found]
         if complete or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert complete, f"services seen per trace: {by_trace}"
+    # gateway → ingest (gRPC) → grading → dispatch → publish (stream hops), parent to child.
+    assert complete, f"service edges seen per trace: {edges}"
     trace_spans = [s for s in spans if s.trace_id == complete[0]]
     ids = {s.span_id for s in trace_spans}
     # Every span but the root has its parent in the same trace: the edges are unbroken.
@@ -55,3 +67,4 @@ def test_one_trace_from_gateway_through_every_stream_hop(client, otlp):
     assert any(svc == "grading" and "ingest.items process" in n for svc, n in names)
     assert any(svc == "dispatch" and "grading.levels process" in n for svc, n in names)
     assert any(svc == "ingest" and "SubmitItem" in n for svc, n in names)
+    assert any(svc == "publish" and "dispatch.assignments process" in n for svc, n in names)

@@ -31,6 +31,7 @@ from yuqing.core.db import create_engine, new_id, schema_name, session_factory
 from yuqing.core.levels import LEVELS
 from yuqing.core.protobuf import timestamp
 from yuqing.core.settings import CoreSettings
+from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
 from yuqing.publish.v1 import publish_pb2
@@ -205,6 +206,15 @@ class PublishHarness:
         envelope = Envelope(new_id(), grading_pb2.EventGraded.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
         async with self.sessions() as session, session.begin():
             await self.service.on_event_graded(session, envelope)
+
+    async def assigned(self, event_id: str, unit_code: str, unit_name: str, role: str = "lead",
+                       at: dt.datetime | None = None) -> None:
+        message = dispatch_pb2.AssignmentChanged(
+            assignment_id=new_id(), event_id=event_id, unit_code=unit_code, unit_name=unit_name, role=role,
+            action="assigned", to_state="pending_ack", actor="system", at=timestamp(at or self.clock.now))
+        envelope = Envelope(new_id(), dispatch_pb2.AssignmentChanged.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+        async with self.sessions() as session, session.begin():
+            await self.service.on_assignment_changed(session, envelope)
 
     async def announcements(self):
         async with self.sessions() as session:

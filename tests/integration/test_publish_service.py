@@ -210,3 +210,20 @@ async def test_each_published_version_goes_to_each_channel_once_with_retries(pub
     assert [(p["version"], p["correction"]) for p, _ in received] == [(1, False), (2, True)]
     rows = await publish.service.deliveries(OFFICE, None, 10)
     assert sorted((r["version"], r["status"], r["attempts"]) for r in rows) == [(1, "sent", 2), (2, "sent", 1)]
+
+
+async def test_a_new_statement_names_the_lead_unit_dispatch_announced(publish):
+    await publish.graded("e-lead", "IV")
+    await publish.service.designate(OFFICE, "e-lead", "fayanren")
+    earlier = publish.clock.now
+    await publish.assigned("e-lead", "hexi", "河西镇人民政府", role="co")          # a co-unit names nothing
+    assert (await publish.service.event_statements(OFFICE, "e-lead"))["lead_unit"] is None
+    publish.clock.advance(minutes=5)
+    await publish.assigned("e-lead", "chengguan", "城关镇人民政府")
+    await publish.assigned("e-lead", "qingshan", "青山乡人民政府", at=earlier)    # older (redelivered): ignored
+    assert (await publish.service.event_statements(OFFICE, "e-lead"))["lead_unit"]["unit_name"] == "城关镇人民政府"
+    named = await publish.service.create(SPOKESPERSON, "e-lead", "response", "inquiry")
+    assert "城关镇人民政府" in (await _latest(publish, named))["body"]
+    told = await publish.service.create(SPOKESPERSON, "e-lead", "response", "inquiry", "县水务局")
+    body = (await _latest(publish, told))["body"]
+    assert "县水务局" in body and "城关镇人民政府" not in body                   # what the drafter wrote wins

@@ -327,7 +327,7 @@ class RecordAccountabilityRequest(_message.Message):
     def __init__(self, assignment_id: _Optional[str] = ..., kind: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class AssignmentChanged(_message.Message):
-    __slots__ = ("assignment_id", "event_id", "unit_code", "action", "from_state", "to_state", "actor", "at")
+    __slots__ = ("assignment_id", "event_id", "unit_code", "action", "from_state", "to_state", "actor", "at", "role", "unit_name")
     ASSIGNMENT_ID_FIELD_NUMBER: _ClassVar[int]
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     UNIT_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -336,6 +336,8 @@ class AssignmentChanged(_message.Message):
     TO_STATE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
     assignment_id: str
     event_id: str
     unit_code: str
@@ -344,7 +346,9 @@ class AssignmentChanged(_message.Message):
     to_state: str
     actor: str
     at: _timestamp_pb2.Timestamp
-    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., action: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., actor: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    role: str
+    unit_name: str
+    def __init__(self, assignment_id: _Optional[str] = ..., event_id: _Optional[str] = ..., unit_code: _Optional[str] = ..., action: _Optional[str] = ..., from_state: _Optional[str] = ..., to_state: _Optional[str] = ..., actor: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., role: _Optional[str] = ..., unit_name: _Optional[str] = ...) -> None: ...
 
 class DeadlineAlert(_message.Message):
     __slots__ = ("timer_id", "kind", "assignment_id", "event_id", "unit_code", "step", "step_name", "due_at", "fire_at", "fired_at", "recipients", "title")

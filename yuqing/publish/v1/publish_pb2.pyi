@@ -152,7 +152,7 @@ class Statement(_message.Message):
     def __init__(self, statement_id: _Optional[str] = ..., event_id: _Optional[str] = ..., kind: _Optional[str] = ..., disposition: _Optional[str] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., versions: _Optional[_Iterable[_Union[StatementVersion, _Mapping]]] = ..., spokesperson: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
 
 class EventStatements(_message.Message):
-    __slots__ = ("event_id", "spokesperson", "level", "points", "statements", "discovered_at", "first_response_at", "authoritative_release_at")
+    __slots__ = ("event_id", "spokesperson", "level", "points", "statements", "discovered_at", "first_response_at", "authoritative_release_at", "lead_unit_name")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     SPOKESPERSON_FIELD_NUMBER: _ClassVar[int]
     LEVEL_FIELD_NUMBER: _ClassVar[int]
@@ -161,6 +161,7 @@ class EventStatements(_message.Message):
     DISCOVERED_AT_FIELD_NUMBER: _ClassVar[int]
     FIRST_RESPONSE_AT_FIELD_NUMBER: _ClassVar[int]
     AUTHORITATIVE_RELEASE_AT_FIELD_NUMBER: _ClassVar[int]
+    LEAD_UNIT_NAME_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     spokesperson: str
     level: str
@@ -169,7 +170,8 @@ class EventStatements(_message.Message):
     discovered_at: _timestamp_pb2.Timestamp
     first_response_at: _timestamp_pb2.Timestamp
     authoritative_release_at: _timestamp_pb2.Timestamp
-    def __init__(self, event_id: _Optional[str] = ..., spokesperson: _Optional[str] = ..., level: _Optional[str] = ..., points: _Optional[_Iterable[_Union[TalkingPoint, _Mapping]]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_response_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., authoritative_release_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    lead_unit_name: str
+    def __init__(self, event_id: _Optional[str] = ..., spokesperson: _Optional[str] = ..., level: _Optional[str] = ..., points: _Optional[_Iterable[_Union[TalkingPoint, _Mapping]]] = ..., statements: _Optional[_Iterable[_Union[Statement, _Mapping]]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_response_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., authoritative_release_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lead_unit_name: _Optional[str] = ...) -> None: ...
 
 class DesignateSpokespersonRequest(_message.Message):
     __slots__ = ("event_id", "username")
