@@ -76,6 +76,14 @@ def _integer(form: FormData, name: str, label: str) -> int:
     return int(value or 0)
 
 
+async def _create_or_update(row_id: str, body, create, update, request: Request, caller: Caller) -> None:
+    """A form with the row's id updates that row; without one it creates a row."""
+    if row_id:
+        await update(row_id, body, request, caller)
+    else:
+        await create(body, request, caller)
+
+
 # --- units and the directory ------------------------------------------------------------------
 
 async def _units(request: Request, caller: Caller) -> dict:
@@ -137,22 +145,16 @@ async def _save_topic(request: Request, caller: Caller, form: FormData) -> str:
     body = ingest_admin.TopicIn(name=_text(form, "name"), all_of=[g for g in groups if g],
                                 none_of=words(_text(form, "none_of")), scope=_text(form, "scope") or "full",
                                 enabled=_checked(form, "enabled"))
-    topic_id = _text(form, "topic_id")
-    if topic_id:
-        await ingest_admin.update_topic(topic_id, body, request, caller)
-    else:
-        await ingest_admin.create_topic(body, request, caller)
+    await _create_or_update(_text(form, "topic_id"), body, ingest_admin.create_topic, ingest_admin.update_topic,
+                            request, caller)
     return f"监测主题“{body.name}”已保存"
 
 
 async def _save_word_list(request: Request, caller: Caller, form: FormData) -> str:
     body = ingest_admin.WordListIn(name=_text(form, "name"), category=_text(form, "category"),
                                    words=words(_text(form, "words")))
-    list_id = _text(form, "list_id")
-    if list_id:
-        await ingest_admin.update_word_list(list_id, body, request, caller)
-    else:
-        await ingest_admin.create_word_list(body, request, caller)
+    await _create_or_update(_text(form, "list_id"), body, ingest_admin.create_word_list,
+                            ingest_admin.update_word_list, request, caller)
     return f"敏感词库“{body.name}”已保存（{len(body.words)} 个词）"
 
 
@@ -173,11 +175,8 @@ async def _save_feed(request: Request, caller: Caller, form: FormData) -> str:
     body = ingest_admin.FeedIn(name=_text(form, "name"), url=_text(form, "url"), platform=_text(form, "platform"),
                                interval_seconds=_integer(form, "interval_seconds", "轮询间隔"),
                                enabled=_checked(form, "enabled"))
-    feed_id = _text(form, "feed_id")
-    if feed_id:
-        await ingest_admin.update_feed(feed_id, body, request, caller)
-    else:
-        await ingest_admin.create_feed(body, request, caller)
+    await _create_or_update(_text(form, "feed_id"), body, ingest_admin.create_feed, ingest_admin.update_feed,
+                            request, caller)
     return f"订阅源“{body.name}”已保存"
 
 

@@ -167,6 +167,12 @@ def test_every_admin_page_in_the_browser(browser, suite):
     admin.page.click("form.new-topic button[type=submit]")
     admin.page.wait_for_selector("p.notice")
     assert f"井盖安全{tag}" in admin.page.inner_text("main")
+    row = admin.page.locator("tr", has_text=f"井盖安全{tag}")          # then renamed through the row's 修改
+    row.locator("summary").click()
+    row.locator("input[name=name]").fill(f"井盖安全（改）{tag}")
+    row.locator("button", has_text="保存").click()
+    admin.page.wait_for_selector("p.notice")
+    assert f"井盖安全（改）{tag}" in admin.page.inner_text("table")
     pages = ("units", "duty", "topics", "feeds", "places", "plans", "calendars", "channels")
     for number, name in enumerate(pages, start=21):
         admin.page.goto(f"/console/admin/{name}")
