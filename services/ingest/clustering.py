@@ -57,8 +57,15 @@ BOILERPLATE_MARKERS = (
     "求转发", "求扩散", "更多资讯", "下载app", "打开app",
 )
 _BOILERPLATE = re.compile("|".join(map(re.escape, BOILERPLATE_MARKERS)))
-# Fixed permutations: keys written today must equal keys computed next year.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=20261122).permutations
+# Fixed permutations: keys written today must equal keys computed next year (a change of
+# any of these constants needs a migration that recomputes event_keys, like ingest 0005).
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=20261122, scheme="affine32").permutations
+# Shingle ids are 63-bit packings of three code points; these odd multipliers fold them to the
+# 32-bit values MinHash permutes, and fold a band's four values into its 64-bit key.
+_SHINGLE_MIX = np.uint64(0x9E3779B97F4A7C15)
+_BAND_MIX = np.array([0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F],
+                     dtype=np.uint64)
+_BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0xE7037ED1A0B428DB)
 
 
 def _key(tag: bytes, payload: bytes) -> int:
@@ -66,9 +73,25 @@ def _key(tag: bytes, payload: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(tag + payload, digest_size=8).digest(), "little", signed=True)
 
 
+def _shingle_ids(form: str) -> np.ndarray:
+    """The distinct character 3-grams of `form`, each as one integer (three 21-bit code points)."""
+    points = np.frombuffer(form.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.unique((points[:-2] << np.uint64(42)) | (points[1:-1] << np.uint64(21)) | points[2:])
+
+
+def _band_keys(hashvalues: np.ndarray) -> list[int]:
+    """One signed 64-bit key per band of ROWS MinHash values, all bands at once."""
+    rows = hashvalues.astype(np.uint64).reshape(BANDS, ROWS)
+    mixed = (rows * _BAND_MIX[:ROWS]).sum(axis=1, dtype=np.uint64) + _BAND_SALT
+    mixed ^= mixed >> np.uint64(31)
+    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    mixed ^= mixed >> np.uint64(29)
+    return mixed.view(np.int64).tolist()
+
+
 @dataclass(frozen=True)
 class Fingerprint:
-    shingles: frozenset[str] = frozenset()
+    shingles: frozenset[int] = frozenset()   # character 3-grams, as `_shingle_ids` packs them
     numbers: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
     keys: tuple[int, ...] = ()
@@ -82,14 +105,14 @@ def fingerprint(cleaned: str, places: frozenset[str] = frozenset()) -> Fingerpri
     numbers = frozenset(_NUMBER.findall(form))
     if len(form) < MIN_FORM_CHARS:
         return Fingerprint(numbers=numbers, places=places)
-    shingles = frozenset(form[i:i + SHINGLE_CHARS] for i in range(len(form) - SHINGLE_CHARS + 1))
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme="affine32")
-    minhash.update_batch([s.encode() for s in shingles])
-    values = np.asarray(minhash.hashvalues, dtype="<u4")
-    keys = [_key(bytes([band]), values[band * ROWS:(band + 1) * ROWS].tobytes()) for band in range(BANDS)]
+    ids = _shingle_ids(form)
+    # datasketch's affine32 MinHash over the ids folded to 32 bits (it pre-mixes every input).
+    minhash = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme="affine32", hashfunc=int)
+    minhash.update_batch(((ids * _SHINGLE_MIX) >> np.uint64(32)).tolist())
+    keys = _band_keys(minhash.hashvalues)
     long_sentences = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS][:MAX_SENTENCE_KEYS]
     keys += [_key(b"s", s.encode()) for s in dict.fromkeys(long_sentences)]
-    return Fingerprint(shingles, numbers, places, tuple(dict.fromkeys(keys)))
+    return Fingerprint(frozenset(ids.tolist()), numbers, places, tuple(dict.fromkeys(keys)))
 
 
 @dataclass(frozen=True)

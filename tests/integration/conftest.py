@@ -56,6 +56,7 @@ class IngestHarness:
     service: IngestService
     sessions: object
     clock: Clock
+    settings: CoreSettings | None = None
 
     async def rows(self, table, *where):
         async with self.sessions() as session:
@@ -77,7 +78,8 @@ async def ingest(backend, tmp_path):
     sessions = session_factory(engine)
     await seed_gazetteer(sessions)
     clock = Clock(dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC))
-    yield IngestHarness(IngestService(sessions, Outbox(models.outbox, settings.stream_prefix), clock), sessions, clock)
+    yield IngestHarness(IngestService(sessions, Outbox(models.outbox, settings.stream_prefix), clock), sessions, clock,
+                        settings)
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "ingest")}" CASCADE'))

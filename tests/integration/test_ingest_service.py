@@ -9,6 +9,7 @@ import io
 from PIL import Image
 
 from services.ingest import models
+from services.ingest.clustering import fingerprint
 from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
 from yuqing.core.metrics import Metrics
@@ -173,3 +174,30 @@ async def test_drill_items_never_join_real_events(ingest):
     events = {e["event_id"]: e["drill_id"] for e in await ingest.rows(models.events)}
     assert events == {real.event_id: "", drill.event_id: "d1"}
     assert [m.drill_id for m in await ingest.messages()] == ["", "d1", "d1"]
+
+
+async def test_the_key_migration_recomputes_exactly_the_keys_the_service_writes(ingest):
+    """Ingest 0005 rebuilds every stored item's candidate keys from its cleaned text; they are
+    the keys the service wrote, so items arriving after an upgrade find the same events."""
+    from alembic import command
+
+    from yuqing.core.migrations import alembic_config
+
+    await ingest.service.submit_many([item(ingest, url="https://weibo.com/a", content=STORY),
+                                      item(ingest, url="https://weibo.com/b", content="转发：" + STORY),
+                                      item(ingest, url="https://weibo.com/f", content=OTHER)])
+    written = {(r["key"], r["event_id"]) for r in await ingest.rows(models.event_keys)}
+    assert len(written) > 60
+    config = alembic_config("ingest", ingest.settings)
+    await asyncio.to_thread(command.downgrade, config, "0004")
+    assert await ingest.rows(models.event_keys) == []
+    await asyncio.to_thread(command.upgrade, config, "head")
+    rebuilt = await ingest.rows(models.event_keys)
+    assert {(r["key"], r["event_id"]) for r in rebuilt} == written
+    # Where two items of an event share a key, either may stand for the event: one that has it.
+    items = {r["item_id"]: r for r in await ingest.rows(models.items)}
+    assert all(items[r["item_id"]]["event_id"] == r["event_id"]
+               and r["key"] in fingerprint(items[r["item_id"]]["clean_text"]).keys for r in rebuilt)
+    later = await ingest.service.submit_many([item(ingest, url="https://weibo.com/c", content=STORY.replace("反映", "反应"))])
+    first = (await ingest.rows(models.items, models.items.c.url == "https://weibo.com/a"))[0]
+    assert later[0].event_id == first["event_id"]
