@@ -20,9 +20,9 @@ from sqlalchemy import func, select, text
 
 from services.dispatch import models
 from tests.conftest import run_id
+from tests.servers import RestartableRedis
 from yuqing.core import migrations
 from yuqing.core.db import create_engine, schema_name, session_factory
-from yuqing.core.redis import EmbeddedRedis
 from yuqing.core.settings import CoreSettings
 from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.suite import free_port
@@ -32,36 +32,6 @@ from timer_load import add_open_timers  # noqa: E402
 
 ROOT = Path(__file__).parents[2]
 TIMERS = 10_000
-
-
-class RestartableRedis:
-    """A Redis server on a fixed port with an append-only file, so it can be restarted in place."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory, self.port, self.process = directory, free_port(), None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen([EmbeddedRedis.executable(), "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--dir", str(self.directory), "--appendonly", "yes", "--save", ""],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait()
 
 
 @pytest.fixture
