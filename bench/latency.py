@@ -1,0 +1,163 @@
+"""Latency at a steady rate: `POST /api/v1/items` at 200 items/s (open loop: each request leaves
+at its scheduled instant whether or not earlier ones have answered) against the whole suite on
+PostgreSQL + Redis. Reports the HTTP round trip p50/p99 and, per item, the time from its
+accepted answer to its event's assignment being stored for the unit (the assignment row's
+creation time, read from dispatch's database: the unit's inbox shows it from that commit on).
+Baseline, same run, same load generator: a bare FastAPI echo endpoint under uvicorn.
+
+    .venv/bin/python bench/latency.py                 # options: --rate 200 --seconds 30 --json FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import httpx  # noqa: E402
+from pipeline import suite_environment  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from timers import percentile  # noqa: E402
+
+from services.dispatch import models as dispatch_models  # noqa: E402
+from yuqing.core.db import create_engine  # noqa: E402
+from yuqing.suite import Suite, free_port  # noqa: E402
+
+PASSWORD = "bench-password-0123"
+ECHO_APP = """
+from fastapi import FastAPI, Request
+app = FastAPI()
+
+@app.post("/api/v1/items")
+async def echo(request: Request):
+    return {"item_id": "x", "event_id": "x", "duplicate": False, "received": len(await request.body())}
+"""
+
+
+def item(n: int, tag: str) -> dict:
+    return {"source": "platform", "platform": "微博", "url": f"https://latency.example.cn/{tag}/{n}",
+            "title": f"第{n}号网帖反映县城{n % 97}路段路灯损坏", "content": f"网友反映县城第{n}号路段夜间照明不足（{tag}）"}
+
+
+async def steady_load(url: str, rate: float, seconds: float, headers: dict[str, str], tag: str):
+    """[(sent monotonic, answered monotonic, answered wall time, status, body)] for each request."""
+    results: list[tuple[float, float, dt.datetime, int, dict]] = []
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30, limits=limits) as client:
+        async def one(n: int, at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            sent = time.monotonic()
+            response = await client.post("/api/v1/items", json=item(n, tag))
+            answered = time.monotonic()
+            results.append((sent, answered, dt.datetime.now(dt.UTC), response.status_code,
+                            response.json() if response.status_code < 300 else {}))
+
+        start = time.monotonic() + 0.5
+        await asyncio.gather(*(one(n, start + n / rate) for n in range(int(rate * seconds))))
+    return results
+
+
+def http_figures(results) -> dict[str, float]:
+    latencies = [(answered - sent) * 1000 for sent, answered, _, _, _ in results]
+    return {"p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
+            "errors": sum(1 for r in results if r[3] >= 300), "requests": len(results)}
+
+
+def echo_baseline(rate: float, seconds: float) -> dict[str, float]:
+    port = free_port()
+    app_dir = Path(tempfile.mkdtemp(prefix="yq-echo-"))
+    (app_dir / "echo_app.py").write_text(ECHO_APP)
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "echo_app:app", "--port", str(port), "--log-level",
+                               "warning"], cwd=app_dir)
+    try:
+        for _ in range(100):
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/api/v1/items", json={})
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        return http_figures(asyncio.run(steady_load(f"http://127.0.0.1:{port}", rate, seconds, {}, "echo")))
+    finally:
+        server.terminate()
+        server.wait()
+
+
+async def assignment_times(suite: Suite) -> dict[str, dt.datetime]:
+    engine = create_engine(suite.settings, "dispatch")
+    table = dispatch_models.assignments
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(select(table.c.event_id, func.min(table.c.created_at)).group_by(table.c.event_id))
+            return {event_id: created for event_id, created in rows}
+    finally:
+        await engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--database-url", default=os.environ.get("YQ_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--redis-url", default=os.environ.get("YQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--json", help="write the figures to this file as well")
+    args = parser.parse_args()
+
+    baseline = echo_baseline(args.rate, args.seconds)
+    suite = Suite.from_environment(suite_environment(args.database_url, args.redis_url,
+                                                     tempfile.mkdtemp(prefix="yq-bench-")), inherit_yq=False)
+    try:
+        suite.prepare()
+        suite.seed(PASSWORD)
+        suite.start_all()
+        suite.wait_ready(timeout=120)
+        token = httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
+                           json={"username": "jiance", "password": PASSWORD}).json()["access_token"]
+        results = asyncio.run(steady_load(suite.gateway_url, args.rate, args.seconds,
+                                          {"authorization": f"Bearer {token}"}, uuid.uuid4().hex[:8]))
+        accepted: dict[str, dt.datetime] = {}
+        for _, _, answered_at, status, body in results:
+            if status == 201:     # an event's clock starts at its first item's answer
+                accepted.setdefault(body["event_id"], answered_at)
+        deadline = time.monotonic() + 120
+        while True:
+            assigned = asyncio.run(assignment_times(suite))
+            if set(accepted) <= set(assigned) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    finally:
+        suite.stop()
+        suite.drop_schemas()
+    missing = set(accepted) - set(assigned)
+    waits = [max((assigned[e] - at).total_seconds(), 0.0) * 1000 for e, at in accepted.items() if e in assigned]
+    ours = http_figures(results)
+    figures = {"rate": args.rate, "seconds": args.seconds, "http": ours, "echo": baseline,
+               "to_assignment": {"p50_ms": percentile(waits, 0.5), "p99_ms": percentile(waits, 0.99),
+                                 "events": len(waits), "never_assigned": len(missing)}, "cores": os.cpu_count()}
+    print(f"latency at {args.rate:.0f} items/s for {args.seconds:.0f} s through POST /api/v1/items "
+          f"(PostgreSQL + Redis, whole suite, {os.cpu_count()} cores)")
+    print(f"  HTTP p50 {ours['p50_ms']:.1f} ms, p99 {ours['p99_ms']:.1f} ms ({ours['errors']} errors of "
+          f"{ours['requests']}); target p99 < 25 ms: {'met' if ours['p99_ms'] < 25 else 'NOT met'}")
+    print(f"  baseline bare FastAPI echo: p50 {baseline['p50_ms']:.1f} ms, p99 {baseline['p99_ms']:.1f} ms")
+    to = figures["to_assignment"]
+    print(f"  accepted → assignment stored: p50 {to['p50_ms']:.0f} ms, p99 {to['p99_ms']:.0f} ms over {to['events']} "
+          f"events ({to['never_assigned']} never assigned); target p99 < 1 s: "
+          f"{'met' if to['p99_ms'] < 1000 and not missing else 'NOT met'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
