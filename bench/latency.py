@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
+from ingest_batch import make_items  # noqa: E402
 from pipeline import suite_environment  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from timers import percentile  # noqa: E402
@@ -46,23 +46,28 @@ async def echo(request: Request):
 """
 
 
-def item(n: int, tag: str) -> dict:
-    return {"source": "platform", "platform": "微博", "url": f"https://latency.example.cn/{tag}/{n}",
-            "title": f"第{n}号网帖反映县城{n % 97}路段路灯损坏", "content": f"网友反映县城第{n}号路段夜间照明不足（{tag}）"}
+def items_as_json(count: int) -> list[dict]:
+    """The ingest benchmark's mix (new matters, reposts, re-reports of known URLs) as API bodies."""
+    return [{"source": m.source, "platform": m.platform, "url": m.url, "title": m.title, "content": m.content,
+             "author": m.author, "metrics": {"views": m.metrics.views, "comments": m.metrics.comments,
+                                             "reposts": m.metrics.reposts}} for m in make_items(count, seed=7)]
 
 
-async def steady_load(url: str, rate: float, seconds: float, headers: dict[str, str], tag: str):
+async def steady_load(url: str, rate: float, seconds: float, headers: dict[str, str]):
     """[(sent monotonic, answered monotonic, answered wall time, status, body)] for each request."""
     results: list[tuple[float, float, dt.datetime, int, dict]] = []
+    bodies = items_as_json(int(rate * seconds))
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30, limits=limits) as client:
         async def one(n: int, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
             sent = time.monotonic()
-            response = await client.post("/api/v1/items", json=item(n, tag))
-            answered = time.monotonic()
-            results.append((sent, answered, dt.datetime.now(dt.UTC), response.status_code,
-                            response.json() if response.status_code < 300 else {}))
+            try:
+                response = await client.post("/api/v1/items", json=bodies[n])
+                status, body = response.status_code, response.json() if response.status_code < 300 else {}
+            except httpx.HTTPError:
+                status, body = 599, {}          # no answer: counted as an error, timed until it failed
+            results.append((sent, time.monotonic(), dt.datetime.now(dt.UTC), status, body))
 
         start = time.monotonic() + 0.5
         await asyncio.gather(*(one(n, start + n / rate) for n in range(int(rate * seconds))))
@@ -88,7 +93,7 @@ def echo_baseline(rate: float, seconds: float) -> dict[str, float]:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        return http_figures(asyncio.run(steady_load(f"http://127.0.0.1:{port}", rate, seconds, {}, "echo")))
+        return http_figures(asyncio.run(steady_load(f"http://127.0.0.1:{port}", rate, seconds, {})))
     finally:
         server.terminate()
         server.wait()
@@ -125,7 +130,7 @@ def main() -> int:
         token = httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
                            json={"username": "jiance", "password": PASSWORD}).json()["access_token"]
         results = asyncio.run(steady_load(suite.gateway_url, args.rate, args.seconds,
-                                          {"authorization": f"Bearer {token}"}, uuid.uuid4().hex[:8]))
+                                          {"authorization": f"Bearer {token}"}))
         accepted: dict[str, dt.datetime] = {}
         for _, _, answered_at, status, body in results:
             if status == 201:     # an event's clock starts at its first item's answer

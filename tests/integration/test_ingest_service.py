@@ -12,6 +12,7 @@ from services.ingest import models
 from services.ingest.clustering import fingerprint
 from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
+from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 
 STORY = ("城关镇幸福路菜市场11月18日晚发生火灾，现场浓烟滚滚，消防部门出动3辆消防车前往扑救。"
@@ -201,3 +202,26 @@ async def test_the_key_migration_recomputes_exactly_the_keys_the_service_writes(
     later = await ingest.service.submit_many([item(ingest, url="https://weibo.com/c", content=STORY.replace("反映", "反应"))])
     first = (await ingest.rows(models.items, models.items.c.url == "https://weibo.com/a"))[0]
     assert later[0].event_id == first["event_id"]
+
+
+async def test_concurrent_single_items_share_transactions_and_keep_their_own_outcomes(ingest):
+    transactions = []
+    real = ingest.service.single_items.submit_many
+
+    async def counted(items, traces=None):
+        transactions.append(len(items))
+        return await real(items, traces=traces)
+
+    ingest.service.single_items.submit_many = counted
+    urls = [f"https://tieba.baidu.com/p/{n}" for n in range(40)]
+    outcomes = await asyncio.gather(
+        *(ingest.service.submit(item(ingest, url=url, content=STORY if n % 2 else OTHER))
+          for n, url in enumerate(urls)),
+        ingest.service.submit(item(ingest, url="ftp://bad", content="地址不对")), return_exceptions=True)
+    *stored, refused = outcomes
+    assert isinstance(refused, InvalidInput)                       # its own error, the others unharmed
+    rows = {r["url"]: r for r in await ingest.rows(models.items)}
+    assert [rows[url]["item_id"] for url in urls] == [o.item_id for o in stored]
+    assert all(rows[url]["event_id"] == o.event_id for url, o in zip(urls, stored))
+    assert sum(transactions) == 41 and len(transactions) < 41     # grouped: fewer transactions than items
+    assert len({o.event_id for o in stored}) == 2                  # the two matters, clustered as usual
