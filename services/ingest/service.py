@@ -86,14 +86,13 @@ class GroupCommit:
     def __init__(self, submit_many, max_items: int) -> None:
         self.submit_many, self.max_items = submit_many, max_items
         self.waiting: list[tuple[NewItem, dict[str, str], asyncio.Future]] = []
-        self.draining = False
+        self.draining: asyncio.Task | None = None   # held: the loop keeps only weak references to tasks
 
     async def submit(self, item: NewItem) -> ItemOutcome:
         future = asyncio.get_running_loop().create_future()
         self.waiting.append((item, inject_context(), future))
-        if not self.draining:
-            self.draining = True
-            asyncio.create_task(self._drain())
+        if self.draining is None:
+            self.draining = asyncio.create_task(self._drain())
         return await future
 
     async def _drain(self) -> None:
@@ -102,7 +101,7 @@ class GroupCommit:
                 group, self.waiting = self.waiting[:self.max_items], self.waiting[self.max_items:]
                 await self._commit(group)
         finally:
-            self.draining = False
+            self.draining = None
 
     async def _commit(self, group) -> None:
         try:
