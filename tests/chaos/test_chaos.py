@@ -10,7 +10,6 @@ audit chain verifies. The counts are printed; duplicates and lost must be 0.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import random
@@ -31,12 +30,11 @@ from services.grading import models as grading_models
 from services.ingest import models as ingest_models
 from services.publish import models as publish_models
 from tests.conftest import Backend
-from tests.e2e.conftest import PASSWORD, otlp, running_suite, wait_for  # noqa: F401  (otlp: a fixture)
+from tests.e2e.conftest import PASSWORD, otlp, query_service, running_suite, wait_for  # noqa: F401  (otlp: a fixture)
 from tests.e2e.test_horizontal_scale import CHARACTERS, timers_fired_once
 from tests.servers import PrivatePostgres, RestartableRedis
 from yuqing.core import streams
 from yuqing.core.bus import stream_name
-from yuqing.core.db import create_engine
 
 CHAOS_SECONDS = float(os.environ.get("YQ_CHAOS_SECONDS", "40"))
 SERVICE_MODELS = {"ingest": ingest_models, "grading": grading_models, "dispatch": dispatch_models,
@@ -140,17 +138,6 @@ class Platform:
                 time.sleep(0.5)
 
 
-def _count(suite, service: str, query) -> int:
-    async def run() -> int:
-        engine = create_engine(suite.settings, service)
-        try:
-            async with engine.connect() as conn:
-                return int(await conn.scalar(query))
-        finally:
-            await engine.dispose()
-    return asyncio.run(run())
-
-
 def _restart(suite, name: str) -> None:
     suite.kill(name)
     time.sleep(0.5)
@@ -238,8 +225,8 @@ def test_nothing_is_lost_or_repeated_through_kills_and_restarts(chaos_suite, ser
     # Items: each accepted URL stored once.
     items = ingest_models.items
     ours = items.c.platform == f"chaos-{tag}"
-    stored = _count(suite, "ingest", select(func.count()).where(ours))
-    distinct = _count(suite, "ingest", select(func.count(func.distinct(items.c.canonical_url))).where(ours))
+    stored = query_service(suite, "ingest", select(func.count()).where(ours))
+    distinct = query_service(suite, "ingest", select(func.count(func.distinct(items.c.canonical_url))).where(ours))
     accepted = len(platform.acked)
 
     # Every message on each stream took effect once in each consumer group (the inbox holds one
@@ -250,7 +237,7 @@ def test_nothing_is_lost_or_repeated_through_kills_and_restarts(chaos_suite, ser
         return {fields[b"id"] for _, fields in client.xrange(stream_name(suite.settings.stream_prefix, stream))}
 
     def rows(service: str, table: str) -> int:
-        return _count(suite, service, select(func.count()).select_from(getattr(SERVICE_MODELS[service], table)))
+        return query_service(suite, service, select(func.count()).select_from(getattr(SERVICE_MODELS[service], table)))
 
     for service in SERVICE_MODELS:
         wait_for(lambda: rows(service, "outbox"), lambda n: n == 0, timeout=120, interval=1)
@@ -261,18 +248,18 @@ def test_nothing_is_lost_or_repeated_through_kills_and_restarts(chaos_suite, ser
         wait_for(lambda: rows(service, "inbox"), lambda n: n == len(expected), timeout=120, interval=1)
 
     # Events: graded once and assigned once each.
-    event_ids = set(asyncio.run(_scalars(suite, "ingest", select(items.c.event_id).where(ours).distinct())))
+    event_ids = set(query_service(suite, "ingest", select(items.c.event_id).where(ours).distinct(), all_rows=True))
     grades = grading_models.event_grades
-    graded = wait_for(lambda: _count(suite, "grading", select(func.count()).where(grades.c.event_id.in_(event_ids))),
+    graded = wait_for(lambda: query_service(suite, "grading", select(func.count()).where(grades.c.event_id.in_(event_ids))),
                       lambda n: n == len(event_ids), timeout=120, interval=1)
     assignments = dispatch_models.assignments
     lead = select(func.count()).where(assignments.c.event_id.in_(event_ids), assignments.c.role == "lead")
-    assigned = wait_for(lambda: _count(suite, "dispatch", lead), lambda n: n == len(event_ids), timeout=120, interval=1)
+    assigned = wait_for(lambda: query_service(suite, "dispatch", lead), lambda n: n == len(event_ids), timeout=120, interval=1)
 
     # Timers: every one that came due fired, each once.
     timers = dispatch_models.timers
     due = timers.c.fire_at <= func.now() - func.make_interval(0, 0, 0, 0, 0, 0, 5)
-    wait_for(lambda: _count(suite, "dispatch", select(func.count()).where(due, timers.c.fired_at.is_(None))),
+    wait_for(lambda: query_service(suite, "dispatch", select(func.count()).where(due, timers.c.fired_at.is_(None))),
              lambda n: n == 0, timeout=120, interval=1)
     fired = timers_fired_once(suite)
 
@@ -292,11 +279,3 @@ def test_nothing_is_lost_or_repeated_through_kills_and_restarts(chaos_suite, ser
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert accepted == len(platform.sent) and duplicates == 0 and lost == 0
 
-
-async def _scalars(suite, service: str, query) -> list:
-    engine = create_engine(suite.settings, service)
-    try:
-        async with engine.connect() as conn:
-            return list((await conn.execute(query)).scalars())
-    finally:
-        await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 
 from tests.conftest import run_id
 from tests.e2e.otlp_receiver import OtlpReceiver
+from yuqing.core.db import create_engine
 from yuqing.suite import Suite, loopback_ports
 
 PASSWORD = "e2e-demo-password"
@@ -64,6 +66,19 @@ def client(suite):
         token = http.post("/api/v1/auth/token", json={"username": "admin", "password": PASSWORD}).json()
         http.headers["authorization"] = f"Bearer {token['access_token']}"
         yield http
+
+
+def query_service(suite, service: str, query, all_rows: bool = False):
+    """Read a service's own tables directly (for checks after the fact): one value, or every
+    row's first column."""
+    async def run():
+        engine = create_engine(suite.settings, service)
+        try:
+            async with engine.connect() as conn:
+                return list((await conn.execute(query)).scalars()) if all_rows else await conn.scalar(query)
+        finally:
+            await engine.dispose()
+    return asyncio.run(run())
 
 
 def wait_for(fetch, ready, timeout: float = 30, interval: float = 0.1):

@@ -6,7 +6,6 @@ only: the embedded SQLite default runs one process per service."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections import defaultdict
 import time
@@ -22,12 +21,11 @@ from services.dispatch import models as dispatch_models
 from services.grading import models as grading_models
 from services.ingest import models as ingest_models
 from services.publish import models as publish_models
-from tests.e2e.conftest import running_suite, wait_for
+from tests.e2e.conftest import query_service, running_suite, wait_for
 from tests.e2e.test_grading import bearer
 from tests.e2e.test_operations import scrape, value
 from yuqing.core import streams
 from yuqing.core.bus import stream_name
-from yuqing.core.db import create_engine
 from yuqing.dispatch.v1 import dispatch_pb2
 
 MATTERS, REPOSTS, RESENT, BATCH = 600, 300, 300, 100
@@ -60,17 +58,6 @@ def _items(tag: str, rng: random.Random) -> tuple[list[dict], int, int]:
     return items + resent, MATTERS + REPOSTS, RESENT
 
 
-def _count(suite, service: str, query) -> int:
-    async def run() -> int:
-        engine = create_engine(suite.settings, service)
-        try:
-            async with engine.connect() as conn:
-                return int(await conn.scalar(query))
-        finally:
-            await engine.dispose()
-    return asyncio.run(run())
-
-
 def test_three_ingest_and_two_dispatch_processes_lose_and_repeat_nothing(scaled_suite):
     suite = scaled_suite
     assert {"ingest-2", "ingest-3", "dispatch-2"} <= set(suite.processes)
@@ -101,21 +88,21 @@ def test_three_ingest_and_two_dispatch_processes_lose_and_repeat_nothing(scaled_
 
     items_table, events_table = ingest_models.items, ingest_models.events
     ours = items_table.c.platform == f"scale-{tag}"
-    assert _count(suite, "ingest", select(func.count()).where(ours)) == distinct          # stored once each
-    assert _count(suite, "ingest", select(func.count(func.distinct(items_table.c.canonical_url))).where(ours)) == distinct
-    assert _count(suite, "ingest", select(func.count()).select_from(events_table)
+    assert query_service(suite, "ingest", select(func.count()).where(ours)) == distinct          # stored once each
+    assert query_service(suite, "ingest", select(func.count(func.distinct(items_table.c.canonical_url))).where(ours)) == distinct
+    assert query_service(suite, "ingest", select(func.count()).select_from(events_table)
                   .where(events_table.c.event_id.in_(event_ids))) == len(event_ids)
 
     grades = grading_models.event_grades
-    wait_for(lambda: _count(suite, "grading", select(func.count()).where(grades.c.event_id.in_(event_ids))),
+    wait_for(lambda: query_service(suite, "grading", select(func.count()).where(grades.c.event_id.in_(event_ids))),
              lambda n: n == len(event_ids), timeout=120, interval=1)                        # graded once each
     assignments = dispatch_models.assignments
     leads = select(func.count()).where(assignments.c.event_id.in_(event_ids), assignments.c.role == "lead")
-    wait_for(lambda: _count(suite, "dispatch", leads), lambda n: n == len(event_ids), timeout=120, interval=1)
-    assert _count(suite, "dispatch", select(func.count(func.distinct(assignments.c.event_id)))
+    wait_for(lambda: query_service(suite, "dispatch", leads), lambda n: n == len(event_ids), timeout=120, interval=1)
+    assert query_service(suite, "dispatch", select(func.count(func.distinct(assignments.c.event_id)))
                   .where(assignments.c.event_id.in_(event_ids), assignments.c.role == "lead")) == len(event_ids)
     counts = publish_models.item_counts
-    wait_for(lambda: _count(suite, "publish", select(func.coalesce(func.sum(counts.c.count), 0)).where(
+    wait_for(lambda: query_service(suite, "publish", select(func.coalesce(func.sum(counts.c.count), 0)).where(
         counts.c.dimension == "platform", counts.c.value == f"scale-{tag}")), lambda n: n == distinct, timeout=60)
 
     # Every replica took a share: gRPC clients balance over the address list.
@@ -128,8 +115,8 @@ def test_three_ingest_and_two_dispatch_processes_lose_and_repeat_nothing(scaled_
     timers = dispatch_models.timers
     ours_due = (timers.c.assignment_id.in_(select(assignments.c.assignment_id).where(assignments.c.event_id.in_(event_ids)))
                 & (timers.c.fire_at <= func.now()))
-    wait_for(lambda: (_count(suite, "dispatch", select(func.count()).where(ours_due)),
-                      _count(suite, "dispatch", select(func.count()).where(ours_due, timers.c.fired_at.is_not(None)))),
+    wait_for(lambda: (query_service(suite, "dispatch", select(func.count()).where(ours_due)),
+                      query_service(suite, "dispatch", select(func.count()).where(ours_due, timers.c.fired_at.is_not(None)))),
              lambda due_fired: due_fired[0] >= len(event_ids) and due_fired[0] == due_fired[1], timeout=120, interval=1)
     fired = timers_fired_once(suite)
     print(f"\n{len(items)} items in {elapsed:.1f} s through 3 ingest processes ({len(items) / elapsed:.0f} items/s); "
@@ -141,16 +128,9 @@ def timers_fired_once(suite) -> int:
     message id; a relay's re-send repeats the id). Timers still firing meanwhile are not judged."""
     timers = dispatch_models.timers
 
-    async def fired_ids() -> set[str]:
-        engine = create_engine(suite.settings, "dispatch")
-        try:
-            async with engine.connect() as conn:
-                return set((await conn.execute(select(timers.c.timer_id).where(timers.c.outcome == "fired"))).scalars())
-        finally:
-            await engine.dispose()
-
-    fired = asyncio.run(fired_ids())
-    wait_for(lambda: _count(suite, "dispatch", select(func.count()).select_from(dispatch_models.outbox)),
+    fired = set(query_service(suite, "dispatch", select(timers.c.timer_id).where(timers.c.outcome == "fired"),
+                              all_rows=True))
+    wait_for(lambda: query_service(suite, "dispatch", select(func.count()).select_from(dispatch_models.outbox)),
              lambda n: n == 0, timeout=60, interval=0.5)
     alert_ids: dict[str, set[bytes]] = defaultdict(set)
     client = redis.Redis.from_url(suite.env["YQ_REDIS_URL"])
