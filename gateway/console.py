@@ -14,7 +14,7 @@ from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
@@ -44,6 +44,16 @@ def csrf_token(request: Request) -> str:
     session = request.cookies.get(SESSION_COOKIE, "")
     key = request.app.state.settings.secret_key.encode()
     return hmac.new(key, f"csrf:{session}".encode(), hashlib.sha256).hexdigest()
+
+
+def _signed_in(request: Request, roles: frozenset[str] | None = None) -> Caller | Response:
+    """The signed-in caller; otherwise the login redirect, or a 403 page for a role not in `roles`."""
+    caller = _caller(request)
+    if caller is None:
+        return RedirectResponse("/console/login", status_code=303)
+    if roles is not None and not caller.roles & roles:
+        return _page(request, "error.html", status_code=403, title="没有权限", detail="此页面不对您的角色开放。")
+    return caller
 
 
 def _csrf_ok(request: Request, token: str) -> bool:

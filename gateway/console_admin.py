@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
 from gateway import dispatch_api, ingest_admin, publish_api, users_api
-from gateway.console import _caller, _csrf_ok, _messages, _page, expired
+from gateway.console import _csrf_ok, _messages, _page, _signed_in, expired
 from gateway.console_work import FORM_ERRORS
 from gateway.problems import Problem, http_status
 from services.dispatch.domain import OWNER_NAMES, UNIT_KINDS
@@ -286,15 +286,6 @@ PAGES = (
     AdminPage("channels", "发布渠道", "admin_channels.html", _channels, {"save_channel": _save_channel},
               readers=frozenset({"admin"})),
 )
-
-
-def _signed_in(request: Request, readers: frozenset[str]) -> Caller | Response:
-    caller = _caller(request)
-    if caller is None:
-        return RedirectResponse("/console/login", status_code=303)
-    if not caller.roles & readers:
-        return _page(request, "error.html", status_code=403, title="没有权限", detail="此页面不对您的角色开放。")
-    return caller
 
 
 async def _render(request: Request, page: AdminPage, caller: Caller, status_code: int = 200, **context) -> Response:

@@ -8,10 +8,10 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 
 from gateway import audit, bulletins_api, intake, users_api
-from gateway.console import _caller, _csrf_ok, _messages, _page, expired
+from gateway.console import _caller, _csrf_ok, _messages, _page, _signed_in, expired
 from gateway.console_work import FORM_ERRORS
 from gateway.problems import Problem, http_status
 from yuqing.core.categories import BULLETIN_KINDS
@@ -23,15 +23,6 @@ from yuqing.publish.v1 import publish_pb2
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 BULLETIN_READERS = frozenset({"admin", "office", "leader"})
-
-
-def _signed_in(request: Request, roles: frozenset[str] | None = None) -> Caller | Response:
-    caller = _caller(request)
-    if caller is None:
-        return RedirectResponse("/console/login", status_code=303)
-    if roles is not None and not caller.roles & roles:
-        return _page(request, "error.html", status_code=403, title="没有权限", detail="此页面不对您的角色开放。")
-    return caller
 
 
 # --- bulletins ------------------------------------------------------------------------------
