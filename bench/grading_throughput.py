@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import func, select, text  # noqa: E402
 
 from services.grading import models  # noqa: E402
@@ -148,8 +149,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--events", type=int, default=2_000)
     parser.add_argument("--embedded", action="store_true", help="SQLite + embedded Redis instead of PostgreSQL")
-    parser.add_argument("--database-url", default=os.environ.get("YQ_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis-url", default=os.environ.get("YQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    add_server_options(parser)
     asyncio.run(run(parser.parse_args()))
     return 0
 

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "clustering"))
 
+from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 import grpc  # noqa: E402
 import redis  # noqa: E402
 from stories import STORIES  # noqa: E402
@@ -132,8 +133,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--embedded", action="store_true", help="SQLite + embedded Redis instead of PostgreSQL")
-    parser.add_argument("--database-url", default=os.environ.get("YQ_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis-url", default=os.environ.get("YQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    add_server_options(parser)
     parser.add_argument("--echo-server", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_server:

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 import httpx  # noqa: E402
 from ingest_batch import make_items  # noqa: E402
 from pipeline import suite_environment  # noqa: E402
@@ -116,8 +117,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--database-url", default=os.environ.get("YQ_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis-url", default=os.environ.get("YQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    add_server_options(parser)
     parser.add_argument("--json", help="write the figures to this file as well")
     args = parser.parse_args()
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from ingest_batch import drive, make_items, wait_ready  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -90,8 +91,7 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--database-url", default=os.environ.get("YQ_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis-url", default=os.environ.get("YQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    add_server_options(parser)
     parser.add_argument("--json", help="write the figures to this file as well")
     args = parser.parse_args()
 

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import func, select, text  # noqa: E402
 from timer_load import add_open_timers  # noqa: E402
 
@@ -147,8 +148,7 @@ def main() -> int:
     parser.add_argument("--window", type=float, default=30.0)
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--embedded", action="store_true", help="SQLite + embedded Redis instead of PostgreSQL")
-    parser.add_argument("--database-url", default=os.environ.get("YQ_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--redis-url", default=os.environ.get("YQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    add_server_options(parser)
     asyncio.run(run(parser.parse_args()))
     return 0
 
