@@ -1,10 +1,13 @@
 """Near-duplicate detection: which event does a new item belong to?
 
-Candidates come from an index of keys: 32 MinHash LSH bands (datasketch, 128 permutations
-over character 3-grams, so reposts with a few words changed share at least one band with
-high probability) and one key per long sentence (so an excerpt finds the post it was cut
-from). Keys live in an indexed table, so a lookup costs the same at 1,000 or 1,000,000
-events. Each candidate is then verified on the exact 3-gram sets:
+Candidates come from an index of keys: 16 MinHash LSH bands of 3 values (datasketch, 48
+permutations over character 3-grams: two texts with Jaccard 0.4 share a band with
+probability 0.64, at 0.6 with 0.98, so reposts with a few words changed find each other) and
+one key for each of up to 8 long sentences (so an excerpt finds the post it was cut from).
+The sentences keyed are those whose keys are smallest, not the first ones: a sentence keyed
+for a long post is keyed for every excerpt that contains it, wherever it was cut. Keys live
+in an indexed table, so a lookup costs the same at 1,000 or 1,000,000 events; at ≤ 24 keys
+an item writes few rows. Each candidate is then verified on the exact 3-gram sets:
 
 - Jaccard ≥ 0.4 → near-duplicate (repost, light edit, Traditional/Simplified twin);
 - the shorter text ≥ 60 % contained in the longer → excerpt;
@@ -31,13 +34,13 @@ from datasketch import MinHash
 
 from services.ingest.cleaning import match_form
 
-NUM_PERM = 128
-BANDS = 32
+NUM_PERM = 48
+BANDS = 16
 ROWS = NUM_PERM // BANDS
 SHINGLE_CHARS = 3
 MIN_FORM_CHARS = 10          # shorter texts cluster only by exact URL or source id
 MIN_SENTENCE_CHARS = 14
-MAX_SENTENCE_KEYS = 16
+MAX_SENTENCE_KEYS = 8
 JACCARD_SAME = 0.4
 CONTAINMENT_SAME = 0.6
 MIN_EXCERPT_SHINGLES = 16
@@ -58,10 +61,10 @@ BOILERPLATE_MARKERS = (
 )
 _BOILERPLATE = re.compile("|".join(map(re.escape, BOILERPLATE_MARKERS)))
 # Fixed permutations: keys written today must equal keys computed next year (a change of
-# any of these constants needs a migration that recomputes event_keys, like ingest 0005).
+# any of these constants needs a migration that recomputes event_keys, like ingest 0006).
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=20261122, scheme="affine32").permutations
 # Shingle ids are 63-bit packings of three code points; these odd multipliers fold them to the
-# 32-bit values MinHash permutes, and fold a band's four values into its 64-bit key.
+# 32-bit values MinHash permutes, and fold a band's values into its 64-bit key.
 _SHINGLE_MIX = np.uint64(0x9E3779B97F4A7C15)
 _BAND_MIX = np.array([0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F],
                      dtype=np.uint64)
@@ -110,8 +113,8 @@ def fingerprint(cleaned: str, places: frozenset[str] = frozenset()) -> Fingerpri
     minhash = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme="affine32", hashfunc=int)
     minhash.update_batch(((ids * _SHINGLE_MIX) >> np.uint64(32)).tolist())
     keys = _band_keys(minhash.hashvalues)
-    long_sentences = [s for s in sentences if len(s) >= MIN_SENTENCE_CHARS][:MAX_SENTENCE_KEYS]
-    keys += [_key(b"s", s.encode()) for s in dict.fromkeys(long_sentences)]
+    sentence_keys = {_key(b"s", s.encode()) for s in sentences if len(s) >= MIN_SENTENCE_CHARS}
+    keys += sorted(sentence_keys)[:MAX_SENTENCE_KEYS]
     return Fingerprint(frozenset(ids.tolist()), numbers, places, tuple(dict.fromkeys(keys)))
 
 
@@ -230,3 +233,26 @@ class CandidateIndex:
         if best is not None and best[0].event_id in vetoed:
             return None
         return best
+
+
+def recompute_event_keys(connection) -> None:
+    """Rebuild `event_keys` from every stored item's cleaned text with the fingerprint in use
+    (a migration's synchronous connection). Chunked by item id, so memory stays flat."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    items = sa.table("items", sa.column("item_id"), sa.column("event_id"), sa.column("clean_text"))
+    keys = sa.table("event_keys", sa.column("key", sa.BigInteger), sa.column("event_id"), sa.column("item_id"))
+    connection.execute(sa.delete(keys))
+    last = ""
+    while True:
+        rows = connection.execute(sa.select(items.c.item_id, items.c.event_id, items.c.clean_text)
+                                  .where(items.c.item_id > last).order_by(items.c.item_id).limit(2_000)).all()
+        if not rows:
+            break
+        fresh = {(key, row.event_id): row.item_id for row in rows for key in fingerprint(row.clean_text or "").keys}
+        if fresh:   # a key an earlier chunk gave the same event stays with that item, as in the service
+            connection.execute(insert(keys).on_conflict_do_nothing(),
+                               [{"key": k, "event_id": e, "item_id": i} for (k, e), i in fresh.items()])
+        last = rows[-1].item_id

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest import models
 from services.ingest.matching import Place, Topic, WordList
-from yuqing.core.db import UtcDateTime, new_id
+from yuqing.core.db import UtcDateTime, insert_rows, new_id
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 
 # Bound parameters per statement stay well under SQLite's and asyncpg's limits.
@@ -45,27 +45,31 @@ class IngestRepository:
                 select(table).where(tuple_(table.c.source, table.c.source_item_id).in_(chunk)))).mappings().all()
         return rows
 
-    async def items_with_keys(self, keys: list[int], max_events_per_key: int) -> list[str]:
-        """Items carrying these keys. A key shared by many events is boilerplate, not a sign
-        of one matter; it is ignored so it cannot flood the candidates."""
+    async def event_key_rows(self, keys: list[int]) -> list[tuple[int, str, str]]:
+        """(key, event id, item id) of every stored key among these."""
         table = models.event_keys
-        by_key: dict[int, list[str]] = {}
+        columns = (table.c.key, table.c.event_id, table.c.item_id)
         if self._dialect is postgresql:
             # One array parameter instead of thousands of bound values.
-            rows = await self.session.execute(select(table.c.key, table.c.item_id).where(
-                table.c.key == any_(bindparam("keys", keys, type_=postgresql.ARRAY(BigInteger)))))
-        else:
-            rows = [row for chunk in _chunks(keys) for row in await self.session.execute(
-                select(table.c.key, table.c.item_id).where(table.c.key.in_(chunk)))]
-        for key, item_id in rows:
-            by_key.setdefault(key, []).append(item_id)
-        item_ids = [i for ids in by_key.values() if len(ids) <= max_events_per_key for i in ids]
-        return list(dict.fromkeys(item_ids))
+            return (await self.session.execute(select(*columns).where(
+                table.c.key == any_(bindparam("keys", keys, type_=postgresql.ARRAY(BigInteger)))))).all()
+        return [row for chunk in _chunks(keys) for row in
+                (await self.session.execute(select(*columns).where(table.c.key.in_(chunk))))]
 
     async def recent_items_by_authors(self, authors: list[tuple[str, str]], since: dt.datetime,
                                       per_author: int) -> list[str]:
-        """Recent items of these (platform, author) pairs, newest first, one query per chunk."""
+        """Each (platform, author)'s items since `since`, newest first, at most per_author each."""
         table = models.items
+        if self._dialect is postgresql:
+            # One index probe per author (ix_items_platform_author); a row-value IN list of a
+            # thousand pairs makes PostgreSQL scan the whole table instead.
+            return list((await self.session.execute(text(
+                "SELECT recent.item_id FROM unnest(CAST(:platforms AS varchar[]), CAST(:authors AS varchar[])) "
+                "AS wanted(platform, author) CROSS JOIN LATERAL (SELECT item_id FROM items "
+                "WHERE items.platform = wanted.platform AND items.author = wanted.author "
+                "AND items.discovered_at >= :since ORDER BY items.discovered_at DESC LIMIT :per_author) AS recent"),
+                {"platforms": [p for p, _ in authors], "authors": [a for _, a in authors], "since": since,
+                 "per_author": per_author})).scalars())
         item_ids: list[str] = []
         for chunk in _chunks(authors, CHUNK // 2):
             item_ids += (await self.session.execute(
@@ -84,35 +88,21 @@ class IngestRepository:
         return rows
 
     async def add_events(self, rows: list[dict]) -> None:
-        if rows:
-            await self.session.execute(models.events.insert(), rows)
+        await insert_rows(self.session, models.events, rows)
 
     async def add_items(self, rows: list[dict]) -> None:
-        if rows:
-            await self.session.execute(models.items.insert(), rows)
+        await insert_rows(self.session, models.items, rows)
 
     async def add_snapshots(self, rows: list[dict]) -> None:
-        if rows:
-            await self.session.execute(models.item_snapshots.insert(), rows)
+        await insert_rows(self.session, models.item_snapshots, rows)
 
     async def add_attachments(self, rows: list[dict]) -> None:
-        if rows:
-            await self.session.execute(models.attachments.insert(), rows)
+        await insert_rows(self.session, models.attachments, rows)
 
     async def add_event_keys(self, rows: list[dict]) -> None:
-        if not rows:
-            return
-        if self._dialect is postgresql:
-            # Three array parameters, one statement: the keys are most of what a batch writes.
-            await self.session.execute(text(
-                "INSERT INTO event_keys (key, event_id, item_id) "
-                "SELECT * FROM unnest(CAST(:keys AS bigint[]), CAST(:events AS varchar[]), CAST(:items AS varchar[])) "
-                "ON CONFLICT DO NOTHING"),
-                {"keys": [r["key"] for r in rows], "events": [r["event_id"] for r in rows],
-                 "items": [r["item_id"] for r in rows]})
-            return
-        for chunk in _chunks(rows, 1_000):
-            await self.session.execute(self._dialect.insert(models.event_keys).on_conflict_do_nothing(), chunk)
+        """rows: (key, event) pairs not stored yet; a concurrent batch storing the same pair
+        first makes this one fail on the primary key, and the caller retries."""
+        await insert_rows(self.session, models.event_keys, rows)
 
     async def update_item_metrics(self, rows: list[dict]) -> None:
         """rows: item_id and the five metrics of the newest snapshot."""
@@ -151,10 +141,9 @@ class IngestRepository:
         await self.session.execute(update(models.events).where(models.events.c.event_id == event_id).values(**values))
 
     async def add_event_snapshots(self, events) -> None:
-        rows = [{"snapshot_id": new_id(), "event_id": e["event_id"], "observed_at": e["updated_at"],
-                 "item_count": e["item_count"], **Metrics.of(e).values()} for e in events]
-        if rows:
-            await self.session.execute(models.event_snapshots.insert(), rows)
+        await insert_rows(self.session, models.event_snapshots, [
+            {"snapshot_id": new_id(), "event_id": e["event_id"], "observed_at": e["updated_at"],
+             "item_count": e["item_count"], **Metrics.of(e).values()} for e in events])
 
     async def event(self, event_id: str):
         return (await self.session.execute(

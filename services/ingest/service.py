@@ -232,16 +232,14 @@ class IngestService:
                 p.headline = _headline(title, content)[:1000]
                 p.scan = matcher.scan(title, content, p.item.region_hint)
                 p.fp = fingerprint(p.cleaned, p.scan.places)
-            await self._cluster(repo, new, now)
+            stored_keys = await self._cluster(repo, new, now)
 
-            new_events = [p for p in new if p.new_event]
-            await repo.add_events([{
-                "event_id": p.event_id, "title": p.headline,
-                "discovered_at": p.item.discovered_at, "locality": p.scan.locality, "item_count": 0,
-                **dict.fromkeys(METRIC_FIELDS, 0), "created_at": now, "updated_at": now, "status": WATCHING,
-                "reopen_count": 0, "topics": [], "sensitive_categories": [], "feedback_deadline": None,
-                "mainstream_hosts": [], "drill_id": p.item.drill_id,
-            } for p in new_events])
+            changes = self._event_changes(new, duplicates)
+            joined = self._joined(pending)
+            # A new event is written once with its figures; only events stored before are updated.
+            new_events = {p.event_id: self._new_event(p, changes[p.event_id], joined[p.event_id], now)
+                          for p in new if p.new_event}
+            await repo.add_events(list(new_events.values()))
             # One insert order for every batch (by unique keys), so concurrent batches queue
             # behind each other instead of deadlocking.
             await repo.add_items(sorted((self._item_row(p, now) for p in new),
@@ -252,13 +250,16 @@ class IngestService:
                 {"attachment_id": new_id(), "item_id": p.item_id, "filename": e.filename,
                  "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "data": e.data,
                  "created_at": now} for p in new + [d for d, _ in duplicates] for e in p.evidence])
-            keys = {(k, p.event_id): p.item_id for p in new for k in (p.fp.keys if p.fp else ())}
+            # A key the event already has stays with the item that brought it first.
+            keys = {(k, p.event_id): p.item_id for p in new for k in (p.fp.keys if p.fp else ())
+                    if (k, p.event_id) not in stored_keys}
             await repo.add_event_keys([{"key": k, "event_id": e, "item_id": i} for (k, e), i in sorted(keys.items())])
 
-            changes = self._event_changes(new, duplicates)
             await repo.update_item_metrics([{"item_id": p.item_id, **p.item.metrics.values()} for p, _ in duplicates])
-            await repo.apply_event_changes(list(changes.values()), now)
-            events = await self._finish_events(repo, pending, changes, now)
+            stored_events = [c for event_id, c in changes.items() if event_id not in new_events]
+            await repo.apply_event_changes(stored_events, now)
+            events = {event_id: {**row, "reopened": False} for event_id, row in new_events.items()}
+            events.update(await self._finish_stored_events(repo, [c["event_id"] for c in stored_events], joined))
             await repo.add_event_snapshots(events.values())
 
             ordered = sorted(pending, key=lambda p: p.index)
@@ -318,9 +319,16 @@ class IngestService:
                 by_source_id[source_id] = known
         return new, duplicates
 
-    async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime) -> None:
+    async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime) -> set[tuple[int, str]]:
+        """Places each new item in an event; returns the (key, event) pairs already stored."""
         keys = list({k for p in new for k in p.fp.keys})
-        candidate_ids = await repo.items_with_keys(keys, MAX_EVENTS_PER_KEY) if keys else []
+        key_rows = await repo.event_key_rows(keys) if keys else []
+        by_key: dict[int, list[str]] = defaultdict(list)
+        for key, _, item_id in key_rows:
+            by_key[key].append(item_id)
+        # A key shared by many events is boilerplate, not a sign of one matter: it is ignored
+        # so it cannot flood the candidates.
+        candidate_ids = [i for ids in by_key.values() if len(ids) <= MAX_EVENTS_PER_KEY for i in ids]
         authors = list({(p.item.platform, p.item.author) for p in new if p.item.author})
         if authors:
             candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)
@@ -345,6 +353,7 @@ class IngestService:
             p.event_id = event_id
             p.new_event = verdict is None
             p.reason = verdict.reason if verdict else "new_event"
+        return {(key, event_id) for key, event_id, _ in key_rows}
 
     @staticmethod
     def _item_row(p: _Pending, now: dt.datetime) -> dict:
@@ -389,39 +398,59 @@ class IngestService:
             change["mainstream_sites"] = max(change["mainstream_sites"], p.item.metrics.mainstream_sites)
         return changes
 
-    async def _finish_events(self, repo: IngestRepository, pending: list[_Pending], changes: dict[str, dict],
-                             now: dt.datetime) -> dict[str, dict]:
-        """Topics, sensitive categories, mainstream sites and superior deadlines join the event;
-        a closed event that receives anything is watched again."""
-        topics: dict[str, set[str]] = defaultdict(set)
-        sensitive: dict[str, set[str]] = defaultdict(set)
-        sites: dict[str, set[str]] = defaultdict(set)
-        deadlines: dict[str, list[dt.datetime]] = defaultdict(list)
+    def _joined(self, pending: list[_Pending]) -> dict[str, dict]:
+        """Per event: the topics, sensitive categories, mainstream sites and superior deadlines
+        this batch's items bring to it."""
+        joined: dict[str, dict] = defaultdict(lambda: {"topics": set(), "sensitive": set(), "sites": set(),
+                                                       "deadlines": []})
         for p in pending:
-            topics[p.event_id] |= set(p.scan.topics)
-            sensitive[p.event_id] |= set(p.scan.sensitive_categories)
+            extra = joined[p.event_id]
+            extra["topics"].update(p.scan.topics)
+            extra["sensitive"].update(p.scan.sensitive_categories)
             site = mainstream_site(p.item.canonical_url, self.mainstream_sites)
             if site:
-                sites[p.event_id].add(site)
+                extra["sites"].add(site)
             if p.item.feedback_deadline:
-                deadlines[p.event_id].append(p.item.feedback_deadline)
+                extra["deadlines"].append(p.item.feedback_deadline)
+        return joined
+
+    @staticmethod
+    def _new_event(p: _Pending, change: dict, extra: dict, now: dt.datetime) -> dict:
+        """The row of an event this batch creates, with everything its items bring."""
+        sites = sorted(extra["sites"])
+        return {
+            "event_id": p.event_id, "title": p.headline, "discovered_at": change["discovered_at"],
+            "locality": change["locality"], "item_count": change["item_count"],
+            **{name: change[name] for name in METRIC_FIELDS},
+            "mainstream_sites": max(change["mainstream_sites"], len(sites)),
+            "created_at": now, "updated_at": now, "status": WATCHING, "closed_at": None, "reopen_count": 0,
+            "topics": sorted(extra["topics"]), "sensitive_categories": sorted(extra["sensitive"]),
+            "feedback_deadline": min(extra["deadlines"], default=None), "mainstream_hosts": sites,
+            "drill_id": p.item.drill_id,
+        }
+
+    @staticmethod
+    async def _finish_stored_events(repo: IngestRepository, event_ids: list[str],
+                                    joined: dict[str, dict]) -> dict[str, dict]:
+        """Topics, sensitive categories, mainstream sites and superior deadlines join a stored
+        event; a closed event that receives anything is watched again."""
         events = {}
-        for row in await repo.events(list(changes)):
-            event_id = row["event_id"]
+        for row in await repo.events(event_ids):
+            event_id, extra = row["event_id"], joined[row["event_id"]]
             values: dict = {}
-            merged_topics = sorted(set(row["topics"]) | topics[event_id])
+            merged_topics = sorted(set(row["topics"]) | extra["topics"])
             if merged_topics != sorted(row["topics"]):
                 values["topics"] = merged_topics
-            merged_sensitive = sorted(set(row["sensitive_categories"]) | sensitive[event_id])
+            merged_sensitive = sorted(set(row["sensitive_categories"]) | extra["sensitive"])
             if merged_sensitive != sorted(row["sensitive_categories"]):
                 values["sensitive_categories"] = merged_sensitive
-            merged_sites = sorted(set(row["mainstream_hosts"]) | sites[event_id])
+            merged_sites = sorted(set(row["mainstream_hosts"]) | extra["sites"])
             if merged_sites != sorted(row["mainstream_hosts"]):
                 values["mainstream_hosts"] = merged_sites
                 if len(merged_sites) > row["mainstream_sites"]:
                     values["mainstream_sites"] = len(merged_sites)
-            if deadlines[event_id]:
-                earliest = min(deadlines[event_id] + ([row["feedback_deadline"]] if row["feedback_deadline"] else []))
+            if extra["deadlines"]:
+                earliest = min(extra["deadlines"] + ([row["feedback_deadline"]] if row["feedback_deadline"] else []))
                 if earliest != row["feedback_deadline"]:
                     values["feedback_deadline"] = earliest
             reopened = row["status"] == CLOSED

@@ -29,7 +29,7 @@ from sqlalchemy import JSON, BigInteger, Column, Integer, LargeBinary, MetaData,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from yuqing.core.db import UtcDateTime, new_id, utcnow
+from yuqing.core.db import UtcDateTime, insert_rows, new_id, utcnow
 from yuqing.core.monitoring import MESSAGE_LATENCY, stream_entry_age
 from yuqing.core.telemetry import extract_context, inject_context
 
@@ -107,7 +107,7 @@ class Outbox:
         headers = headers or [inject_context()] * len(messages)
         rows = [{"message_id": new_id(), "stream": name, "type": m.DESCRIPTOR.full_name,
                  "payload": m.SerializeToString(), "headers": h, "created_at": now} for m, h in zip(messages, headers)]
-        await session.execute(self.table.insert(), rows)
+        await insert_rows(session, self.table, rows)
         return [r["message_id"] for r in rows]
 
     def notify(self) -> None:

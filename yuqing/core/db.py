@@ -4,12 +4,15 @@ or a PostgreSQL schema of its own when YQ_DATABASE_URL points at PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import json
+import os
 from pathlib import Path
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+import asyncpg
+from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from yuqing.core.settings import CoreSettings
 
@@ -50,7 +53,8 @@ def utcnow() -> dt.datetime:
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits (128 bits, like a uuid4's hex, at a fifth of the cost)."""
+    return os.urandom(16).hex()
 
 
 def schema_name(settings: CoreSettings, service: str) -> str:
@@ -116,3 +120,31 @@ def dict_rows(result) -> list[dict]:
     `dict(mapping)` per row when a report reads tens of thousands of them."""
     keys = list(result.keys())
     return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> None:
+    """Many rows into one table within the session's transaction. PostgreSQL: binary COPY, so
+    no SQL is built, sent or parsed per row (every row must carry the same keys; JSON columns
+    are encoded here because COPY bypasses SQLAlchemy's types). SQLite: an executemany INSERT."""
+    if not rows:
+        return
+    if session.bind.dialect.name != "postgresql":
+        await session.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    if json_columns:
+        rows = [{**row, **{name: json.dumps(row[name]) for name in json_columns}} for row in rows]
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy opens its transaction with the first statement; COPY must run inside it.
+        await connection.exec_driver_sql("SELECT 1")
+    try:
+        await driver.copy_records_to_table(table.name, columns=columns,
+                                           records=[tuple(row[name] for name in columns) for row in rows])
+    # The errors SQLAlchemy would have raised, so callers' retry rules see them alike.
+    except asyncpg.IntegrityConstraintViolationError as error:
+        raise IntegrityError(f"COPY {table.name}", None, error) from error
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        raise OperationalError(f"COPY {table.name}", None, error) from error

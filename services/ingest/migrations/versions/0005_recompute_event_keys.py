@@ -12,9 +12,8 @@ from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql, sqlite
 
-from services.ingest.clustering import fingerprint
+from services.ingest.clustering import recompute_event_keys
 
 # revision identifiers, used by Alembic.
 revision: str = '0005'
@@ -22,26 +21,9 @@ down_revision: Union[str, Sequence[str], None] = '0004'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-CHUNK = 2_000
-
 
 def upgrade() -> None:
-    connection = op.get_bind()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    items = sa.table("items", sa.column("item_id"), sa.column("event_id"), sa.column("clean_text"))
-    keys = sa.table("event_keys", sa.column("key", sa.BigInteger), sa.column("event_id"), sa.column("item_id"))
-    connection.execute(sa.delete(keys))
-    last = ""
-    while True:
-        rows = connection.execute(sa.select(items.c.item_id, items.c.event_id, items.c.clean_text)
-                                  .where(items.c.item_id > last).order_by(items.c.item_id).limit(CHUNK)).all()
-        if not rows:
-            break
-        fresh = {(key, row.event_id): row.item_id for row in rows for key in fingerprint(row.clean_text or "").keys}
-        if fresh:   # a key an earlier chunk gave the same event stays with that item, as in the service
-            connection.execute(insert(keys).on_conflict_do_nothing(),
-                               [{"key": k, "event_id": e, "item_id": i} for (k, e), i in fresh.items()])
-        last = rows[-1].item_id
+    recompute_event_keys(op.get_bind())
 
 
 def downgrade() -> None:
