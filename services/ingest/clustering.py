@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from datasketch import MinHash
+from datasketch.minhash import _fmix
 
 from services.ingest.cleaning import match_form
 
@@ -77,19 +78,32 @@ def _key(tag: bytes, payload: bytes) -> int:
 
 
 def _shingle_ids(form: str) -> np.ndarray:
-    """The distinct character 3-grams of `form`, each as one integer (three 21-bit code points)."""
+    """The character 3-grams of `form`, each as one integer (three 21-bit code points)."""
     points = np.frombuffer(form.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    return np.unique((points[:-2] << np.uint64(42)) | (points[1:-1] << np.uint64(21)) | points[2:])
+    return (points[:-2] << np.uint64(42)) | (points[1:-1] << np.uint64(21)) | points[2:]
 
 
-def _band_keys(hashvalues: np.ndarray) -> list[int]:
-    """One signed 64-bit key per band of ROWS MinHash values, all bands at once."""
-    rows = hashvalues.astype(np.uint64).reshape(BANDS, ROWS)
-    mixed = (rows * _BAND_MIX[:ROWS]).sum(axis=1, dtype=np.uint64) + _BAND_SALT
+def _band_keys(hashvalues: np.ndarray) -> np.ndarray:
+    """Per row of MinHash values (items × NUM_PERM): one signed 64-bit key per band of ROWS values."""
+    rows = hashvalues.astype(np.uint64).reshape(len(hashvalues), BANDS, ROWS)
+    mixed = (rows * _BAND_MIX[:ROWS]).sum(axis=2, dtype=np.uint64) + _BAND_SALT
     mixed ^= mixed >> np.uint64(31)
     mixed *= np.uint64(0xBF58476D1CE4E5B9)
     mixed ^= mixed >> np.uint64(29)
-    return mixed.view(np.int64).tolist()
+    return mixed.view(np.int64)
+
+
+def _minhash_values(ids: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """datasketch's affine32 MinHash (its permutations and pre-mix) of many items at once:
+    `ids` holds every item's shingle ids one item after another, item k from starts[k]. Equal,
+    value for value, to MinHash(...).update_batch per item (tests/unit/test_clustering.py)."""
+    a, b = _PERMUTATIONS
+    hashed = _fmix(((ids * _SHINGLE_MIX) >> np.uint64(32)).astype(np.uint32), 32)
+    return np.minimum.reduceat(hashed[:, None] * a.astype(np.uint32) + b.astype(np.uint32), starts, axis=0)
+
+
+# Shingles per MinHash step: bounds the (shingles × NUM_PERM) working array to ~50 MB.
+_SHINGLES_PER_STEP = 250_000
 
 
 @dataclass(frozen=True)
@@ -102,20 +116,38 @@ class Fingerprint:
 
 def fingerprint(cleaned: str, places: frozenset[str] = frozenset()) -> Fingerprint:
     """cleaned: `clean_text` of title and content; places: `place_key`s of the places it names."""
-    sentences = [s for s in (match_form(part) for part in _SENTENCE_END.split(cleaned))
-                 if s and not _BOILERPLATE.search(s)]
-    form = "".join(sentences)
-    numbers = frozenset(_NUMBER.findall(form))
-    if len(form) < MIN_FORM_CHARS:
-        return Fingerprint(numbers=numbers, places=places)
-    ids = _shingle_ids(form)
-    # datasketch's affine32 MinHash over the ids folded to 32 bits (it pre-mixes every input).
-    minhash = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme="affine32", hashfunc=int)
-    minhash.update_batch(((ids * _SHINGLE_MIX) >> np.uint64(32)).tolist())
-    keys = _band_keys(minhash.hashvalues)
-    sentence_keys = {_key(b"s", s.encode()) for s in sentences if len(s) >= MIN_SENTENCE_CHARS}
-    keys += sorted(sentence_keys)[:MAX_SENTENCE_KEYS]
-    return Fingerprint(frozenset(ids.tolist()), numbers, places, tuple(dict.fromkeys(keys)))
+    return fingerprints([cleaned], [places])[0]
+
+
+def fingerprints(texts: list[str], places: list[frozenset[str]]) -> list[Fingerprint]:
+    """The fingerprints of many cleaned texts; the MinHash of all of them in a few numpy steps."""
+    parts = []
+    for cleaned in texts:
+        sentences = [s for s in (match_form(part) for part in _SENTENCE_END.split(cleaned))
+                     if s and not _BOILERPLATE.search(s)]
+        parts.append(("".join(sentences), sentences))
+    hashed = [k for k, (form, _) in enumerate(parts) if len(form) >= MIN_FORM_CHARS]
+    shingles: dict[int, np.ndarray] = {k: _shingle_ids(parts[k][0]) for k in hashed}
+    band_keys: dict[int, list[int]] = {}
+    step: list[int] = []
+    for position, k in enumerate(hashed):
+        step.append(k)
+        if position == len(hashed) - 1 or sum(len(shingles[j]) for j in step) >= _SHINGLES_PER_STEP:
+            sizes = np.array([len(shingles[j]) for j in step])
+            starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+            keys = _band_keys(_minhash_values(np.concatenate([shingles[j] for j in step]), starts)).tolist()
+            band_keys.update(zip(step, keys))
+            step = []
+    result = []
+    for k, (form, sentences) in enumerate(parts):
+        numbers = frozenset(_NUMBER.findall(form))
+        if k not in band_keys:
+            result.append(Fingerprint(numbers=numbers, places=places[k]))
+            continue
+        sentence_keys = {_key(b"s", s.encode()) for s in sentences if len(s) >= MIN_SENTENCE_CHARS}
+        keys = band_keys[k] + sorted(sentence_keys)[:MAX_SENTENCE_KEYS]
+        result.append(Fingerprint(frozenset(shingles[k].tolist()), numbers, places[k], tuple(dict.fromkeys(keys))))
+    return result
 
 
 @dataclass(frozen=True)

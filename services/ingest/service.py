@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.ingest import models
 from services.ingest.cleaning import clean_text
-from services.ingest.clustering import MAX_AUTHOR_CANDIDATES, CandidateIndex, Fingerprint, Known, fingerprint
+from services.ingest.clustering import (
+    MAX_AUTHOR_CANDIDATES,
+    CandidateIndex,
+    Fingerprint,
+    Known,
+    fingerprint,
+    fingerprints,
+)
 from services.ingest.domain import MAINSTREAM_SITES, MAX_BATCH_ITEMS, NewItem, mainstream_site, validate_item
 from services.ingest.matching import (
     Matcher,
@@ -177,6 +184,9 @@ class IngestService:
         self.matchers = MatcherCache()
         self.recent = RecentItems()
         self.single_items = GroupCommit(self.submit_many, MAX_BATCH_ITEMS)
+        # One batch at a time writes from this process: batches in flight together would race
+        # for the same URLs and event keys and be retried; meanwhile the next batch is prepared.
+        self.store_lock = asyncio.Lock()
 
     async def submit(self, item: NewItem) -> ItemOutcome:
         outcome = await self.single_items.submit(item)
@@ -203,16 +213,18 @@ class IngestService:
                 continue
             pending.append(_Pending(index, item, evidence, trace=traces[index] if traces else {}))
         if pending:
-            # A concurrent batch may win a unique index (same URL at the same moment): the retry
-            # finds that item and records a snapshot instead. PostgreSQL may also pick this
-            # batch as a deadlock victim; the whole batch is then retried.
-            for attempt in range(4):
-                try:
-                    stored = await self._store(pending, now)
-                    break
-                except (IntegrityError, OperationalError, DBAPIError) as error:
-                    if attempt == 3 or not _retryable(error):
-                        raise
+            await self._prepare(pending)
+            # Another replica's batch may win a unique index (same URL, same event key at the
+            # same moment): the retry finds that row and records a snapshot instead. PostgreSQL
+            # may also pick this batch as a deadlock victim; the whole batch is then retried.
+            async with self.store_lock:
+                for attempt in range(4):
+                    try:
+                        stored = await self._store(pending, now)
+                        break
+                    except (IntegrityError, OperationalError, DBAPIError) as error:
+                        if attempt == 3 or not _retryable(error):
+                            raise
             self.outbox.notify()
             for outcome in stored:
                 outcomes[outcome.index] = outcome
@@ -221,17 +233,28 @@ class IngestService:
             ITEMS_INGESTED.labels(status).inc(sum(1 for o in done if o.status == status))
         return done
 
-    async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
-        async with self.sessions() as session, session.begin():
-            repo = IngestRepository(session)
-            matcher = await self.matchers.current(repo)
-            new, duplicates = await self._split_known(repo, pending)
-            for p in new:
+    async def _prepare(self, pending: list[_Pending], chunk: int = 100) -> None:
+        """Cleaning, topic scan and fingerprint: no database, so it runs while another batch
+        is being stored. In chunks, letting that batch's statements go out in between."""
+        async with self.sessions() as session:
+            matcher = await self.matchers.current(IngestRepository(session))
+        for start in range(0, len(pending), chunk):
+            part = pending[start:start + chunk]
+            for p in part:
                 title, content = clean_text(p.item.title), clean_text(p.item.content)
                 p.cleaned = f"{title}\n{content}".strip()
                 p.headline = _headline(title, content)[:1000]
                 p.scan = matcher.scan(title, content, p.item.region_hint)
-                p.fp = fingerprint(p.cleaned, p.scan.places)
+            for p, fp in zip(part, fingerprints([p.cleaned for p in part], [p.scan.places for p in part])):
+                p.fp = fp
+            await asyncio.sleep(0)
+
+    async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
+        async with self.sessions() as session, session.begin():
+            repo = IngestRepository(session)
+            new, duplicates = await self._split_known(repo, pending)
+            for p, _ in duplicates:   # a snapshot brings figures only: the item's text is stored already
+                p.cleaned, p.scan = "", ScanResult()
             stored_keys = await self._cluster(repo, new, now)
 
             changes = self._event_changes(new, duplicates)

@@ -77,3 +77,30 @@ def test_evaluation_set_meets_the_targets():
     assert {"neighbour", "moved_place_or_numbers", "shared_footer"} <= kinds
     result = evaluate.score(data, evaluate.cluster(data["items"]))
     assert result["precision"] >= 0.97 and result["recall"] >= 0.93, result
+
+
+def test_batched_minhash_equals_datasketch_per_item():
+    """The service hashes a whole batch in a few numpy steps; each item's values are exactly
+    those of datasketch's own MinHash over that item's shingles."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from services.ingest.clustering import _PERMUTATIONS, _SHINGLE_MIX, NUM_PERM, _minhash_values, _shingle_ids
+    from services.ingest.cleaning import match_form
+
+    forms = [match_form(clean_text(t)) for t in (STORY, "转发：" + STORY[:40], "白水乡敬老院被曝伙食差，老人每顿只有一个素菜")]
+    ids = [_shingle_ids(f) for f in forms]
+    starts = np.cumsum([0] + [len(i) for i in ids[:-1]])
+    batched = _minhash_values(np.concatenate(ids), starts)
+    for k, item_ids in enumerate(ids):
+        single = MinHash(num_perm=NUM_PERM, permutations=_PERMUTATIONS, scheme="affine32", hashfunc=int)
+        single.update_batch(((np.unique(item_ids) * _SHINGLE_MIX) >> np.uint64(32)).tolist())
+        assert batched[k].tolist() == single.hashvalues.tolist()
+
+
+def test_fingerprints_of_a_batch_equal_one_at_a_time():
+    from services.ingest.clustering import fingerprints
+
+    texts = [clean_text(t) for t in (STORY, "短", "转发：" + STORY, STORY.replace("城关镇", "河西镇") * 3)]
+    places = [frozenset({"township:城关镇"}), frozenset(), frozenset(), frozenset({"township:河西镇"})]
+    assert fingerprints(texts, places) == [fingerprint(t, p) for t, p in zip(texts, places)]
