@@ -130,14 +130,16 @@ def fingerprints(texts: list[str], places: list[frozenset[str]]) -> list[Fingerp
     shingles: dict[int, np.ndarray] = {k: _shingle_ids(parts[k][0]) for k in hashed}
     band_keys: dict[int, list[int]] = {}
     step: list[int] = []
+    in_step = 0
     for position, k in enumerate(hashed):
         step.append(k)
-        if position == len(hashed) - 1 or sum(len(shingles[j]) for j in step) >= _SHINGLES_PER_STEP:
+        in_step += len(shingles[k])
+        if position == len(hashed) - 1 or in_step >= _SHINGLES_PER_STEP:
             sizes = np.array([len(shingles[j]) for j in step])
             starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
             keys = _band_keys(_minhash_values(np.concatenate([shingles[j] for j in step]), starts)).tolist()
             band_keys.update(zip(step, keys))
-            step = []
+            step, in_step = [], 0
     result = []
     for k, (form, sentences) in enumerate(parts):
         numbers = frozenset(_NUMBER.findall(form))
@@ -232,8 +234,9 @@ class CandidateIndex:
         if known.item_id in self.items:
             return
         self.items[known.item_id] = known
+        by_key, item_id = self.by_key, known.item_id
         for key in known.fingerprint.keys if keys is None else keys:
-            self.by_key[key].append(known.item_id)
+            by_key[key].append(item_id)
         if known.author:
             self.by_author[(known.platform, known.author)].append(known.item_id)
 
@@ -246,10 +249,13 @@ class CandidateIndex:
         return event_id, match[1] if match else None
 
     def best_match(self, fp: Fingerprint, platform: str = "", author: str = "") -> tuple[Known, Verdict] | None:
-        shared = Counter(item_id for key in fp.keys for item_id in self.by_key.get(key, ()))
-        candidates = [item_id for item_id, _ in shared.most_common(MAX_CANDIDATES)]
+        by_key = self.by_key
+        sharing = [item_id for key in fp.keys if key in by_key for item_id in by_key[key]]
+        candidates = [item_id for item_id, _ in Counter(sharing).most_common(MAX_CANDIDATES)] if sharing else []
         if author:
             candidates += self.by_author.get((platform, author), [])[-MAX_AUTHOR_CANDIDATES:]
+        if not candidates:
+            return None
         best: tuple[Known, Verdict] | None = None
         vetoed: set[str] = set()
         for item_id in dict.fromkeys(candidates):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yuqing.core.errors import FieldProblem, InvalidInput
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
@@ -53,8 +53,12 @@ class NewItem:
     drill_id: str = ""          # 演练: drill items and events never mix with real ones
 
     @cached_property
+    def url_parts(self) -> SplitResult:
+        return urlsplit(self.url.strip())
+
+    @cached_property
     def canonical_url(self) -> str | None:
-        return canonical_url(self.url) if self.url else None
+        return canonical_url(self.url, self.url_parts) if self.url else None
 
     @property
     def headline(self) -> str:
@@ -76,7 +80,7 @@ def validate_item(item: NewItem, now: dt.datetime) -> NewItem:
         if len(getattr(item, name)) > limit:
             problems.append(FieldProblem(name, f"长度超过上限 {limit} 个字符"))
     if item.url:
-        parts = urlsplit(item.url.strip())
+        parts = item.url_parts
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             problems.append(FieldProblem("url", "必须是以 http:// 或 https:// 开头的网址"))
     for name in METRIC_FIELDS:
@@ -102,22 +106,24 @@ def validate_item(item: NewItem, now: dt.datetime) -> NewItem:
     return item
 
 
-def canonical_url(url: str) -> str:
+def canonical_url(url: str, parts: SplitResult | None = None) -> str:
     """The same page written differently maps to one string: lower-case scheme and host,
-    desktop host for mobile hosts, no default port, fragment or tracking parameters."""
-    parts = urlsplit(url.strip())
+    desktop host for mobile hosts, no default port, fragment or tracking parameters.
+    parts: `urlsplit(url.strip())` when the caller has it already."""
+    parts = parts or urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     host = MOBILE_HOSTS.get(host, host)
     if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
         host = f"{host}:{parts.port}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k.lower() not in TRACKING_PARAMETERS and not k.lower().startswith("utm_")]
+             if k.lower() not in TRACKING_PARAMETERS and not k.lower().startswith("utm_")] if parts.query else []
     path = parts.path or "/"
     if len(path) > 1:
         path = path.rstrip("/")
     # http and https serve the same public page; keep one form.
-    return urlunsplit(("https" if scheme in ("http", "https") else scheme, host, path, urlencode(sorted(query)), ""))
+    return urlunsplit(("https" if scheme in ("http", "https") else scheme, host, path,
+                       urlencode(sorted(query)) if query else "", ""))
 
 
 # Central news sites whose carrying a post counts as 主流网站转发 (DESIGN.md §2.1). A county
@@ -129,11 +135,11 @@ MAINSTREAM_SITES = (
 )
 
 
-def mainstream_site(url: str | None, sites: tuple[str, ...]) -> str | None:
-    """The mainstream site (registrable name from `sites`) serving this URL, if any."""
-    if not url:
+def mainstream_site(host: str | None, sites: tuple[str, ...]) -> str | None:
+    """The mainstream site (registrable name from `sites`) serving this host name, if any."""
+    if not host:
         return None
-    host = (urlsplit(url).hostname or "").lower()
+    host = host.lower()
     for site in sites:
         if host == site or host.endswith("." + site):
             return site

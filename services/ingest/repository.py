@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import BigInteger, and_, any_, bindparam, delete, func, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest import models
 from services.ingest.matching import Place, Topic, WordList
-from yuqing.core.db import UtcDateTime, insert_rows, new_id
+from yuqing.core.db import UtcDateTime, fetch_rows, insert_rows, new_id
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 
 # Bound parameters per statement stay well under SQLite's and asyncpg's limits.
@@ -37,6 +37,23 @@ class IngestRepository:
     async def known_items(self, canonical_urls: list[str], source_ids: list[tuple[str, str]]):
         """Stored items with any of these canonical URLs or (source, source id) pairs."""
         table = models.items
+        if self._dialect is postgresql:
+            # One unique-index probe per value (LIMIT 1 keeps each lateral lookup a probe): an
+            # IN list lets the planner scan the whole table while its statistics are young.
+            rows = []
+            if canonical_urls:
+                rows += (await self.session.execute(text(
+                    "SELECT found.* FROM unnest(CAST(:urls AS varchar[])) AS wanted(url) CROSS JOIN LATERAL "
+                    "(SELECT * FROM items WHERE items.canonical_url = wanted.url LIMIT 1) AS found"
+                ).columns(*table.c), {"urls": canonical_urls})).mappings().all()
+            if source_ids:
+                rows += (await self.session.execute(text(
+                    "SELECT found.* FROM unnest(CAST(:sources AS varchar[]), CAST(:ids AS varchar[])) "
+                    "AS wanted(source, source_item_id) CROSS JOIN LATERAL (SELECT * FROM items "
+                    "WHERE items.source = wanted.source AND items.source_item_id = wanted.source_item_id LIMIT 1) AS found"
+                ).columns(*table.c), {"sources": [s for s, _ in source_ids], "ids": [i for _, i in source_ids]}
+                )).mappings().all()
+            return rows
         rows = []
         for chunk in _chunks(canonical_urls):
             rows += (await self.session.execute(select(table).where(table.c.canonical_url.in_(chunk)))).mappings().all()
@@ -46,13 +63,15 @@ class IngestRepository:
         return rows
 
     async def event_key_rows(self, keys: list[int]) -> list[tuple[int, str, str]]:
-        """(key, event id, item id) of every stored key among these."""
+        """(key, event id, item id) of every stored key among these. No key has many rows: the
+        service stops writing a key once it is on more events than it could help to match."""
         table = models.event_keys
         columns = (table.c.key, table.c.event_id, table.c.item_id)
         if self._dialect is postgresql:
-            # One array parameter instead of thousands of bound values.
-            return (await self.session.execute(select(*columns).where(
-                table.c.key == any_(bindparam("keys", keys, type_=postgresql.ARRAY(BigInteger)))))).all()
+            # One array parameter instead of thousands of bound values; thousands of rows back,
+            # read without SQLAlchemy's per-row processing.
+            return await fetch_rows(self.session, "SELECT key, event_id, item_id FROM event_keys WHERE key = ANY($1)",
+                                    keys)
         return [row for chunk in _chunks(keys) for row in
                 (await self.session.execute(select(*columns).where(table.c.key.in_(chunk))))]
 

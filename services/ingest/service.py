@@ -22,7 +22,6 @@ from services.ingest.clustering import (
     CandidateIndex,
     Fingerprint,
     Known,
-    fingerprint,
     fingerprints,
 )
 from services.ingest.domain import MAINSTREAM_SITES, MAX_BATCH_ITEMS, NewItem, mainstream_site, validate_item
@@ -255,7 +254,7 @@ class IngestService:
             new, duplicates = await self._split_known(repo, pending)
             for p, _ in duplicates:   # a snapshot brings figures only: the item's text is stored already
                 p.cleaned, p.scan = "", ScanResult()
-            stored_keys = await self._cluster(repo, new, now)
+            key_is_new = await self._cluster(repo, new, now)
 
             changes = self._event_changes(new, duplicates)
             joined = self._joined(pending)
@@ -275,7 +274,7 @@ class IngestService:
                  "created_at": now} for p in new + [d for d, _ in duplicates] for e in p.evidence])
             # A key the event already has stays with the item that brought it first.
             keys = {(k, p.event_id): p.item_id for p in new for k in (p.fp.keys if p.fp else ())
-                    if (k, p.event_id) not in stored_keys}
+                    if key_is_new(k, p.event_id)}
             await repo.add_event_keys([{"key": k, "event_id": e, "item_id": i} for (k, e), i in sorted(keys.items())])
 
             await repo.update_item_metrics([{"item_id": p.item_id, **p.item.metrics.values()} for p, _ in duplicates])
@@ -342,8 +341,9 @@ class IngestService:
                 by_source_id[source_id] = known
         return new, duplicates
 
-    async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime) -> set[tuple[int, str]]:
-        """Places each new item in an event; returns the (key, event) pairs already stored."""
+    async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime) -> Callable[[int, str], bool]:
+        """Places each new item in an event; returns whether a (key, event) pair is to be stored:
+        not when stored already, nor for a boilerplate key (one that matches nothing)."""
         keys = list({k for p in new for k in p.fp.keys})
         key_rows = await repo.event_key_rows(keys) if keys else []
         by_key: dict[int, list[str]] = defaultdict(list)
@@ -364,10 +364,11 @@ class IngestService:
                 missing.append(item_id)
             else:
                 indexes[cached[1]].add(cached[0])
-        for row in await repo.items_for_matching(missing):
-            places = frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
-            known = Known(row["item_id"], row["event_id"], fingerprint(row["clean_text"], places), row["platform"],
-                          row["author"])
+        rows = await repo.items_for_matching(missing) if missing else []
+        places = [frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
+                  for row in rows]
+        for row, fp in zip(rows, fingerprints([row["clean_text"] for row in rows], places)):
+            known = Known(row["item_id"], row["event_id"], fp, row["platform"], row["author"])
             indexes[row["drill_id"]].add(known)
             self.recent.put(known, row["drill_id"])
         for p in new:
@@ -376,7 +377,9 @@ class IngestService:
             p.event_id = event_id
             p.new_event = verdict is None
             p.reason = verdict.reason if verdict else "new_event"
-        return {(key, event_id) for key, event_id, _ in key_rows}
+        stored = {(key, event_id) for key, event_id, _ in key_rows}
+        boilerplate = {key for key, ids in by_key.items() if len(ids) > MAX_EVENTS_PER_KEY}
+        return lambda key, event_id: key not in boilerplate and (key, event_id) not in stored
 
     @staticmethod
     def _item_row(p: _Pending, now: dt.datetime) -> dict:
@@ -430,7 +433,7 @@ class IngestService:
             extra = joined[p.event_id]
             extra["topics"].update(p.scan.topics)
             extra["sensitive"].update(p.scan.sensitive_categories)
-            site = mainstream_site(p.item.canonical_url, self.mainstream_sites)
+            site = mainstream_site(p.item.url_parts.hostname if p.item.url else None, self.mainstream_sites)
             if site:
                 extra["sites"].add(site)
             if p.item.feedback_deadline:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import os
 from pathlib import Path
 
@@ -122,6 +123,25 @@ def dict_rows(result) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in result]
 
 
+async def _driver(session: AsyncSession):
+    """The asyncpg connection under the session, inside the session's transaction."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy opens its transaction with the first statement; ours must run inside it.
+        await connection.exec_driver_sql("SELECT 1")
+    return driver
+
+
+async def fetch_rows(session: AsyncSession, query: str, *arguments) -> list:
+    """PostgreSQL only: rows of a hot query straight from asyncpg (records index like tuples),
+    skipping SQLAlchemy's per-row result processing; $1, $2 … are the arguments."""
+    try:
+        return await (await _driver(session)).fetch(query, *arguments)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        raise OperationalError(query, None, error) from error
+
+
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> None:
     """Many rows into one table within the session's transaction. PostgreSQL: binary COPY, so
     no SQL is built, sent or parsed per row (every row must carry the same keys; JSON columns
@@ -132,17 +152,17 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> 
         await session.execute(table.insert(), rows)
         return
     columns = list(rows[0])
-    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
-    if json_columns:
-        rows = [{**row, **{name: json.dumps(row[name]) for name in json_columns}} for row in rows]
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    if not driver.is_in_transaction():
-        # SQLAlchemy opens its transaction with the first statement; COPY must run inside it.
-        await connection.exec_driver_sql("SELECT 1")
+    values_of = operator.itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    records = [values_of(row) for row in rows]
+    json_positions = [n for n, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
+    if json_positions:
+        records = [list(record) for record in records]
+        for record in records:
+            for n in json_positions:
+                record[n] = json.dumps(record[n])
+    driver = await _driver(session)
     try:
-        await driver.copy_records_to_table(table.name, columns=columns,
-                                           records=[tuple(row[name] for name in columns) for row in rows])
+        await driver.copy_records_to_table(table.name, columns=columns, records=records)
     # The errors SQLAlchemy would have raised, so callers' retry rules see them alike.
     except asyncpg.IntegrityConstraintViolationError as error:
         raise IntegrityError(f"COPY {table.name}", None, error) from error
