@@ -230,7 +230,7 @@ class CandidateIndex:
     by_key: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     by_author: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
 
-    def add(self, known: Known, keys: tuple[int, ...] | None = None) -> None:
+    def add(self, known: Known, keys: list[int] | tuple[int, ...] | None = None) -> None:
         if known.item_id in self.items:
             return
         self.items[known.item_id] = known
@@ -241,11 +241,12 @@ class CandidateIndex:
             self.by_author[(known.platform, known.author)].append(known.item_id)
 
     def assign(self, item_id: str, fp: Fingerprint, new_event_id: str, platform: str = "",
-               author: str = "") -> tuple[str, Verdict | None]:
-        """The event this item joins (or `new_event_id`), remembering it for later items."""
+               author: str = "", index_keys: list[int] | None = None) -> tuple[str, Verdict | None]:
+        """The event this item joins (or `new_event_id`), remembering it for later items under
+        `index_keys` (default: all its keys)."""
         match = self.best_match(fp, platform, author)
         event_id = match[0].event_id if match else new_event_id
-        self.add(Known(item_id, event_id, fp, platform, author))
+        self.add(Known(item_id, event_id, fp, platform, author), index_keys)
         return event_id, match[1] if match else None
 
     def best_match(self, fp: Fingerprint, platform: str = "", author: str = "") -> tuple[Known, Verdict] | None:

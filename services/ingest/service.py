@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -344,8 +344,8 @@ class IngestService:
     async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime) -> Callable[[int, str], bool]:
         """Places each new item in an event; returns whether a (key, event) pair is to be stored:
         not when stored already, nor for a boilerplate key (one that matches nothing)."""
-        keys = list({k for p in new for k in p.fp.keys})
-        key_rows = await repo.event_key_rows(keys) if keys else []
+        batch_keys = Counter(k for p in new for k in p.fp.keys)
+        key_rows = await repo.event_key_rows(list(batch_keys)) if batch_keys else []
         by_key: dict[int, list[str]] = defaultdict(list)
         for key, _, item_id in key_rows:
             by_key[key].append(item_id)
@@ -355,6 +355,13 @@ class IngestService:
         authors = list({(p.item.platform, p.item.author) for p in new if p.item.author})
         if authors:
             candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)
+        # Only keys that can pair two items go into the indexes: stored ones, and those two or
+        # more items of this batch carry. The decisions are the same; most keys are in neither.
+        pairing = set(by_key) | {k for k, count in batch_keys.items() if count > 1}
+
+        def pairing_keys(fp: Fingerprint) -> list[int]:
+            return [k for k in fp.keys if k in pairing]
+
         # One index per drill (and one for real items): a drill never joins a real event.
         indexes: dict[str, CandidateIndex] = defaultdict(CandidateIndex)
         missing = []
@@ -363,17 +370,17 @@ class IngestService:
             if cached is None:
                 missing.append(item_id)
             else:
-                indexes[cached[1]].add(cached[0])
+                indexes[cached[1]].add(cached[0], pairing_keys(cached[0].fingerprint))
         rows = await repo.items_for_matching(missing) if missing else []
         places = [frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
                   for row in rows]
         for row, fp in zip(rows, fingerprints([row["clean_text"] for row in rows], places)):
             known = Known(row["item_id"], row["event_id"], fp, row["platform"], row["author"])
-            indexes[row["drill_id"]].add(known)
+            indexes[row["drill_id"]].add(known, pairing_keys(fp))
             self.recent.put(known, row["drill_id"])
         for p in new:
             event_id, verdict = indexes[p.item.drill_id].assign(p.item_id, p.fp, new_id(), p.item.platform,
-                                                                p.item.author)
+                                                                p.item.author, pairing_keys(p.fp))
             p.event_id = event_id
             p.new_event = verdict is None
             p.reason = verdict.reason if verdict else "new_event"

@@ -104,3 +104,20 @@ def test_fingerprints_of_a_batch_equal_one_at_a_time():
     texts = [clean_text(t) for t in (STORY, "短", "转发：" + STORY, STORY.replace("城关镇", "河西镇") * 3)]
     places = [frozenset({"township:城关镇"}), frozenset(), frozenset(), frozenset({"township:河西镇"})]
     assert fingerprints(texts, places) == [fingerprint(t, p) for t, p in zip(texts, places)]
+
+
+def test_index_with_only_pairing_keys_decides_like_the_full_index():
+    """The service indexes only keys that can pair two items; every assignment is the same as
+    with every key indexed."""
+    from collections import Counter
+
+    texts = [STORY, "转发：" + STORY.replace("反映", "反应"), "据现场群众反映，火灾造成2人轻微烧伤，已送往县人民医院救治。",
+             STORY.replace("城关镇", "河西镇"), "白水乡敬老院被曝伙食差，老人每顿只有一个素菜，还经常吃剩饭。",
+             "白水乡敬老院被曝伙食差，老人每顿只有一个素菜。家属拍下视频。"]
+    fps = [fp(t) for t in texts]
+    counts = Counter(k for f in fps for k in f.keys)
+    full, lean = CandidateIndex(), CandidateIndex()
+    for n, f in enumerate(fps):
+        pairing = [k for k in f.keys if counts[k] > 1]
+        assert full.assign(str(n), f, f"e{n}") == lean.assign(str(n), f, f"e{n}", index_keys=pairing)
+    assert sum(map(len, lean.by_key.values())) < sum(map(len, full.by_key.values()))

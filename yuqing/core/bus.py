@@ -29,7 +29,7 @@ from sqlalchemy import JSON, BigInteger, Column, Integer, LargeBinary, MetaData,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from yuqing.core.db import UtcDateTime, insert_rows, new_id, utcnow
+from yuqing.core.db import UtcDateTime, fetch_rows, insert_rows, new_id, utcnow
 from yuqing.core.monitoring import MESSAGE_LATENCY, stream_entry_age
 from yuqing.core.telemetry import extract_context, inject_context
 
@@ -127,19 +127,25 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         table = self.outbox.table
-        query = select(table).order_by(table.c.seq).limit(self.batch)
-        if self.engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
         async with self.engine.begin() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+            if self.engine.dialect.name == "postgresql":
+                # Taken and deleted in one statement; the deletion commits only after Redis has
+                # the messages (a failure rolls it back). Other relays skip the locked rows.
+                rows = sorted(await fetch_rows(
+                    conn, f'DELETE FROM "{table.name}" WHERE seq IN (SELECT seq FROM "{table.name}" ORDER BY seq '
+                    "LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING seq, message_id, stream, type, payload, headers",
+                    self.batch), key=lambda row: row["seq"])
+            else:
+                rows = (await conn.execute(select(table).order_by(table.c.seq).limit(self.batch))).mappings().all()
+                if rows:
+                    await conn.execute(delete(table).where(table.c.seq.in_([r["seq"] for r in rows])))
             if not rows:
                 return 0
             pipe = self.redis.pipeline(transaction=False)
-            for row in rows:
+            for row in rows:   # headers: decoded by SQLAlchemy's JSON type, or its asyncpg codec
                 fields = {"id": row["message_id"], "type": row["type"], "payload": row["payload"], **row["headers"]}
                 pipe.xadd(row["stream"], fields, maxlen=self.stream_maxlen, approximate=True)
             await pipe.execute()
-            await conn.execute(delete(table).where(table.c.seq.in_([r["seq"] for r in rows])))
         return len(rows)
 
     async def run(self) -> None:

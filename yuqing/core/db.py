@@ -13,7 +13,7 @@ import asyncpg
 from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from yuqing.core.settings import CoreSettings
 
@@ -123,9 +123,9 @@ def dict_rows(result) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in result]
 
 
-async def _driver(session: AsyncSession):
-    """The asyncpg connection under the session, inside the session's transaction."""
-    connection = await session.connection()
+async def _driver(session: AsyncSession | AsyncConnection):
+    """The asyncpg connection under a session or connection, inside its transaction."""
+    connection = await session.connection() if isinstance(session, AsyncSession) else session
     driver = (await connection.get_raw_connection()).driver_connection
     if not driver.is_in_transaction():
         # SQLAlchemy opens its transaction with the first statement; ours must run inside it.
@@ -133,7 +133,7 @@ async def _driver(session: AsyncSession):
     return driver
 
 
-async def fetch_rows(session: AsyncSession, query: str, *arguments) -> list:
+async def fetch_rows(session: AsyncSession | AsyncConnection, query: str, *arguments) -> list:
     """PostgreSQL only: rows of a hot query straight from asyncpg (records index like tuples),
     skipping SQLAlchemy's per-row result processing; $1, $2 … are the arguments."""
     try:

@@ -10,12 +10,17 @@ from yuqing.common.v1 import common_pb2
 from yuqing.core.metrics import Metrics
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def timestamp(value: dt.datetime | None) -> Timestamp | None:
+    """An aware datetime as a Timestamp (what FromDatetime gives, without its calendar round trip)."""
     if value is None:
         return None
-    message = Timestamp()
-    message.FromDatetime(value.astimezone(dt.UTC))
-    return message
+    if value.tzinfo is None:   # local time, as FromDatetime(astimezone) would read it
+        value = value.astimezone(dt.UTC)
+    since = value - _EPOCH
+    return Timestamp(seconds=since.days * 86_400 + since.seconds, nanos=since.microseconds * 1_000)
 
 
 def from_timestamp(message, present: bool = True) -> dt.datetime | None:
