@@ -142,6 +142,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 def main() -> None:
     import uvicorn
 
+    from yuqing.core.bootstrap import tune_garbage_collector
     from yuqing.core.logging import setup_logging
     from yuqing.core.telemetry import setup_telemetry, shutdown_telemetry
 
@@ -150,8 +151,10 @@ def main() -> None:
     setup_telemetry("gateway")
     if settings.metrics_port:
         prometheus_client.start_http_server(settings.metrics_port)
+    app = create_app(settings)
+    tune_garbage_collector()
     try:
-        uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port,
+        uvicorn.run(app, host=settings.gateway_host, port=settings.gateway_port,
                     log_config=None, access_log=False, timeout_graceful_shutdown=5)
     finally:
         shutdown_telemetry()

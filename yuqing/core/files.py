@@ -113,6 +113,8 @@ def check_attachments(attachments: list[tuple[str, bytes]], accept: Callable[[by
                       default_name: str = "截图") -> tuple[list[Evidence], list[FieldProblem]]:
     """(filename, bytes) pairs → accepted files, or the problems with each. `accept` returns
     a file's MIME type or raises ValueError (images by default)."""
+    if not attachments:
+        return [], []
     problems: list[FieldProblem] = []
     if len(attachments) > MAX_ATTACHMENTS:
         return [], [FieldProblem("attachments", f"附件最多 {MAX_ATTACHMENTS} 个")]
