@@ -21,10 +21,11 @@ async def seed(sessions, now: dt.datetime | None = None) -> None:
             await repo.upsert_person(user.username, display_name=user.display_name, unit_code=user.unit,
                                      roles=list(user.roles), email=f"{user.username}@demo.gov.cn", phone="",
                                      leadership_group="leader" in user.roles)
-        # Office staff take day (08:00–20:00) and night shifts in turn, from today on.
+        # Office staff take day (08:00–20:00) and night shifts in turn, from yesterday's night
+        # shift on: before 08:00 the shift on duty is the one that began last evening.
         today = now.astimezone(SHANGHAI).date()
         if not await repo.shifts(now, now + dt.timedelta(days=ROSTER_DAYS)):
-            for offset in range(ROSTER_DAYS):
+            for offset in range(-1, ROSTER_DAYS):
                 day = today + dt.timedelta(days=offset)
                 morning = dt.datetime.combine(day, dt.time(8), SHANGHAI)
                 for start, hours, username in ((morning, 12, "yqb"), (morning + dt.timedelta(hours=12), 12, "jiance")):

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from services.dispatch import models
 from services.dispatch.domain import DEFAULT_PLAN, ResponsePlan, Step
@@ -292,3 +292,17 @@ async def test_directory_roster_and_plan_versions(dispatch):
     assert (old["plan_version"], new["plan_version"]) == (1, 2)
     steps = await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == new["assignment_id"])
     assert [(d["step"], d["due_at"] - d["started_at"]) for d in steps] == [("handover", dt.timedelta(hours=1))]
+
+
+async def test_the_demo_roster_has_someone_on_duty_before_eight_in_the_morning(dispatch):
+    """Seeded at 03:00 Shanghai time, the roster starts with the night shift that began the
+    evening before, so an early-morning alert has someone to reach."""
+    from services.dispatch.repository import DispatchRepository
+    from services.dispatch.seed import seed
+
+    async with dispatch.sessions() as session, session.begin():
+        await session.execute(delete(models.duty_roster))
+    early = dt.datetime(2026, 11, 29, 19, 0, tzinfo=dt.UTC)     # 03:00 on 30 Nov in Shanghai
+    await seed(dispatch.sessions, early)
+    async with dispatch.sessions() as session:
+        assert await DispatchRepository(session).on_duty(early) == ["jiance"]
