@@ -16,7 +16,7 @@ from services.grading.disposition import Classifier, Lexicon, validate_lexicon
 from services.grading.domain import HeatPoint, RuleSet, Signals, grade, next_level, validate_rule_set
 from services.grading.repository import GradingRepository
 from yuqing.core import streams
-from yuqing.core.bus import Envelope, Outbox
+from yuqing.core.bus import Envelope, Outbox, handle_alone
 from yuqing.core.categories import DISPOSITIONS, HARMFUL_CATEGORIES
 from yuqing.core.db import utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
@@ -169,9 +169,7 @@ class GradingService:
 
     async def on_item_ingested(self, session: AsyncSession, envelope: Envelope) -> None:
         """One message on its own (as a batch of one)."""
-        batch = await self.start(session, [envelope])
-        await self.handle(session, envelope, batch)
-        await self.finish(session, batch)
+        await handle_alone(self, session, envelope)
 
     @staticmethod
     def _disposition(classifier: Classifier, message: ingest_pb2.ItemIngested, current) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.publish import models
-from yuqing.core.db import dict_rows
+from yuqing.core.db import dict_rows, insert_rows
 
 
 class PublishRepository:
@@ -23,24 +23,24 @@ class PublishRepository:
         query = select(models.event_briefs).where(models.event_briefs.c.event_id == event_id)
         return (await self.session.execute(self._locking(query) if for_update else query)).mappings().first()
 
-    async def save_brief(self, values: dict) -> None:
+    async def briefs(self, event_ids: list[str], for_update: bool = False):
         table = models.event_briefs
-        await self.session.execute(delete(table).where(table.c.event_id == values["event_id"]))
-        await self.session.execute(table.insert().values(**values))
+        query = select(table).where(table.c.event_id.in_(event_ids)).order_by(table.c.event_id)
+        return (await self.session.execute(self._locking(query) if for_update else query)).mappings().all()
+
+    async def replace_rows(self, table, rows: list[dict]) -> None:
+        """Rows keyed by event_id written whole: the old ones deleted, the new ones copied in."""
+        if rows:
+            await self.session.execute(delete(table).where(table.c.event_id.in_([r["event_id"] for r in rows])))
+            await insert_rows(self.session, table, rows)
 
     async def lead_unit(self, event_id: str):
         table = models.lead_units
         return (await self.session.execute(select(table).where(table.c.event_id == event_id))).mappings().first()
 
-    async def save_lead_unit(self, event_id: str, unit_code: str, unit_name: str, at: dt.datetime) -> None:
-        """Keep the most recent assignment; a redelivered older one changes nothing."""
-        known = await self.lead_unit(event_id)
-        if known is not None and known["assigned_at"] > at:
-            return
+    async def lead_units(self, event_ids: list[str]):
         table = models.lead_units
-        await self.session.execute(delete(table).where(table.c.event_id == event_id))
-        await self.session.execute(table.insert().values(event_id=event_id, unit_code=unit_code, unit_name=unit_name,
-                                                         assigned_at=at))
+        return (await self.session.execute(select(table).where(table.c.event_id.in_(event_ids)))).mappings().all()
 
     async def set_spokesperson(self, event_id: str, username: str, now: dt.datetime) -> None:
         await self.session.execute(update(models.event_briefs).where(models.event_briefs.c.event_id == event_id)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.publish.domain import (
@@ -22,9 +24,10 @@ from services.publish.domain import (
     next_approval,
     require_drafter,
 )
+from services.publish import models
 from services.publish.repository import PublishRepository
 from yuqing.core import streams
-from yuqing.core.bus import Envelope, Outbox
+from yuqing.core.bus import Envelope, Outbox, handle_alone
 from yuqing.core.categories import DISPOSITIONS
 from yuqing.core.dates import SHANGHAI
 from yuqing.core.db import new_id, utcnow
@@ -42,34 +45,83 @@ READERS = frozenset({"admin", "office", "leader", "spokesperson", "superior_read
 SCHEDULE_BATCH = 50
 
 
+@dataclass
+class _Rows:
+    """A stream batch's rows by event: as read, then as the batch leaves them."""
+
+    messages: dict[str, Message]
+    current: dict[str, dict]
+    changed: dict[str, dict] = field(default_factory=dict)
+
+
+class LevelChanges:
+    """Stream handler (levels): keep each event's current level, which chooses the approval
+    chain. A batch reads its events' briefs in one query and writes them in two."""
+
+    def __init__(self, clock: Callable[[], dt.datetime]) -> None:
+        self.clock = clock
+
+    async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> _Rows:
+        messages = {e.message_id: e.parse(grading_pb2.EventGraded) for e in envelopes}
+        briefs = await PublishRepository(session).briefs(sorted({m.event_id for m in messages.values()}), for_update=True)
+        return _Rows(messages, {row["event_id"]: dict(row) for row in briefs})
+
+    async def handle(self, session: AsyncSession, envelope: Envelope, batch: _Rows) -> None:
+        message = batch.messages[envelope.message_id]
+        known = batch.current.get(message.event_id)
+        batch.current[message.event_id] = batch.changed[message.event_id] = {
+            "event_id": message.event_id, "level": from_proto(message.level),
+            "title": message.title or (known or {}).get("title", ""), "locality": message.locality,
+            "discovered_at": from_timestamp(message.event_discovered_at), "drill_id": message.drill_id,
+            "spokesperson": known["spokesperson"] if known else "", "updated_at": self.clock(), "heat": message.heat,
+            "sensitive_categories": list(message.sensitive_categories)}
+
+    async def finish(self, session: AsyncSession, batch: _Rows) -> None:
+        await PublishRepository(session).replace_rows(models.event_briefs, list(batch.changed.values()))
+
+
+class LeadChanges:
+    """Stream handler (assignments): remember each event's lead unit; the latest assignment
+    wins (改派), a redelivered older one changes nothing."""
+
+    async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> _Rows:
+        messages = {e.message_id: e.parse(dispatch_pb2.AssignmentChanged) for e in envelopes}
+        leads = [m for m in messages.values() if m.action == "assigned" and m.role == "lead"]
+        rows = await PublishRepository(session).lead_units(sorted({m.event_id for m in leads}))
+        return _Rows(messages, {row["event_id"]: dict(row) for row in rows})
+
+    async def handle(self, session: AsyncSession, envelope: Envelope, batch: _Rows) -> None:
+        message = batch.messages[envelope.message_id]
+        if message.action != "assigned" or message.role != "lead":
+            return
+        at, known = from_timestamp(message.at), batch.current.get(message.event_id)
+        if known is not None and known["assigned_at"] > at:
+            return
+        batch.current[message.event_id] = batch.changed[message.event_id] = {
+            "event_id": message.event_id, "unit_code": message.unit_code, "unit_name": message.unit_name,
+            "assigned_at": at}
+
+    async def finish(self, session: AsyncSession, batch: _Rows) -> None:
+        await PublishRepository(session).replace_rows(models.lead_units, list(batch.changed.values()))
+
+
 class PublishService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow):
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
+        self.level_changes = LevelChanges(clock)
+        self.lead_changes = LeadChanges()
         self.schedule_changed: Callable[[], None] = lambda: None
         self.deliveries_added: Callable[[], None] = lambda: None
 
     # --- what publish knows of events -------------------------------------------------------
 
     async def on_event_graded(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Stream handler: keep each event's current level (it chooses the approval chain)."""
-        message = envelope.parse(grading_pb2.EventGraded)
-        repo = PublishRepository(session)
-        known = await repo.brief(message.event_id, for_update=True)
-        await repo.save_brief({
-            "event_id": message.event_id, "level": from_proto(message.level), "title": message.title or (known or {}).get("title", ""),
-            "locality": message.locality, "discovered_at": from_timestamp(message.event_discovered_at),
-            "drill_id": message.drill_id, "spokesperson": known["spokesperson"] if known else "",
-            "updated_at": self.clock(), "heat": message.heat,
-            "sensitive_categories": list(message.sensitive_categories)})
+        await handle_alone(self.level_changes, session, envelope)
 
     async def on_assignment_changed(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Stream handler: remember each event's lead unit (the latest assigned wins: 改派)."""
-        message = envelope.parse(dispatch_pb2.AssignmentChanged)
-        if message.action == "assigned" and message.role == "lead":
-            await PublishRepository(session).save_lead_unit(message.event_id, message.unit_code, message.unit_name,
-                                                            from_timestamp(message.at))
+        await handle_alone(self.lead_changes, session, envelope)
 
     async def _brief(self, repo: PublishRepository, event_id: str, for_update: bool = False):
         brief = await repo.brief(event_id, for_update)

@@ -227,3 +227,48 @@ async def test_a_new_statement_names_the_lead_unit_dispatch_announced(publish):
     told = await publish.service.create(SPOKESPERSON, "e-lead", "response", "inquiry", "县水务局")
     body = (await _latest(publish, told))["body"]
     assert "县水务局" in body and "城关镇人民政府" not in body                   # what the drafter wrote wins
+
+
+async def test_a_stream_batch_keeps_the_last_level_and_the_latest_lead_of_each_event(publish):
+    """Levels and lead units arrive a stream batch at a time: within one batch the last level
+    of an event stands, and an older lead assignment delivered after a newer one is ignored."""
+    from yuqing.core.bus import Envelope
+    from yuqing.core.db import new_id
+    from yuqing.core.protobuf import timestamp
+    from yuqing.dispatch.v1 import dispatch_pb2
+    from yuqing.grading.v1 import grading_pb2
+
+    def envelope(message) -> Envelope:
+        return Envelope(new_id(), message.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+
+    async def run(handler, messages) -> None:
+        envelopes = [envelope(m) for m in messages]
+        async with publish.sessions() as session, session.begin():
+            batch = await handler.start(session, envelopes)
+            for e in envelopes:
+                await handler.handle(session, e, batch)
+            await handler.finish(session, batch)
+
+    now = publish.clock.now
+    await publish.graded("e1", "III", title="旧标题")
+    await run(publish.service.level_changes, [
+        grading_pb2.EventGraded(event_id="e1", level=2, title="", locality="chengguan", graded_at=timestamp(now),
+                                event_discovered_at=timestamp(now)),
+        grading_pb2.EventGraded(event_id="e1", level=1, title="", locality="chengguan", graded_at=timestamp(now),
+                                event_discovered_at=timestamp(now)),
+        grading_pb2.EventGraded(event_id="e2", level=3, title="另一事件", locality="hexi", graded_at=timestamp(now),
+                                event_discovered_at=timestamp(now))])
+    later, earlier = now + dt.timedelta(minutes=5), now
+    await run(publish.service.lead_changes, [
+        dispatch_pb2.AssignmentChanged(event_id="e1", unit_code="hexi", unit_name="河西镇", role="lead", action="assigned",
+                                       at=timestamp(later)),
+        dispatch_pb2.AssignmentChanged(event_id="e1", unit_code="chengguan", unit_name="城关镇", role="lead",
+                                       action="assigned", at=timestamp(earlier)),
+        dispatch_pb2.AssignmentChanged(event_id="e2", unit_code="jiaoyu", unit_name="县教育局", role="assist",
+                                       action="assigned", at=timestamp(later))])
+    async with publish.sessions() as session:
+        briefs = {r["event_id"]: r for r in (await session.execute(select(models.event_briefs))).mappings()}
+        leads = {r["event_id"]: r["unit_code"] for r in (await session.execute(select(models.lead_units))).mappings()}
+    assert (briefs["e1"]["level"], briefs["e1"]["title"]) == ("I", "旧标题")
+    assert (briefs["e2"]["level"], briefs["e2"]["title"]) == ("III", "另一事件")
+    assert leads == {"e1": "hexi"}

@@ -184,6 +184,13 @@ class BatchHandler(Protocol):
     async def finish(self, session: AsyncSession, batch: Any) -> None: ...
 
 
+async def handle_alone(handler: BatchHandler, session: AsyncSession, envelope: Envelope) -> None:
+    """One message through a batch handler, as a batch of one (direct calls and tests)."""
+    batch = await handler.start(session, [envelope])
+    await handler.handle(session, envelope, batch)
+    await handler.finish(session, batch)
+
+
 class StreamConsumer:
     def __init__(
         self,
