@@ -290,7 +290,9 @@ def recompute_event_keys(connection) -> None:
                                   .where(items.c.item_id > last).order_by(items.c.item_id).limit(2_000)).all()
         if not rows:
             break
-        fresh = {(key, row.event_id): row.item_id for row in rows for key in fingerprint(row.clean_text or "").keys}
+        # Keys do not depend on places; the chunk is fingerprinted in one batch, as the service does.
+        prints = fingerprints([row.clean_text or "" for row in rows], [frozenset()] * len(rows))
+        fresh = {(key, row.event_id): row.item_id for row, fp in zip(rows, prints) for key in fp.keys}
         if fresh:   # a key an earlier chunk gave the same event stays with that item, as in the service
             connection.execute(insert(keys).on_conflict_do_nothing(),
                                [{"key": k, "event_id": e, "item_id": i} for (k, e), i in fresh.items()])

@@ -84,15 +84,19 @@ class LeadChanges:
     """Stream handler (assignments): remember each event's lead unit; the latest assignment
     wins (改派), a redelivered older one changes nothing."""
 
+    @staticmethod
+    def _names_lead(message: dispatch_pb2.AssignmentChanged) -> bool:
+        return message.action == "assigned" and message.role == "lead"
+
     async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> _Rows:
         messages = {e.message_id: e.parse(dispatch_pb2.AssignmentChanged) for e in envelopes}
-        leads = [m for m in messages.values() if m.action == "assigned" and m.role == "lead"]
+        leads = [m for m in messages.values() if self._names_lead(m)]
         rows = await PublishRepository(session).lead_units(sorted({m.event_id for m in leads}))
         return _Rows(messages, {row["event_id"]: dict(row) for row in rows})
 
     async def handle(self, session: AsyncSession, envelope: Envelope, batch: _Rows) -> None:
         message = batch.messages[envelope.message_id]
-        if message.action != "assigned" or message.role != "lead":
+        if not self._names_lead(message):
             return
         at, known = from_timestamp(message.at), batch.current.get(message.event_id)
         if known is not None and known["assigned_at"] > at:
