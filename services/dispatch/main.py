@@ -63,7 +63,7 @@ async def build(runtime: Runtime) -> ServiceParts:
                               submit_items=submit_items)
     await service.ensure_default_plan()
     servicer = DispatchServicer(service)
-    background = [runtime.consumer(streams.LEVELS, service.on_event_graded).run,
+    background = [runtime.consumer(streams.LEVELS, service.graded_events).run,
                   runtime.consumer(streams.ITEMS, service.on_item_ingested).run,
                   runtime.consumer(streams.STATEMENTS, service.on_statement_published).run]
     if settings.timers:

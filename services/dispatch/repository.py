@@ -15,6 +15,29 @@ from yuqing.core.bus import insert_ignoring_conflicts
 from yuqing.core.db import dict_rows, new_id
 
 
+def event_plan_row(event_id: str, plan_version: int, level: str, title: str, now: dt.datetime, drill_id: str) -> dict:
+    return {"event_id": event_id, "plan_version": plan_version, "level": level, "title": title, "created_at": now,
+            "updated_at": now, "drill_id": drill_id}
+
+
+def assignment_row(event_id: str, unit_code: str, role: str, level: str, plan_version: int, now: dt.datetime,
+                   drill_id: str) -> dict:
+    """A new assignment, waiting for the unit to acknowledge it."""
+    return {"assignment_id": new_id(), "event_id": event_id, "unit_code": unit_code, "role": role,
+            "state": "pending_ack", "level": level, "plan_version": plan_version, "created_at": now, "updated_at": now,
+            "drill_id": drill_id}
+
+
+def deadline_rows(assignment_id: str, deadlines: list[Deadline], policy: TimerPolicy) -> tuple[list[dict], list[dict]]:
+    """An assignment's deadline rows and the timer rows that watch them."""
+    rows = [{"deadline_id": new_id(), "assignment_id": assignment_id, "step": d.step.key, "step_name": d.step.name,
+             "owner": d.step.owner, "clock": d.step.clock, "limit_text": d.step.limit, "basis_level": d.basis_level,
+             "started_at": d.started_at, "due_at": d.due_at, "warning": d.warning} for d in deadlines]
+    timers = [{"timer_id": new_id(), "deadline_id": r["deadline_id"], "assignment_id": assignment_id, "kind": kind,
+               "fire_at": at} for r in rows for kind, at in policy.fire_times(r["started_at"], r["due_at"]).items()]
+    return rows, timers
+
+
 class DispatchRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -127,17 +150,27 @@ class DispatchRepository:
         return (await self.session.execute(select(table).where(
             table.c.clock == "working", table.c.warning != "", table.c.met_at.is_(None)))).mappings().all()
 
-    async def event_plan_for_update(self, event_id: str):
-        query = select(models.event_plans).where(models.event_plans.c.event_id == event_id)
+    async def event_plans_for_update(self, event_ids: list[str]) -> dict[str, dict]:
+        """The events' plan rows, locked in event order (so two replicas cannot deadlock)."""
+        table = models.event_plans
+        query = select(table).where(table.c.event_id.in_(event_ids)).order_by(table.c.event_id)
         if self.session.bind.dialect.name == "postgresql":
             query = query.with_for_update()
-        return (await self.session.execute(query)).mappings().first()
+        return {r["event_id"]: dict(r) for r in (await self.session.execute(query)).mappings()}
 
-    async def add_event_plan(self, event_id: str, plan_version: int, level: str, title: str, now: dt.datetime,
-                             drill_id: str = "") -> None:
-        await self.session.execute(models.event_plans.insert().values(
-            event_id=event_id, plan_version=plan_version, level=level, title=title, created_at=now, updated_at=now,
-            drill_id=drill_id))
+    async def event_notices(self, event_ids: list[str]) -> dict[str, dict]:
+        table = models.event_notices
+        rows = await self.session.execute(select(table).where(table.c.event_id.in_(event_ids)))
+        return {r["event_id"]: dict(r) for r in rows.mappings()}
+
+    async def drill_speeds(self, drill_ids: list[str]) -> dict[str, float]:
+        """Each drill's clock speed; drills unknown here run at real time."""
+        if not drill_ids:
+            return {}
+        table = models.drills
+        known = dict((await self.session.execute(select(table.c.drill_id, table.c.speed)
+                                                 .where(table.c.drill_id.in_(drill_ids)))).all())
+        return {drill_id: known.get(drill_id) or 1.0 for drill_id in drill_ids}
 
     async def set_event_level(self, event_id: str, level: str, now: dt.datetime) -> None:
         await self.session.execute(update(models.event_plans).where(models.event_plans.c.event_id == event_id)
@@ -147,22 +180,15 @@ class DispatchRepository:
 
     async def add_assignment(self, event_id: str, unit_code: str, role: str, level: str, plan_version: int,
                              now: dt.datetime, drill_id: str = "") -> str:
-        assignment_id = new_id()
-        await self.session.execute(models.assignments.insert().values(
-            assignment_id=assignment_id, event_id=event_id, unit_code=unit_code, role=role, state="pending_ack",
-            level=level, plan_version=plan_version, created_at=now, updated_at=now, drill_id=drill_id))
-        return assignment_id
+        row = assignment_row(event_id, unit_code, role, level, plan_version, now, drill_id)
+        await self.session.execute(models.assignments.insert().values(**row))
+        return row["assignment_id"]
 
     async def add_deadlines(self, assignment_id: str, deadlines: list[Deadline], policy: TimerPolicy) -> list[dict]:
         """The deadlines and their timers; returns the timer rows."""
-        if not deadlines:
-            return []
-        rows = [{"deadline_id": new_id(), "assignment_id": assignment_id, "step": d.step.key, "step_name": d.step.name,
-                 "owner": d.step.owner, "clock": d.step.clock, "limit_text": d.step.limit, "basis_level": d.basis_level,
-                 "started_at": d.started_at, "due_at": d.due_at, "warning": d.warning} for d in deadlines]
-        await self.session.execute(models.deadlines.insert(), rows)
-        timers = [{"timer_id": new_id(), "deadline_id": r["deadline_id"], "assignment_id": assignment_id, "kind": kind,
-                   "fire_at": at} for r in rows for kind, at in policy.fire_times(r["started_at"], r["due_at"]).items()]
+        rows, timers = deadline_rows(assignment_id, deadlines, policy)
+        if rows:
+            await self.session.execute(models.deadlines.insert(), rows)
         await self.add_timers(timers)
         return timers
 
@@ -315,11 +341,6 @@ class DispatchRepository:
         if for_update and self.session.bind.dialect.name == "postgresql":
             query = query.with_for_update()
         return (await self.session.execute(query)).mappings().first()
-
-    async def drill_speed(self, drill_id: str) -> float:
-        speed = (await self.session.execute(select(models.drills.c.speed).where(
-            models.drills.c.drill_id == drill_id))).scalar_one_or_none()
-        return speed or 1.0
 
     async def update_drill(self, drill_id: str, **values) -> None:
         await self.session.execute(update(models.drills).where(models.drills.c.drill_id == drill_id).values(**values))

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.dispatch import models
 from services.dispatch.calendar import WorkCalendar, parse_schedule
 from services.dispatch.channels import Channel, delivery_rows
 from services.dispatch.domain import (
@@ -20,26 +22,28 @@ from services.dispatch.domain import (
     ResponsePlan,
     Scorecard,
     TimerPolicy,
+    UnitProfile,
     deadlines_for,
     handling_report,
     route,
     validate_plan,
 )
 from services.dispatch.drills import MAX_SPEED, parse_scenario, score
-from services.dispatch.repository import DispatchRepository
+from services.dispatch.repository import DispatchRepository, assignment_row, deadline_rows, event_plan_row
 from services.dispatch.workflow import OPEN_STATES, TERMINAL_STATES, Request, check
 from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
-from yuqing.core.bus import Envelope, Outbox
+from yuqing.core.bus import Envelope, Outbox, handle_alone
 from yuqing.core.categories import SENSITIVE_CATEGORIES
 from yuqing.core.dates import SHANGHAI
-from yuqing.core.db import new_id, utcnow
+from yuqing.core.db import insert_rows, new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.files import check_attachments, check_document
 from yuqing.core.identity import ROLES, Caller
 from yuqing.core.levels import LEVEL_NAMES, from_proto, is_higher
 from yuqing.core.monitoring import ASSIGNMENTS_OPEN, ASSIGNMENTS_OVERDUE, TIMER_LATENESS
 from yuqing.core.protobuf import from_timestamp, timestamp
+from yuqing.core.telemetry import inject_context
 from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
@@ -66,6 +70,13 @@ def _admin_only(caller: Caller) -> None:
         raise PermissionDenied("此项配置由管理员维护")
 
 
+def action_row(assignment_id: str, event_id: str, action: str, actor: str, from_state: str, to_state: str,
+               now: dt.datetime, reason: str = "", details: dict | None = None) -> dict:
+    """One entry of an assignment's timeline."""
+    return {"assignment_id": assignment_id, "event_id": event_id, "at": now, "action": action, "actor": actor,
+            "from_state": from_state, "to_state": to_state, "reason": reason, "details": details or {}}
+
+
 def _local(value: dt.datetime) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
@@ -90,6 +101,7 @@ class DispatchService:
         self.submit_items = submit_items
         self.drills_changed: Callable[[], None] = lambda: None
         self._calendar: tuple[tuple, WorkCalendar] = ((), WorkCalendar())
+        self.graded_events = GradedEvents(self)
 
     async def ensure_default_plan(self) -> None:
         async with self.sessions() as session, session.begin():
@@ -105,61 +117,10 @@ class DispatchService:
     # --- events graded --------------------------------------------------------------------
 
     async def on_event_graded(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Stream handler: the first level creates assignments; a higher one adds its steps from
-        that moment; a lower one (a person's 研判) is recorded and adds nothing."""
-        message = envelope.parse(grading_pb2.EventGraded)
-        level = from_proto(message.level)
-        now = self.clock()
-        repo = DispatchRepository(session)
-        frozen = await repo.event_plan_for_update(message.event_id)
-        span = trace.get_current_span()
-        span.set_attribute("yuqing.event_id", message.event_id)
-        calendar = await self.calendar(repo)
-        speed = await repo.drill_speed(message.drill_id) if message.drill_id else 1.0
-        policy = self._policy(speed)
-        timers: list[dict] = []
-        if frozen is None:
-            plan = await repo.current_plan()
-            await repo.add_event_plan(message.event_id, plan.version, level, message.title, now, message.drill_id)
-            units = await repo.units()
-            routing = route(message.locality, f"{message.title}\n{message.text}", units, self.office_unit,
-                            tuple(message.sensitive_categories))
-            start = from_timestamp(message.event_discovered_at)
-            unit_names = {u.code: u.name for u in units}
-            created = []
-            for unit, role, owners in [(routing.lead, "lead", LEAD_OWNERS), *[(c, "co", CO_OWNERS) for c in routing.co]]:
-                assignment_id = await repo.add_assignment(message.event_id, unit, role, level, plan.version, now,
-                                                          message.drill_id)
-                timers += await repo.add_deadlines(assignment_id, deadlines_for(plan, level, start, owners,
-                                                                                calendar=calendar, speed=speed), policy)
-                actor = message.actor or "system"
-                await self._record(repo, assignment_id, message.event_id, "assigned", actor,
-                                   "", "pending_ack", now, details={"unit": unit, "role": role, "level": level})
-                created.append(dispatch_pb2.AssignmentChanged(
-                    assignment_id=assignment_id, event_id=message.event_id, unit_code=unit, action="assigned",
-                    from_state="", to_state="pending_ack", actor=actor, at=timestamp(now), role=role,
-                    unit_name=unit_names.get(unit, unit)))
-            await self.outbox.add_many(session, streams.ASSIGNMENTS, created)
-            notice = await repo.event_notice(message.event_id)
-            if notice is not None:   # a superior's notice arrived before the event was graded
-                timers += await self._track_notice(repo, message.event_id, notice["feedback_deadline"], now)
-            span.set_attribute("yuqing.lead_unit", routing.lead)
-        elif is_higher(level, frozen["level"]):
-            plan = await repo.plan(frozen["plan_version"])
-            upgraded_at = from_timestamp(message.graded_at)
-            for assignment in await repo.assignments_of_event(message.event_id):
-                if assignment["state"] in TERMINAL_STATES:
-                    continue
-                owners = LEAD_OWNERS if assignment["role"] == "lead" else CO_OWNERS
-                existing = await repo.steps_of(assignment["assignment_id"])
-                timers += await repo.add_deadlines(assignment["assignment_id"], deadlines_for(
-                    plan, level, upgraded_at, owners, skip_steps=existing, calendar=calendar, speed=speed), policy)
-            await repo.set_event_level(message.event_id, level, now)
-        elif level != frozen["level"]:
-            await repo.set_event_level(message.event_id, level, now)
-        self._wake(timers)
+        """One level change on its own (as a batch of one)."""
+        await handle_alone(self.graded_events, session, envelope)
 
-    def _policy(self, speed: float) -> TimerPolicy:
+    def policy_at(self, speed: float) -> TimerPolicy:
         """A drill's 督办 grace runs faster like its other clocks."""
         return self.policy if speed == 1.0 else TimerPolicy(self.policy.warnings, self.policy.supervise_after / speed)
 
@@ -385,9 +346,8 @@ class DispatchService:
 
     async def _record(self, repo: DispatchRepository, assignment_id: str, event_id: str, action: str, actor: str,
                       from_state: str, to_state: str, now: dt.datetime, reason: str = "", details: dict | None = None):
-        await repo.add_action({"assignment_id": assignment_id, "event_id": event_id, "at": now, "action": action,
-                               "actor": actor, "from_state": from_state, "to_state": to_state, "reason": reason,
-                               "details": details or {}})
+        await repo.add_action(action_row(assignment_id, event_id, action, actor, from_state, to_state, now, reason,
+                                         details))
 
     # --- timers ---------------------------------------------------------------------------
 
@@ -806,3 +766,125 @@ class DispatchService:
                                            "assignment_id": assignment_id, "deadline_id": None, "kind": kind,
                                            "note": note.strip(), "recorded_by": caller.username, "at": self.clock()})
 
+
+
+@dataclass
+class _Graded:
+    """What one stream batch of level changes read and what it will write."""
+
+    now: dt.datetime
+    messages: dict[str, grading_pb2.EventGraded]
+    plans: dict[str, dict]                  # event → its plan row as it stands in this batch (locked)
+    calendar: WorkCalendar
+    speeds: dict[str, float]                # drill → clock speed
+    plan: ResponsePlan | None = None        # the current plan, for events seen the first time
+    units: list[UnitProfile] = field(default_factory=list)
+    notices: dict[str, dict] = field(default_factory=dict)
+    rows: dict[str, list[dict]] = field(default_factory=lambda: {table.name: [] for table in _CREATED_TABLES})
+    announcements: list[dispatch_pb2.AssignmentChanged] = field(default_factory=list)
+    trace_headers: list[dict[str, str]] = field(default_factory=list)
+    unwritten: set[str] = field(default_factory=set)   # events whose new rows are not written yet
+    timers_added: bool = False
+
+
+# What a first level creates, in the order foreign keys need.
+_CREATED_TABLES = (models.event_plans, models.assignments, models.deadlines, models.timers, models.assignment_actions)
+
+
+class GradedEvents:
+    """Stream handler (levels), a batch at a time: the first level of an event creates its
+    assignments with the plan's deadlines and timers; a higher one adds its steps from that
+    moment; a lower one (a person's 研判) is recorded and adds nothing. A batch reads plans,
+    units and the calendar once and writes what first levels create in one COPY per table."""
+
+    def __init__(self, service: DispatchService) -> None:
+        self.service = service
+
+    async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> _Graded:
+        repo = DispatchRepository(session)
+        messages = {e.message_id: e.parse(grading_pb2.EventGraded) for e in envelopes}
+        event_ids = sorted({m.event_id for m in messages.values()})
+        batch = _Graded(now=self.service.clock(), messages=messages, plans=await repo.event_plans_for_update(event_ids),
+                        calendar=await self.service.calendar(repo),
+                        speeds=await repo.drill_speeds(sorted({m.drill_id for m in messages.values() if m.drill_id})))
+        first_seen = [event_id for event_id in event_ids if event_id not in batch.plans]
+        if first_seen:
+            batch.plan, batch.units = await repo.current_plan(), await repo.units()
+            batch.notices = await repo.event_notices(first_seen)
+        return batch
+
+    async def handle(self, session: AsyncSession, envelope: Envelope, batch: _Graded) -> None:
+        message = batch.messages[envelope.message_id]
+        level = from_proto(message.level)
+        span = trace.get_current_span()
+        span.set_attribute("yuqing.event_id", message.event_id)
+        frozen = batch.plans.get(message.event_id)
+        if frozen is None:
+            lead = self._assign(message, level, batch)
+            span.set_attribute("yuqing.lead_unit", lead)
+            notice = batch.notices.get(message.event_id)
+            if notice is not None:   # a superior's notice arrived before the event was graded
+                await self.finish(session, batch)
+                batch.timers_added |= bool(await self.service._track_notice(
+                    DispatchRepository(session), message.event_id, notice["feedback_deadline"], batch.now))
+            return
+        if message.event_id in batch.unwritten:   # what follows reads and updates the stored rows
+            await self.finish(session, batch)
+        repo = DispatchRepository(session)
+        if is_higher(level, frozen["level"]):
+            plan, upgraded_at = await repo.plan(frozen["plan_version"]), from_timestamp(message.graded_at)
+            speed = batch.speeds.get(message.drill_id, 1.0)
+            for assignment in await repo.assignments_of_event(message.event_id):
+                if assignment["state"] in TERMINAL_STATES:
+                    continue
+                owners = LEAD_OWNERS if assignment["role"] == "lead" else CO_OWNERS
+                existing = await repo.steps_of(assignment["assignment_id"])
+                batch.timers_added |= bool(await repo.add_deadlines(assignment["assignment_id"], deadlines_for(
+                    plan, level, upgraded_at, owners, skip_steps=existing, calendar=batch.calendar, speed=speed),
+                    self.service.policy_at(speed)))
+        if level != frozen["level"]:
+            await repo.set_event_level(message.event_id, level, batch.now)
+            frozen["level"] = level
+
+    def _assign(self, message: grading_pb2.EventGraded, level: str, batch: _Graded) -> str:
+        """The event's plan row, its lead and co assignments with their deadlines and timers,
+        kept in the batch for `finish`; returns the lead unit."""
+        service, now, plan = self.service, batch.now, batch.plan
+        plan_row = event_plan_row(message.event_id, plan.version, level, message.title, now, message.drill_id)
+        batch.plans[message.event_id] = dict(plan_row)
+        batch.rows[models.event_plans.name].append(plan_row)
+        batch.unwritten.add(message.event_id)
+        routing = route(message.locality, f"{message.title}\n{message.text}", batch.units, service.office_unit,
+                        tuple(message.sensitive_categories))
+        start, speed = from_timestamp(message.event_discovered_at), batch.speeds.get(message.drill_id, 1.0)
+        unit_names = {u.code: u.name for u in batch.units}
+        actor = message.actor or "system"
+        for unit, role, owners in [(routing.lead, "lead", LEAD_OWNERS), *[(c, "co", CO_OWNERS) for c in routing.co]]:
+            assignment = assignment_row(message.event_id, unit, role, level, plan.version, now, message.drill_id)
+            deadlines, timers = deadline_rows(assignment["assignment_id"], deadlines_for(
+                plan, level, start, owners, calendar=batch.calendar, speed=speed), service.policy_at(speed))
+            batch.rows[models.assignments.name].append(assignment)
+            batch.rows[models.deadlines.name] += deadlines
+            batch.rows[models.timers.name] += timers
+            batch.timers_added |= bool(timers)
+            batch.rows[models.assignment_actions.name].append(action_row(
+                assignment["assignment_id"], message.event_id, "assigned", actor, "", "pending_ack", now,
+                details={"unit": unit, "role": role, "level": level}))
+            batch.announcements.append(dispatch_pb2.AssignmentChanged(
+                assignment_id=assignment["assignment_id"], event_id=message.event_id, unit_code=unit,
+                action="assigned", from_state="", to_state="pending_ack", actor=actor, at=timestamp(now), role=role,
+                unit_name=unit_names.get(unit, unit)))
+            batch.trace_headers.append(inject_context())   # the assignment continues this message's trace
+        return routing.lead
+
+    async def finish(self, session: AsyncSession, batch: _Graded) -> None:
+        """Writes what the batch created so far (also called mid-batch before rows are read back)."""
+        for table in _CREATED_TABLES:
+            await insert_rows(session, table, batch.rows[table.name])
+            batch.rows[table.name] = []
+        await self.service.outbox.add_many(session, streams.ASSIGNMENTS, batch.announcements, batch.trace_headers)
+        batch.announcements, batch.trace_headers = [], []
+        batch.unwritten.clear()
+        if batch.timers_added:
+            self.service.timers_changed()
+            batch.timers_added = False

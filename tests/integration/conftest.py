@@ -150,16 +150,28 @@ class DispatchHarness:
     clock: Clock
     make_service: object
 
-    async def graded(self, event_id: str, level: str, *, locality: str = "hexi", text: str = "",
-                     discovered: dt.datetime | None = None, previous: str | None = None) -> None:
-        """An EventGraded through the real stream handler."""
+    def level_message(self, event_id: str, level: str, *, locality: str = "hexi", text: str = "",
+                      discovered: dt.datetime | None = None, previous: str | None = None) -> Envelope:
         message = grading_pb2.EventGraded(
             event_id=event_id, level=LEVELS.index(level) + 1, previous_level=LEVELS.index(previous) + 1 if previous else 0,
             graded_at=timestamp(self.clock.now), event_discovered_at=timestamp(discovered or self.clock.now),
             locality=locality, title=f"事件{event_id}", text=text, actor="system")
-        envelope = Envelope(new_id(), grading_pb2.EventGraded.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+        return Envelope(new_id(), grading_pb2.EventGraded.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
+
+    async def graded(self, event_id: str, level: str, **fields) -> None:
+        """An EventGraded through the real stream handler, on its own."""
+        envelope = self.level_message(event_id, level, **fields)
         async with self.sessions() as session, session.begin():
             await self.service.on_event_graded(session, envelope)
+
+    async def graded_together(self, envelopes: list[Envelope]) -> None:
+        """Level changes as one stream batch, as the consumer hands them to the handler."""
+        handler = self.service.graded_events
+        async with self.sessions() as session, session.begin():
+            batch = await handler.start(session, envelopes)
+            for envelope in envelopes:
+                await handler.handle(session, envelope, batch)
+            await handler.finish(session, batch)
 
     async def notice(self, event_id: str, feedback_deadline: dt.datetime) -> None:
         """A superior's notice on ingest's item stream, through dispatch's handler."""

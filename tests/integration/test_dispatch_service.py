@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from services.dispatch import models
 from services.dispatch.domain import DEFAULT_PLAN, ResponsePlan, Step
 from services.dispatch.workflow import Request
+from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.identity import Caller
 
@@ -48,6 +49,56 @@ async def test_a_graded_event_is_assigned_with_deadlines_and_timers(dispatch):
     fire = {t["kind"]: t["fire_at"] for t in timers if t["deadline_id"] == handover["deadline_id"]}
     assert fire["warn_50"] - dispatch.clock.now == dt.timedelta(hours=1)
     assert fire["supervise"] - fire["overdue"] == dt.timedelta(minutes=30)
+
+
+async def _what_dispatch_holds(dispatch, prefix: str) -> dict:
+    """Everything the level changes of events `prefix…` created, with the prefix dropped."""
+    def event(event_id: str) -> str:
+        return event_id.removeprefix(prefix)
+    assignments = {a["assignment_id"]: a for a in await dispatch.rows(
+        models.assignments, models.assignments.c.event_id.startswith(prefix))}
+    unit_of = {aid: (event(a["event_id"]), a["unit_code"]) for aid, a in assignments.items()}
+    deadlines = {d["deadline_id"]: d for d in await dispatch.rows(
+        models.deadlines, models.deadlines.c.assignment_id.in_(list(assignments)))}
+    timers = await dispatch.rows(models.timers, models.timers.c.assignment_id.in_(list(assignments)))
+    actions = await dispatch.rows(models.assignment_actions, models.assignment_actions.c.event_id.startswith(prefix))
+    announced = [dispatch_pb2.AssignmentChanged.FromString(r["payload"]) for r in await dispatch.rows(models.outbox)]
+    return {
+        "plans": sorted((event(p["event_id"]), p["level"]) for p in await dispatch.rows(
+            models.event_plans, models.event_plans.c.event_id.startswith(prefix))),
+        "assignments": sorted((*unit_of[a["assignment_id"]], a["role"], a["state"], a["level"]) for a in assignments.values()),
+        "deadlines": sorted((*unit_of[d["assignment_id"]], d["step"], d["due_at"], d["basis_level"])
+                            for d in deadlines.values()),
+        "timers": sorted((*unit_of[t["assignment_id"]], deadlines[t["deadline_id"]]["step"], t["kind"], t["fire_at"])
+                         for t in timers),
+        "actions": sorted((*unit_of[a["assignment_id"]], a["action"], a["to_state"]) for a in actions),
+        "announced": sorted((event(m.event_id), m.unit_code, m.role, m.unit_name) for m in announced
+                            if m.event_id.startswith(prefix)),
+    }
+
+
+async def test_a_stream_batch_ends_as_its_messages_one_at_a_time_would(dispatch):
+    """First levels, a raise and a lower 研判 of events created in the same batch, and an event
+    whose superior notice came first: one batch leaves what one message at a time leaves."""
+    def scenario(prefix: str) -> list:
+        return [dispatch.level_message(f"{prefix}1", "IV", text="河西镇滨江小区停水"),
+                dispatch.level_message(f"{prefix}2", "III", locality="qingshan", text="青山镇学校食堂食品安全"),
+                dispatch.level_message(f"{prefix}1", "II", text="河西镇滨江小区停水三天", previous="IV"),
+                dispatch.level_message(f"{prefix}2", "IV", locality="qingshan", previous="III"),
+                dispatch.level_message(f"{prefix}n", "IV", locality="longtan", text="关于龙潭镇集市销售假冒化肥舆情的通报")]
+    for prefix in ("one", "all"):
+        await dispatch.notice(f"{prefix}n", dispatch.clock.now + dt.timedelta(hours=4))
+    for envelope in scenario("one"):
+        async with dispatch.sessions() as session, session.begin():
+            await dispatch.service.on_event_graded(session, envelope)
+    await dispatch.graded_together(scenario("all"))
+    one_at_a_time, batched = await _what_dispatch_holds(dispatch, "one"), await _what_dispatch_holds(dispatch, "all")
+    assert batched == one_at_a_time
+    assert batched["plans"] == [("1", "II"), ("2", "IV"), ("n", "IV")]
+    raised = {(step, level) for event, _unit, step, _due, level in batched["deadlines"] if event == "1"}
+    assert ("handover", "IV") in raised and any(level == "II" for _step, level in raised)
+    assert any(step == "superior_feedback" for event, _unit, step, *_ in batched["deadlines"] if event == "n")
+    assert {("2", "qingshan", "lead", "青山乡人民政府"), ("2", "jyj", "co", "县教育局")} <= set(batched["announced"])
 
 
 async def test_the_workflow_end_to_end_with_its_timeline(dispatch):
