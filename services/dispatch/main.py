@@ -5,7 +5,7 @@ import datetime as dt
 from services.dispatch import models
 from services.dispatch.channels import Channel, SmtpChannel, WebhookChannel, delivery_worker
 from services.dispatch.domain import TimerPolicy
-from services.dispatch.service import FIRE_BATCH, DispatchService
+from services.dispatch.service import FIRE_BATCH, DispatchService, carries_feedback_deadline
 from services.dispatch.servicer import DispatchServicer
 from yuqing.core import streams
 from yuqing.core.bootstrap import Runtime, ServiceParts, run_service
@@ -64,7 +64,7 @@ async def build(runtime: Runtime) -> ServiceParts:
     await service.ensure_default_plan()
     servicer = DispatchServicer(service)
     background = [runtime.consumer(streams.LEVELS, service.graded_events).run,
-                  runtime.consumer(streams.ITEMS, service.on_item_ingested).run,
+                  runtime.consumer(streams.ITEMS, service.on_item_ingested, wants=carries_feedback_deadline).run,
                   runtime.consumer(streams.STATEMENTS, service.on_statement_published).run]
     if settings.timers:
         timers = DueWorkLoop("timers", service.fire_due_timers, service.next_fire_at, service.clock, FIRE_BATCH)

@@ -77,6 +77,11 @@ def action_row(assignment_id: str, event_id: str, action: str, actor: str, from_
             "from_state": from_state, "to_state": to_state, "reason": reason, "details": details or {}}
 
 
+def carries_feedback_deadline(envelope: Envelope) -> bool:
+    """The only items dispatch acts on: a superior's notice (上级通报) with its feedback deadline."""
+    return envelope.parse(ingest_pb2.ItemIngested).HasField("feedback_deadline")
+
+
 def _local(value: dt.datetime) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 

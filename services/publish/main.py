@@ -117,7 +117,7 @@ async def build(runtime: Runtime) -> ServiceParts:
         full_service_name=publish_pb2.DESCRIPTOR.services_by_name["PublishService"].full_name,
         register=lambda server: publish_pb2_grpc.add_PublishServiceServicer_to_server(servicer, server),
         background=[runtime.consumer(streams.LEVELS, service.level_changes).run,
-                    runtime.consumer(streams.ASSIGNMENTS, service.lead_changes).run,
+                    runtime.consumer(streams.ASSIGNMENTS, service.lead_changes, wants=service.lead_changes.wants).run,
                     runtime.consumer(streams.ITEMS, ItemCounter()).run, scheduled.run, deliveries.run],
     )
 

@@ -88,6 +88,10 @@ class LeadChanges:
     def _names_lead(message: dispatch_pb2.AssignmentChanged) -> bool:
         return message.action == "assigned" and message.role == "lead"
 
+    def wants(self, envelope: Envelope) -> bool:
+        """Other changes (acknowledged, answered …) are acknowledged without a transaction."""
+        return self._names_lead(envelope.parse(dispatch_pb2.AssignmentChanged))
+
     async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> _Rows:
         messages = {e.message_id: e.parse(dispatch_pb2.AssignmentChanged) for e in envelopes}
         leads = [m for m in messages.values() if self._names_lead(m)]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import PASSWORD, wait_for
+from tests.e2e.conftest import PASSWORD, graded_and_assigned, wait_for
 from yuqing.core import service_token
 from yuqing.core.grpc_server import client_channel
 from yuqing.core.identity import Caller
@@ -93,6 +93,12 @@ def test_superior_notice_carries_its_feedback_deadline(client):
     event = client.get(f"/api/v1/events/{response.json()['event_id']}").json()
     assert dt.datetime.fromisoformat(event["feedback_deadline"]) == deadline
     assert event["items"][0]["issuing_agency"] == "市委网信办"
+    # Dispatch takes the notice off ingest's stream: its deadline is a step of the lead assignment.
+    lead = next(a for a in graded_and_assigned(client, event["event_id"])["assignments"] if a["role"] == "lead")
+    step = wait_for(lambda: client.get(f"/api/v1/assignments/{lead['assignment_id']}").json()["deadlines"],
+                    lambda steps: any(d["step"] == "superior_feedback" for d in steps))
+    feedback = next(d for d in step if d["step"] == "superior_feedback")
+    assert dt.datetime.fromisoformat(feedback["due_at"]) == deadline and feedback["owner"] == "office"
     missing = client.post("/api/v1/notices", headers=bearer(client, "yqb"), json={"issuing_agency": "市委网信办", "title": "无时限"})
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "feedback_deadline"
 

@@ -198,3 +198,36 @@ async def test_batch_handler_sees_each_message_once_even_when_redelivered_in_one
 
 async def _equals(awaitable, expected) -> bool:
     return await awaitable == expected
+
+
+async def test_messages_the_handler_does_not_want_are_acknowledged_without_an_effect(bus):
+    engine, sessions, redis, outbox, stream = bus
+    for item in ("a", "skip-1", "b", "skip-2"):
+        await produce(sessions, outbox, item)
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    worker = consumer(redis, sessions, stream, "picky", record_effect,
+                      wants=lambda envelope: not envelope.parse(ingest_pb2.ItemIngested).item_id.startswith("skip"))
+    await worker.ensure_group()
+    await run_until_drained(worker)
+    async with sessions() as session:
+        assert set((await session.execute(select(effects.c.item_id))).scalars()) == {"a", "b"}
+        assert (await session.execute(select(func.count()).select_from(inbox_table))).scalar_one() == 2
+
+
+@pytest.mark.parametrize("linger_ms, expected", [(600, [5]), (0, [1, 1, 1, 1, 1])])
+async def test_a_batch_that_is_not_full_lingers_for_more(bus, linger_ms, expected):
+    """Five messages 30 ms apart: one transaction when the consumer lingers, five when not."""
+    engine, sessions, redis, outbox, stream = bus
+    handler = RecordingBatchHandler()
+    worker = consumer(redis, sessions, stream, "lingering", handler, linger_ms=linger_ms, block_ms=100)
+    await worker.ensure_group()
+    task = asyncio.create_task(worker.run())
+    relay = OutboxRelay(engine, redis, outbox)
+    for n in range(5):
+        await produce(sessions, outbox, f"t{n}")
+        await relay.relay_once()
+        await asyncio.sleep(0.03 if linger_ms else 0.3)
+    await run_until(lambda: _equals(effect_count(sessions), 5))
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert handler.batches == expected

@@ -203,9 +203,11 @@ class StreamConsumer:
         consumer: str,
         handler: Handler | BatchHandler,
         after_commit: Callable[[], None] = lambda: None,
+        wants: Callable[[Envelope], bool] | None = None,
         batch: int = 100,
         block_ms: int = 1000,
         claim_idle_ms: int = 15_000,
+        linger_ms: int = 40,
     ) -> None:
         self.redis = redis
         self.sessions = sessions
@@ -215,9 +217,14 @@ class StreamConsumer:
         self.consumer = consumer
         self.handler = handler
         self.after_commit = after_commit
+        # Messages the handler would do nothing with are acknowledged without a transaction.
+        self.wants = wants
         self.batch = batch
         self.block_ms = block_ms
         self.claim_idle_ms = claim_idle_ms
+        # A batch that is not full waits this long for more: a trickle of messages then costs
+        # one transaction per few dozen milliseconds instead of one per message.
+        self.linger_ms = linger_ms
 
     async def ensure_group(self) -> None:
         try:
@@ -245,11 +252,17 @@ class StreamConsumer:
             if loop.time() >= next_claim:
                 await self._claim_stale()
                 next_claim = loop.time() + self.claim_idle_ms / 1000 / 2
-            response = await self.redis.xreadgroup(
-                self.group, self.consumer, {self.stream: ">"}, count=self.batch, block=self.block_ms
-            )
-            for _stream, entries in response or []:
+            entries = await self._read(self.batch, self.block_ms)
+            if entries and len(entries) < self.batch and self.linger_ms:
+                await asyncio.sleep(self.linger_ms / 1000)
+                entries += await self._read(self.batch - len(entries), None)
+            if entries:
                 await self.process(entries)
+
+    async def _read(self, count: int, block_ms: int | None) -> list:
+        response = await self.redis.xreadgroup(self.group, self.consumer, {self.stream: ">"}, count=count,
+                                               block=block_ms)
+        return [entry for _stream, entries in response or [] for entry in entries]
 
     async def _drain_own_pending(self) -> None:
         start = "0"
@@ -291,7 +304,14 @@ class StreamConsumer:
         return healthy
 
     async def process(self, entries: list) -> None:
-        await self._process([self._envelope(entry_id, fields) for entry_id, fields in entries])
+        envelopes = [self._envelope(entry_id, fields) for entry_id, fields in entries]
+        if self.wants is not None:
+            wanted = [self.wants(envelope) for envelope, _ in envelopes]
+            if not all(wanted):
+                await self._ack([pair for pair, keep in zip(envelopes, wanted) if not keep])
+                envelopes = [pair for pair, keep in zip(envelopes, wanted) if keep]
+        if envelopes:
+            await self._process(envelopes)
 
     async def _process(self, envelopes: list) -> None:
         """Effects of a batch commit together; if the batch fails, each entry is retried alone
@@ -333,12 +353,18 @@ class StreamConsumer:
 
     async def _first_seen(self, session: AsyncSession, envelopes: list) -> list:
         """Record the batch in the inbox in one statement; the entries not seen before, in order."""
-        rows = [{"consumer_group": self.group, "message_id": e.message_id, "processed_at": utcnow()}
-                for e, _ in envelopes]
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        inserted = set((await session.execute(
-            dialect.insert(self.inbox).values(rows).on_conflict_do_nothing()
-            .returning(self.inbox.c.message_id))).scalars())
+        message_ids, now = list(dict.fromkeys(e.message_id for e, _ in envelopes)), utcnow()
+        if session.bind.dialect.name == "postgresql":
+            # One prepared statement whatever the batch size (a VALUES list would be compiled anew).
+            inserted = {row[0] for row in await fetch_rows(
+                session, f'INSERT INTO "{self.inbox.name}" (consumer_group, message_id, processed_at) '
+                "SELECT $1, unnest($2::text[]), $3 ON CONFLICT DO NOTHING RETURNING message_id",
+                self.group, message_ids, now)}
+        else:
+            rows = [{"consumer_group": self.group, "message_id": m, "processed_at": now} for m in message_ids]
+            inserted = set((await session.execute(
+                sqlite.insert(self.inbox).values(rows).on_conflict_do_nothing()
+                .returning(self.inbox.c.message_id))).scalars())
         seen: set[str] = set()
         fresh = []
         for envelope, fields in envelopes:
