@@ -16,6 +16,8 @@ from yuqing.core.metrics import METRIC_FIELDS, Metrics
 
 # Bound parameters per statement stay well under SQLite's and asyncpg's limits.
 CHUNK = 2_000
+# Up to this many event keys are looked up one index probe each (see event_key_rows).
+PROBED_KEYS = 1_000
 MATCHING_CONFIG = "matching"
 
 
@@ -62,14 +64,20 @@ class IngestRepository:
                 select(table).where(tuple_(table.c.source, table.c.source_item_id).in_(chunk)))).mappings().all()
         return rows
 
-    async def event_key_rows(self, keys: list[int]) -> list[tuple[int, str, str]]:
-        """(key, event id, item id) of every stored key among these. No key has many rows: the
-        service stops writing a key once it is on more events than it could help to match."""
+    async def event_key_rows(self, keys: list[int], per_key: int) -> list[tuple[int, str, str]]:
+        """(key, event id, item id) of stored keys among these, at most `per_key` rows per key
+        (the caller ignores a key on more events than that: it could not help to match)."""
         table = models.event_keys
         columns = (table.c.key, table.c.event_id, table.c.item_id)
         if self._dialect is postgresql:
-            # One array parameter instead of thousands of bound values; thousands of rows back,
-            # read without SQLAlchemy's per-row processing.
+            # Read without SQLAlchemy's per-row processing. A few keys: one index probe each
+            # (= ANY makes the planner scan the whole table while its statistics are young); a
+            # batch's thousands: one array parameter, the planner picks the scan.
+            if len(keys) <= PROBED_KEYS:
+                return await fetch_rows(
+                    self.session, "SELECT wanted.key, found.event_id, found.item_id FROM unnest($1::bigint[]) AS "
+                    "wanted(key) CROSS JOIN LATERAL (SELECT event_id, item_id FROM event_keys "
+                    "WHERE event_keys.key = wanted.key LIMIT $2) AS found", keys, per_key)
             return await fetch_rows(self.session, "SELECT key, event_id, item_id FROM event_keys WHERE key = ANY($1)",
                                     keys)
         return [row for chunk in _chunks(keys) for row in

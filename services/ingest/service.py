@@ -345,7 +345,7 @@ class IngestService:
         """Places each new item in an event; returns whether a (key, event) pair is to be stored:
         not when stored already, nor for a boilerplate key (one that matches nothing)."""
         batch_keys = Counter(k for p in new for k in p.fp.keys)
-        key_rows = await repo.event_key_rows(list(batch_keys)) if batch_keys else []
+        key_rows = await repo.event_key_rows(list(batch_keys), MAX_EVENTS_PER_KEY + 1) if batch_keys else []
         by_key: dict[int, list[str]] = defaultdict(list)
         for key, _, item_id in key_rows:
             by_key[key].append(item_id)

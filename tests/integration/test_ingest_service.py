@@ -12,6 +12,8 @@ from services.ingest import models
 from services.ingest.clustering import fingerprint
 from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
+from services.ingest.repository import PROBED_KEYS, IngestRepository
+from services.ingest.service import MAX_EVENTS_PER_KEY
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 
@@ -240,3 +242,20 @@ async def test_concurrent_single_items_share_transactions_and_keep_their_own_out
     assert all(rows[url]["event_id"] == o.event_id for url, o in zip(urls, stored))
     assert sum(transactions) == 41 and len(transactions) < 41     # grouped: fewer transactions than items
     assert len({o.event_id for o in stored}) == 2                  # the two matters, clustered as usual
+
+
+async def test_key_lookups_by_probe_and_by_array_see_the_same_matching_keys(ingest):
+    """A few keys are probed one by one, at most `per_key` rows each; thousands go in one array.
+    Either way a key on few events comes back whole and a boilerplate key comes back on more
+    events than the service matches on (so it is ignored alike)."""
+    rows = [{"key": 11, "event_id": f"few{n}", "item_id": f"i{n}"} for n in range(3)]
+    rows += [{"key": 22, "event_id": f"many{n}", "item_id": f"j{n}"} for n in range(MAX_EVENTS_PER_KEY + 10)]
+    async with ingest.sessions() as session, session.begin():
+        await session.execute(models.event_keys.insert(), rows)
+    per_key = MAX_EVENTS_PER_KEY + 1
+    for keys in ([11, 22, 33], [11, 22, 33, *range(1000, 1000 + PROBED_KEYS)]):
+        async with ingest.sessions() as session:
+            found = await IngestRepository(session).event_key_rows(keys, per_key)
+        events = {key: {event for k, event, _ in found if k == key} for key in (11, 22, 33)}
+        assert events[11] == {"few0", "few1", "few2"} and events[33] == set()
+        assert per_key <= len(events[22]) <= MAX_EVENTS_PER_KEY + 10
