@@ -9,14 +9,16 @@ import os
 import subprocess
 import sys
 
+import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from pydantic import ValidationError
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import run_id
-from yuqing.core import migrations
+from yuqing.core import db, migrations
 from yuqing.core.db import create_engine, schema_name
 from yuqing.core.settings import CoreSettings
 from yuqing.suite import PROCESSES
@@ -100,3 +102,43 @@ def test_init_container_waits_for_the_migration_job(backend, tmp_path):
                     await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, "grading")}" CASCADE'))
                 await engine.dispose()
             asyncio.run(drop())
+
+
+async def test_pooled_connections_the_database_dropped_are_replaced(settings, monkeypatch):
+    """One idle longer than the check interval is checked and replaced before use; one used a
+    moment ago fails its statement once, after which the whole pool is fresh."""
+    engine = create_engine(settings, "ingest")
+    if engine.dialect.name != "postgresql":
+        await engine.dispose()
+        pytest.skip("SQLite has no server to drop connections")
+
+    async def backend_pid(conn) -> int:
+        return await conn.scalar(text("SELECT pg_backend_pid()"))
+
+    async def drop_connection(pid: int) -> None:
+        killer = await asyncpg.connect(settings.database_url.replace("+asyncpg", ""))   # outside the pool
+        try:
+            assert await killer.fetchval("SELECT pg_terminate_backend($1, 5000)", pid)   # waits until gone
+        finally:
+            await killer.close()
+
+    try:
+        monkeypatch.setattr(db, "CHECK_AFTER_IDLE_SECONDS", 0.0)     # every checkout is "idle"
+        async with engine.connect() as conn:
+            first = await backend_pid(conn)
+        await drop_connection(first)
+        async with engine.connect() as conn:
+            assert await backend_pid(conn) not in (first, None)
+
+        monkeypatch.setattr(db, "CHECK_AFTER_IDLE_SECONDS", 3600.0)  # nothing is checked
+        async with engine.connect() as conn:
+            second = await backend_pid(conn)
+        await drop_connection(second)
+        with pytest.raises(DBAPIError) as caught:
+            async with engine.connect() as conn:
+                await backend_pid(conn)
+        assert caught.value.connection_invalidated
+        async with engine.connect() as conn:
+            assert await backend_pid(conn) != second
+    finally:
+        await engine.dispose()
