@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -125,17 +127,29 @@ class GroupCommit:
 
 
 class MatcherCache:
-    """The matcher for the current configuration version; rebuilt only after an admin change."""
+    """The matcher for the current configuration version, rebuilt after an admin change. The
+    version is read at most once a second (a query per submission cost a transaction of its
+    own): this process's own changes apply to the next item, another replica's within a second."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_age_seconds: float = 1.0) -> None:
         self.version = -1
         self.matcher = Matcher()
+        self.max_age_seconds = max_age_seconds
+        self.checked_at = float("-inf")
 
-    async def current(self, repo: IngestRepository) -> Matcher:
-        version = await repo.config_version()
-        if version != self.version:
-            self.matcher = Matcher(await repo.topics(), await repo.word_lists(), await repo.places())
-            self.version = version
+    def invalidate(self) -> None:
+        self.checked_at = float("-inf")
+
+    async def current(self, sessions: async_sessionmaker) -> Matcher:
+        now = time.monotonic()
+        if now - self.checked_at >= self.max_age_seconds:
+            async with sessions() as session:
+                repo = IngestRepository(session)
+                version = await repo.config_version()
+                if version != self.version:
+                    self.matcher = Matcher(await repo.topics(), await repo.word_lists(), await repo.places())
+                    self.version = version
+            self.checked_at = now
         return self.matcher
 
 
@@ -235,8 +249,7 @@ class IngestService:
     async def _prepare(self, pending: list[_Pending], chunk: int = 100) -> None:
         """Cleaning, topic scan and fingerprint: no database, so it runs while another batch
         is being stored. In chunks, letting that batch's statements go out in between."""
-        async with self.sessions() as session:
-            matcher = await self.matchers.current(IngestRepository(session))
+        matcher = await self.matchers.current(self.sessions)
         for start in range(0, len(pending), chunk):
             part = pending[start:start + chunk]
             for p in part:
@@ -542,8 +555,7 @@ class IngestService:
 
     async def save_topic(self, topic: Topic) -> Topic:
         topic = validate_topic(topic)
-        async with self.sessions() as session, session.begin():
-            repo = IngestRepository(session)
+        async with self._changing_config() as repo:
             if any(t.name == topic.name and t.topic_id != topic.topic_id for t in await repo.topics()):
                 raise Conflict(f"已有同名专题「{topic.name}」", [FieldProblem("name", "名称重复")])
             saved = await repo.save_topic(topic, self.clock())
@@ -557,8 +569,7 @@ class IngestService:
 
     async def save_word_list(self, word_list: WordList) -> WordList:
         word_list = validate_word_list(word_list)
-        async with self.sessions() as session, session.begin():
-            repo = IngestRepository(session)
+        async with self._changing_config() as repo:
             if any(w.name == word_list.name and w.list_id != word_list.list_id for w in await repo.word_lists()):
                 raise Conflict(f"已有同名词表「{word_list.name}」", [FieldProblem("name", "名称重复")])
             saved = await repo.save_word_list(word_list, self.clock())
@@ -572,8 +583,7 @@ class IngestService:
 
     async def save_place(self, place: Place) -> Place:
         place = validate_place(place)
-        async with self.sessions() as session, session.begin():
-            repo = IngestRepository(session)
+        async with self._changing_config() as repo:
             if place.alias_of and place.alias_of not in {p.name for p in await repo.places()}:
                 raise InvalidInput("地名有误", [FieldProblem("alias_of", f"「{place.alias_of}」不在地名库中")])
             await repo.save_place(place)
@@ -582,5 +592,15 @@ class IngestService:
     async def delete(self, kind: str, row_id: str) -> bool:
         table, key = {"topic": (models.topics, "topic_id"), "word_list": (models.word_lists, "list_id"),
                       "place": (models.gazetteer, "name"), "feed": (models.feeds, "feed_id")}[kind]
-        async with self.sessions() as session, session.begin():
-            return await IngestRepository(session).delete_row(table, key, row_id)
+        async with self._changing_config() as repo:
+            return await repo.delete_row(table, key, row_id)
+
+    @asynccontextmanager
+    async def _changing_config(self) -> AsyncIterator[IngestRepository]:
+        """A transaction changing topics, word lists or places: this process's next item is
+        matched with what it wrote."""
+        try:
+            async with self.sessions() as session, session.begin():
+                yield IngestRepository(session)
+        finally:
+            self.matchers.invalidate()

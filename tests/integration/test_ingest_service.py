@@ -13,7 +13,7 @@ from services.ingest.clustering import fingerprint
 from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
 from services.ingest.repository import PROBED_KEYS, IngestRepository
-from services.ingest.service import MAX_EVENTS_PER_KEY
+from services.ingest.service import MAX_EVENTS_PER_KEY, IngestService
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 
@@ -259,3 +259,22 @@ async def test_key_lookups_by_probe_and_by_array_see_the_same_matching_keys(inge
         events = {key: {event for k, event, _ in found if k == key} for key in (11, 22, 33)}
         assert events[11] == {"few0", "few1", "few2"} and events[33] == set()
         assert per_key <= len(events[22]) <= MAX_EVENTS_PER_KEY + 10
+
+
+async def test_a_topic_applies_at_once_here_and_within_the_check_interval_on_another_replica(ingest):
+    other = IngestService(ingest.sessions, ingest.service.outbox, ingest.clock)
+    other.matchers.max_age_seconds = 1.5
+    posts = iter(["龙潭镇一处仓库昨夜发生火灾，无人员伤亡。", "河西镇滨江小区地下车库起火，火灾原因待查。",
+                  "白水乡敬老院厨房发生火灾，老人已被转移。", "青山乡一辆货车在国道上发生火灾。"])
+
+    async def topics_of(service: IngestService) -> list[str]:
+        outcome = (await service.submit_many([item(ingest, content=next(posts))]))[0]
+        row = (await ingest.rows(models.items, models.items.c.item_id == outcome.item_id))[0]
+        return [m["name"] for m in row["matches"] if m["kind"] == "topic"]
+
+    assert await topics_of(other) == []          # the other replica has read the configuration
+    await ingest.service.save_topic(Topic("", "消防安全", (("火灾",),)))
+    assert await topics_of(ingest.service) == ["消防安全"]
+    assert await topics_of(other) == []          # within the interval: not yet
+    await asyncio.sleep(1.6)
+    assert await topics_of(other) == ["消防安全"]
