@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import Column, String, Table, func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import run_id
 from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, add_bus_tables, stream_name
-from yuqing.core.db import create_engine, schema_name, service_metadata, session_factory
+from yuqing.core.db import FEW_ROWS, create_engine, insert_rows, schema_name, service_metadata, session_factory
 from yuqing.core.redis import EmbeddedRedis
 from yuqing.core.settings import CoreSettings
 from yuqing.ingest.v1 import ingest_pb2
@@ -231,3 +233,22 @@ async def test_a_batch_that_is_not_full_lingers_for_more(bus, linger_ms, expecte
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert handler.batches == expected
+
+
+@pytest.mark.parametrize("count", [3, FEW_ROWS + 30])
+async def test_insert_rows_stores_each_value_as_given_and_a_conflict_stores_nothing(bus, count):
+    """A few rows go as one prepared INSERT, more as COPY on PostgreSQL: same rows either way
+    (JSON, bytes, aware times), and a duplicate key fails the whole call with IntegrityError."""
+    engine, sessions, redis, outbox, stream = bus
+    at = dt.datetime(2026, 11, 20, 2, 0, 0, 123456, tzinfo=dt.UTC)
+    rows = [{"message_id": f"m{n}", "stream": "s", "type": "t", "payload": bytes([n % 256, 0, 255]),
+             "headers": {"traceparent": f"00-{n}", "键": "值"}, "created_at": at + dt.timedelta(seconds=n)}
+            for n in range(count)]
+    async with sessions() as session, session.begin():
+        await insert_rows(session, outbox_table, rows)
+    with pytest.raises(IntegrityError):
+        async with sessions() as session, session.begin():
+            await insert_rows(session, outbox_table, [{**rows[0], "message_id": "fresh"}, rows[-1]])
+    async with sessions() as session:
+        stored = (await session.execute(select(outbox_table).order_by(outbox_table.c.seq))).mappings().all()
+    assert [{k: r[k] for k in rows[0]} for r in stored] == rows

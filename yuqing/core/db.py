@@ -4,6 +4,7 @@ or a PostgreSQL schema of its own when YQ_DATABASE_URL points at PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import operator
 import os
@@ -77,6 +78,8 @@ def database_url(settings: CoreSettings, service: str) -> URL:
     raise ValueError(f"YQ_DATABASE_URL: unsupported database {url.get_backend_name()!r} (postgresql or sqlite)")
 
 
+# Up to this many rows are inserted with a prepared statement rather than COPY.
+FEW_ROWS = 20
 # A pooled connection unused for longer than this is checked before it is handed out.
 CHECK_AFTER_IDLE_SECONDS = 1.0
 
@@ -168,10 +171,18 @@ async def fetch_rows(session: AsyncSession | AsyncConnection, query: str, *argum
         raise OperationalError(query, None, error) from error
 
 
+@functools.lru_cache(maxsize=256)
+def _insert_statement(table_name: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{column}"' for column in columns)
+    placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+    return f'INSERT INTO "{table_name}" ({names}) VALUES ({placeholders})'
+
+
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> None:
     """Many rows into one table within the session's transaction. PostgreSQL: binary COPY, so
-    no SQL is built, sent or parsed per row (every row must carry the same keys; JSON columns
-    are encoded here because COPY bypasses SQLAlchemy's types). SQLite: an executemany INSERT."""
+    no SQL is built, sent or parsed per row; a few rows go as one pipelined prepared INSERT
+    instead (one round trip where COPY takes two). Every row must carry the same keys; JSON
+    columns are encoded here because both bypass SQLAlchemy's types. SQLite: executemany."""
     if not rows:
         return
     if session.bind.dialect.name != "postgresql":
@@ -188,9 +199,12 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> 
                 record[n] = json.dumps(record[n])
     driver = await _driver(session)
     try:
-        await driver.copy_records_to_table(table.name, columns=columns, records=records)
+        if len(records) <= FEW_ROWS:
+            await driver.executemany(_insert_statement(table.name, tuple(columns)), records)
+        else:
+            await driver.copy_records_to_table(table.name, columns=columns, records=records)
     # The errors SQLAlchemy would have raised, so callers' retry rules see them alike.
     except asyncpg.IntegrityConstraintViolationError as error:
-        raise IntegrityError(f"COPY {table.name}", None, error) from error
+        raise IntegrityError(f"INSERT INTO {table.name}", None, error) from error
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-        raise OperationalError(f"COPY {table.name}", None, error) from error
+        raise OperationalError(f"INSERT INTO {table.name}", None, error) from error
