@@ -58,7 +58,9 @@ def major_event(suite, client):
     client.post("/api/v1/items", json={"source": "platform", "platform": f"微博{tag}", "title": f"阳光花园停水（{tag}）",
                                        "url": f"https://weibo.com/{tag}/2", "region_hint": "城关镇",
                                        "metrics": {"views": 1800, "comments": 150}})
-    client.post(f"/api/v1/events/{event_id}/level", headers=office, json={"level": "II", "reason": "涉民生，持续发酵"})
+    wait_for(lambda: client.get(f"/api/v1/events/{event_id}").json(), lambda e: e.get("level"))   # 研判 needs a grade
+    assert client.post(f"/api/v1/events/{event_id}/level", headers=office,
+                       json={"level": "II", "reason": "涉民生，持续发酵"}).status_code == 200
     event = wait_for(lambda: client.get(f"/api/v1/events/{event_id}").json(),
                      lambda e: e.get("level") == "II" and e.get("assignments"))
     lead = next(a for a in event["assignments"] if a["role"] == "lead")

@@ -216,9 +216,12 @@ async def test_messages_the_handler_does_not_want_are_acknowledged_without_an_ef
         assert (await session.execute(select(func.count()).select_from(inbox_table))).scalar_one() == 2
 
 
-@pytest.mark.parametrize("linger_ms, expected", [(600, [5]), (0, [1, 1, 1, 1, 1])])
-async def test_a_batch_that_is_not_full_lingers_for_more(bus, linger_ms, expected):
-    """Five messages 30 ms apart: one transaction when the consumer lingers, five when not."""
+@pytest.mark.parametrize("linger_ms, gap, expected", [(600, 0.03, [1, 4]), (0, 0.03, [1, 1, 1, 1, 1]),
+                                                       (100, 0.7, [1, 1, 1, 1, 1])])
+async def test_a_batch_that_is_not_full_lingers_for_more_while_messages_keep_coming(bus, linger_ms, gap, expected):
+    """Five messages `gap` apart: the first after a quiet spell goes at once; while messages keep
+    coming the consumer waits for more (one transaction for the other four); not when they come
+    rarely, nor with no linger."""
     engine, sessions, redis, outbox, stream = bus
     handler = RecordingBatchHandler()
     worker = consumer(redis, sessions, stream, "lingering", handler, linger_ms=linger_ms, block_ms=100)
@@ -228,7 +231,7 @@ async def test_a_batch_that_is_not_full_lingers_for_more(bus, linger_ms, expecte
     for n in range(5):
         await produce(sessions, outbox, f"t{n}")
         await relay.relay_once()
-        await asyncio.sleep(0.03 if linger_ms else 0.3)
+        await asyncio.sleep(gap if n or not linger_ms else 0.2)   # the first batch is done before the second
     await run_until(lambda: _equals(effect_count(sessions), 5))
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 _tracer = trace.get_tracer(__name__)
 
 MAX_DELIVERIES = 5
+# A consumer lingers for a fuller batch when its previous batch ended less than this many
+# lingers ago.
+BUSY_WITHIN_LINGERS = 5
 
 
 def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -222,8 +225,8 @@ class StreamConsumer:
         self.batch = batch
         self.block_ms = block_ms
         self.claim_idle_ms = claim_idle_ms
-        # A batch that is not full waits this long for more: a trickle of messages then costs
-        # one transaction per few dozen milliseconds instead of one per message.
+        # While messages keep coming, a batch that is not full waits this long for more: a
+        # steady trickle then costs one transaction per few dozen milliseconds, not one each.
         self.linger_ms = linger_ms
 
     async def ensure_group(self) -> None:
@@ -247,17 +250,20 @@ class StreamConsumer:
         # Entries this consumer read but never acknowledged (it crashed or was killed).
         await self._drain_own_pending()
         loop = asyncio.get_running_loop()
-        next_claim = loop.time()
+        next_claim, last_batch_at = loop.time(), float("-inf")
         while True:
             if loop.time() >= next_claim:
                 await self._claim_stale()
                 next_claim = loop.time() + self.claim_idle_ms / 1000 / 2
             entries = await self._read(self.batch, self.block_ms)
-            if entries and len(entries) < self.batch and self.linger_ms:
+            # Only while messages keep coming: the first one after a quiet spell goes at once.
+            busy = loop.time() - last_batch_at < BUSY_WITHIN_LINGERS * self.linger_ms / 1000
+            if entries and len(entries) < self.batch and self.linger_ms and busy:
                 await asyncio.sleep(self.linger_ms / 1000)
                 entries += await self._read(self.batch - len(entries), None)
             if entries:
                 await self.process(entries)
+                last_batch_at = loop.time()
 
     async def _read(self, count: int, block_ms: int | None) -> list:
         response = await self.redis.xreadgroup(self.group, self.consumer, {self.stream: ">"}, count=count,
