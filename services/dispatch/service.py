@@ -142,9 +142,9 @@ class DispatchService:
         if known is not None and known["feedback_deadline"] <= deadline:
             return
         await repo.save_event_notice(message.event_id, deadline, now)
-        self._wake(await self._track_notice(repo, message.event_id, deadline, now))
+        self._wake(await self.track_notice(repo, message.event_id, deadline, now))
 
-    async def _track_notice(self, repo: DispatchRepository, event_id: str, deadline: dt.datetime,
+    async def track_notice(self, repo: DispatchRepository, event_id: str, deadline: dt.datetime,
                             now: dt.datetime) -> list[dict]:
         """The notice's deadline on the lead assignment (once the event has one)."""
         lead = next((a for a in await repo.assignments_of_event(event_id)
@@ -772,7 +772,6 @@ class DispatchService:
                                            "note": note.strip(), "recorded_by": caller.username, "at": self.clock()})
 
 
-
 @dataclass
 class _Graded:
     """What one stream batch of level changes read and what it will write."""
@@ -800,7 +799,7 @@ class GradedEvents:
     """Stream handler (levels), a batch at a time: the first level of an event creates its
     assignments with the plan's deadlines and timers; a higher one adds its steps from that
     moment; a lower one (a person's 研判) is recorded and adds nothing. A batch reads plans,
-    units and the calendar once and writes what first levels create in one COPY per table."""
+    units and the calendar once and writes what first levels create in one statement per table."""
 
     def __init__(self, service: DispatchService) -> None:
         self.service = service
@@ -830,7 +829,7 @@ class GradedEvents:
             notice = batch.notices.get(message.event_id)
             if notice is not None:   # a superior's notice arrived before the event was graded
                 await self.finish(session, batch)
-                batch.timers_added |= bool(await self.service._track_notice(
+                batch.timers_added |= bool(await self.service.track_notice(
                     DispatchRepository(session), message.event_id, notice["feedback_deadline"], batch.now))
             return
         if message.event_id in batch.unwritten:   # what follows reads and updates the stored rows

@@ -210,10 +210,19 @@ async def test_messages_the_handler_does_not_want_are_acknowledged_without_an_ef
     worker = consumer(redis, sessions, stream, "picky", record_effect,
                       wants=lambda envelope: not envelope.parse(ingest_pb2.ItemIngested).item_id.startswith("skip"))
     await worker.ensure_group()
-    await run_until_drained(worker)
+    # A message nobody can read: the filter lets it through to fail the usual way.
+    await redis.xadd(stream, {"id": "garbled", "type": ingest_pb2.ItemIngested.DESCRIPTOR.full_name,
+                              "payload": b"\xff\xfe not protobuf"})
+    task = asyncio.create_task(worker.run())
+    await run_until(lambda: _equals(effect_count(sessions), 2))
+    await asyncio.sleep(0.2)
+    assert not task.done(), "the consumer must outlive an unreadable message"
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
     async with sessions() as session:
         assert set((await session.execute(select(effects.c.item_id))).scalars()) == {"a", "b"}
         assert (await session.execute(select(func.count()).select_from(inbox_table))).scalar_one() == 2
+    assert (await redis.xpending(stream, "tests"))["pending"] == 1    # the garbled one, for retry
 
 
 @pytest.mark.parametrize("linger_ms, gap, expected", [(600, 0.03, [1, 4]), (0, 0.03, [1, 1, 1, 1, 1]),

@@ -312,12 +312,18 @@ class StreamConsumer:
     async def process(self, entries: list) -> None:
         envelopes = [self._envelope(entry_id, fields) for entry_id, fields in entries]
         if self.wants is not None:
-            wanted = [self.wants(envelope) for envelope, _ in envelopes]
+            wanted = [self._wanted(envelope) for envelope, _ in envelopes]
             if not all(wanted):
                 await self._ack([pair for pair, keep in zip(envelopes, wanted) if not keep])
                 envelopes = [pair for pair, keep in zip(envelopes, wanted) if keep]
         if envelopes:
             await self._process(envelopes)
+
+    def _wanted(self, envelope: Envelope) -> bool:
+        try:
+            return self.wants(envelope)
+        except Exception:   # unreadable: it takes the usual way (retried, then set aside as dead)
+            return True
 
     async def _process(self, envelopes: list) -> None:
         """Effects of a batch commit together; if the batch fails, each entry is retried alone
