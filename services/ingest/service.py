@@ -136,12 +136,14 @@ class MatcherCache:
         self.matcher = Matcher()
         self.max_age_seconds = max_age_seconds
         self.checked_at = float("-inf")
+        self.invalidations = 0
 
     def invalidate(self) -> None:
         self.checked_at = float("-inf")
+        self.invalidations += 1
 
     async def current(self, sessions: async_sessionmaker) -> Matcher:
-        now = time.monotonic()
+        now, invalidations = time.monotonic(), self.invalidations
         if now - self.checked_at >= self.max_age_seconds:
             async with sessions() as session:
                 repo = IngestRepository(session)
@@ -149,7 +151,9 @@ class MatcherCache:
                 if version != self.version:
                     self.matcher = Matcher(await repo.topics(), await repo.word_lists(), await repo.places())
                     self.version = version
-            self.checked_at = now
+            # A change committed while this read ran may not be in it: the next item reads again.
+            if self.invalidations == invalidations:
+                self.checked_at = now
         return self.matcher
 
 

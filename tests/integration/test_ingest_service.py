@@ -278,3 +278,22 @@ async def test_a_topic_applies_at_once_here_and_within_the_check_interval_on_ano
     assert await topics_of(other) == []          # within the interval: not yet
     await asyncio.sleep(1.6)
     assert await topics_of(other) == ["消防安全"]
+
+
+async def test_a_change_committed_while_the_configuration_is_read_is_read_again(ingest):
+    """An admin change that commits during another coroutine's version read keeps the cache
+    stale, so the next item reads the configuration again instead of trusting it for a second."""
+    cache = ingest.service.matchers
+    opened = []
+
+    def sessions():
+        opened.append(1)
+        if len(opened) == 1:
+            cache.invalidate()      # the change's commit lands while this read is under way
+        return ingest.sessions()
+
+    await cache.current(sessions)
+    await cache.current(sessions)
+    assert len(opened) == 2
+    await cache.current(sessions)
+    assert len(opened) == 2         # read once, then trusted for the interval
