@@ -24,6 +24,7 @@ docs/ingest.md explains the choices; bench/clustering measures them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
@@ -106,12 +107,26 @@ def _minhash_values(ids: np.ndarray, starts: np.ndarray) -> np.ndarray:
 _SHINGLES_PER_STEP = 250_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fingerprint:
-    shingles: frozenset[int] = frozenset()   # character 3-grams, as `_shingle_ids` packs them
+    # Character 3-grams as `_shingle_ids` packs them. Kept as the array: most items are never
+    # compared with another, and the set costs more to build than the MinHash.
+    shingle_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     numbers: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
     keys: tuple[int, ...] = ()
+
+    @functools.cached_property
+    def shingles(self) -> frozenset[int]:
+        return frozenset(self.shingle_ids.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fingerprint):
+            return NotImplemented
+        return (self.shingles, self.numbers, self.places, self.keys) == (
+            other.shingles, other.numbers, other.places, other.keys)
+
+    __hash__ = None   # type: ignore[assignment]   (equal by content, and not hashed anywhere)
 
 
 def fingerprint(cleaned: str, places: frozenset[str] = frozenset()) -> Fingerprint:
@@ -148,7 +163,7 @@ def fingerprints(texts: list[str], places: list[frozenset[str]]) -> list[Fingerp
             continue
         sentence_keys = {_key(b"s", s.encode()) for s in sentences if len(s) >= MIN_SENTENCE_CHARS}
         keys = band_keys[k] + sorted(sentence_keys)[:MAX_SENTENCE_KEYS]
-        result.append(Fingerprint(frozenset(shingles[k].tolist()), numbers, places[k], tuple(dict.fromkeys(keys))))
+        result.append(Fingerprint(shingles[k], numbers, places[k], tuple(dict.fromkeys(keys))))
     return result
 
 
@@ -191,7 +206,7 @@ def _overlap(a: Fingerprint, b: Fingerprint) -> tuple[float, float, int]:
 
 def judge(a: Fingerprint, b: Fingerprint, same_author: bool = False) -> tuple[Verdict | None, bool]:
     """(the verdict, whether b contradicts a): one overlap computation serves both."""
-    if not a.shingles or not b.shingles:
+    if not a.shingle_ids.size or not b.shingle_ids.size:
         return None, False
     jaccard, containment, smaller = _overlap(a, b)
     if conflicting(a, b):

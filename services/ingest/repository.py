@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest import models
 from services.ingest.matching import Place, Topic, WordList
-from yuqing.core.db import UtcDateTime, fetch_rows, insert_rows, new_id
+from yuqing.core.db import UtcDateTime, fetch_rows, insert_columns, insert_rows, new_id
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 
 # Bound parameters per statement stay well under SQLite's and asyncpg's limits.
@@ -126,10 +126,13 @@ class IngestRepository:
     async def add_attachments(self, rows: list[dict]) -> None:
         await insert_rows(self.session, models.attachments, rows)
 
-    async def add_event_keys(self, rows: list[dict]) -> None:
-        """rows: (key, event) pairs not stored yet; a concurrent batch storing the same pair
-        first makes this one fail on the primary key, and the caller retries."""
-        await insert_rows(self.session, models.event_keys, rows)
+    async def add_event_keys(self, keys: list[int], event_ids: list[str], item_ids: list[str]) -> None:
+        """(key, event, item) pairs not stored yet, column by column, inserted in key order (one
+        lock order for every batch, so concurrent batches queue instead of deadlocking). A
+        concurrent batch storing the same pair first makes this one fail on the primary key,
+        and the caller retries."""
+        await insert_columns(self.session, models.event_keys,
+                             {"key": keys, "event_id": event_ids, "item_id": item_ids}, order_by=("key", "event_id"))
 
     async def update_item_metrics(self, rows: list[dict]) -> None:
         """rows: item_id and the five metrics of the newest snapshot."""

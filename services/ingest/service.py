@@ -271,7 +271,7 @@ class IngestService:
             new, duplicates = await self._split_known(repo, pending)
             for p, _ in duplicates:   # a snapshot brings figures only: the item's text is stored already
                 p.cleaned, p.scan = "", ScanResult()
-            key_is_new = await self._cluster(repo, new, now)
+            stored_keys, boilerplate = await self._cluster(repo, new, now)
 
             changes = self._event_changes(new, duplicates)
             joined = self._joined(pending)
@@ -289,10 +289,7 @@ class IngestService:
                 {"attachment_id": new_id(), "item_id": p.item_id, "filename": e.filename,
                  "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "data": e.data,
                  "created_at": now} for p in new + [d for d, _ in duplicates] for e in p.evidence])
-            # A key the event already has stays with the item that brought it first.
-            keys = {(k, p.event_id): p.item_id for p in new for k in (p.fp.keys if p.fp else ())
-                    if key_is_new(k, p.event_id)}
-            await repo.add_event_keys([{"key": k, "event_id": e, "item_id": i} for (k, e), i in sorted(keys.items())])
+            await repo.add_event_keys(*self._new_event_keys(new, stored_keys, boilerplate))
 
             await repo.update_item_metrics([{"item_id": p.item_id, **p.item.metrics.values()} for p, _ in duplicates])
             stored_events = [c for event_id, c in changes.items() if event_id not in new_events]
@@ -358,9 +355,10 @@ class IngestService:
                 by_source_id[source_id] = known
         return new, duplicates
 
-    async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime) -> Callable[[int, str], bool]:
-        """Places each new item in an event; returns whether a (key, event) pair is to be stored:
-        not when stored already, nor for a boilerplate key (one that matches nothing)."""
+    async def _cluster(self, repo: IngestRepository, new: list[_Pending],
+                       now: dt.datetime) -> tuple[dict[str, set[int]], set[int]]:
+        """Places each new item in an event; returns the keys each event has stored, and the
+        boilerplate keys (those that match nothing): neither is stored again."""
         batch_keys = Counter(k for p in new for k in p.fp.keys)
         key_rows = await repo.event_key_rows(list(batch_keys), MAX_EVENTS_PER_KEY + 1) if batch_keys else []
         by_key: dict[int, list[str]] = defaultdict(list)
@@ -401,9 +399,29 @@ class IngestService:
             p.event_id = event_id
             p.new_event = verdict is None
             p.reason = verdict.reason if verdict else "new_event"
-        stored = {(key, event_id) for key, event_id, _ in key_rows}
+        stored: dict[str, set[int]] = defaultdict(set)
+        for key, event_id, _ in key_rows:
+            stored[event_id].add(key)
         boilerplate = {key for key, ids in by_key.items() if len(ids) > MAX_EVENTS_PER_KEY}
-        return lambda key, event_id: key not in boilerplate and (key, event_id) not in stored
+        return stored, boilerplate
+
+    @staticmethod
+    def _new_event_keys(new: list[_Pending], stored: dict[str, set[int]], boilerplate: set[int]):
+        """The (key, event, item) columns to store: a key the event already has (stored, or from
+        an earlier item of this batch) stays with the item that brought it first."""
+        keys: list[int] = []
+        event_ids: list[str] = []
+        item_ids: list[str] = []
+        for p in new:
+            if p.fp is None or not p.fp.keys:
+                continue
+            taken = stored[p.event_id]
+            fresh = [k for k in p.fp.keys if k not in taken and k not in boilerplate]
+            taken.update(fresh)
+            keys += fresh
+            event_ids += [p.event_id] * len(fresh)
+            item_ids += [p.item_id] * len(fresh)
+        return keys, event_ids, item_ids
 
     @staticmethod
     def _item_row(p: _Pending, now: dt.datetime) -> dict:

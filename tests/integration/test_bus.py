@@ -12,7 +12,15 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import run_id
 from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, add_bus_tables, stream_name
-from yuqing.core.db import FEW_ROWS, create_engine, insert_rows, schema_name, service_metadata, session_factory
+from yuqing.core.db import (
+    FEW_ROWS,
+    create_engine,
+    insert_columns,
+    insert_rows,
+    schema_name,
+    service_metadata,
+    session_factory,
+)
 from yuqing.core.redis import EmbeddedRedis
 from yuqing.core.settings import CoreSettings
 from yuqing.ingest.v1 import ingest_pb2
@@ -264,3 +272,25 @@ async def test_insert_rows_stores_each_value_as_given_and_a_conflict_stores_noth
     async with sessions() as session:
         stored = (await session.execute(select(outbox_table).order_by(outbox_table.c.seq))).mappings().all()
     assert [{k: r[k] for k in rows[0]} for r in stored] == rows
+
+
+async def test_insert_columns_stores_rows_in_the_given_order_and_a_conflict_stores_nothing(bus):
+    """Column lists become rows inserted in `order_by` order (the outbox's sequence shows the
+    order); a duplicate key fails the whole call with IntegrityError and stores nothing."""
+    engine, sessions, redis, outbox, stream = bus
+    at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    ids = ["m3", "m1", "m2"]
+    columns = {"message_id": ids, "stream": ["s"] * 3, "type": ["乙", "甲", "丙"],
+               "payload": [b"\x03", b"\x01", b"\x02"], "headers": [{"键": "值"}, {}, {"n": 2}], "created_at": [at] * 3}
+    async with sessions() as session, session.begin():
+        await insert_columns(session, outbox_table, columns, order_by=("message_id",))
+    with pytest.raises(IntegrityError):
+        async with sessions() as session, session.begin():
+            await insert_columns(session, outbox_table, {**columns, "message_id": ["fresh", "m1", "m9"]},
+                                 order_by=("message_id",))
+    async with sessions() as session:
+        stored = (await session.execute(select(outbox_table.c.message_id, outbox_table.c.type, outbox_table.c.payload,
+                                               outbox_table.c.headers, outbox_table.c.created_at)
+                                        .order_by(outbox_table.c.seq))).all()
+    assert [tuple(r) for r in stored] == [("m1", "甲", b"\x01", {}, at), ("m2", "丙", b"\x02", {"n": 2}, at),
+                                          ("m3", "乙", b"\x03", {"键": "值"}, at)]

@@ -3,16 +3,19 @@ or a PostgreSQL schema of its own when YQ_DATABASE_URL points at PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import operator
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -162,13 +165,22 @@ async def _driver(session: AsyncSession | AsyncConnection):
     return driver
 
 
+@contextlib.contextmanager
+def _driver_errors(statement: str) -> Iterator[None]:
+    """asyncpg's errors as the ones SQLAlchemy would have raised, so callers' retry rules see them alike."""
+    try:
+        yield
+    except asyncpg.IntegrityConstraintViolationError as error:
+        raise IntegrityError(statement, None, error) from error
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        raise OperationalError(statement, None, error) from error
+
+
 async def fetch_rows(session: AsyncSession | AsyncConnection, query: str, *arguments) -> list:
     """PostgreSQL only: rows of a hot query straight from asyncpg (records index like tuples),
     skipping SQLAlchemy's per-row result processing; $1, $2 … are the arguments."""
-    try:
+    with _driver_errors(query):
         return await (await _driver(session)).fetch(query, *arguments)
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-        raise OperationalError(query, None, error) from error
 
 
 @functools.lru_cache(maxsize=256)
@@ -176,6 +188,36 @@ def _insert_statement(table_name: str, columns: tuple[str, ...]) -> str:
     names = ", ".join(f'"{column}"' for column in columns)
     placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
     return f'INSERT INTO "{table_name}" ({names}) VALUES ({placeholders})'
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_insert_statement(table: Table, columns: tuple[str, ...], order_by: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{column}"' for column in columns)
+    arrays = ", ".join(f"${n}::{table.c[column].type.compile(dialect=postgresql.dialect())}[]"
+                       for n, column in enumerate(columns, start=1))
+    order = ", ".join(f'"{column}"' for column in order_by)
+    return f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) AS given({names}) ORDER BY {order}'
+
+
+async def insert_columns(session: AsyncSession, table: Table, columns: dict[str, list],
+                         order_by: tuple[str, ...]) -> None:
+    """Many rows given column by column (equal-length lists), inserted in `order_by` order.
+    PostgreSQL: one statement with an array per column — no tuple or dict per row is built
+    in Python, and the server sorts; JSON columns are encoded here. SQLite: rows assembled
+    for executemany."""
+    names = tuple(columns)
+    if not columns[names[0]]:
+        return
+    if session.bind.dialect.name != "postgresql":
+        rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+        rows.sort(key=operator.itemgetter(*order_by))
+        await session.execute(table.insert(), rows)
+        return
+    values = [list(map(json.dumps, column)) if isinstance(table.c[name].type, JSON) else column
+              for name, column in columns.items()]
+    driver = await _driver(session)
+    with _driver_errors(f"INSERT INTO {table.name}"):
+        await driver.execute(_unnest_insert_statement(table, names, order_by), *values)
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> None:
@@ -198,13 +240,8 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> 
             for n in json_positions:
                 record[n] = json.dumps(record[n])
     driver = await _driver(session)
-    try:
+    with _driver_errors(f"INSERT INTO {table.name}"):
         if len(records) <= FEW_ROWS:
             await driver.executemany(_insert_statement(table.name, tuple(columns)), records)
         else:
             await driver.copy_records_to_table(table.name, columns=columns, records=records)
-    # The errors SQLAlchemy would have raised, so callers' retry rules see them alike.
-    except asyncpg.IntegrityConstraintViolationError as error:
-        raise IntegrityError(f"INSERT INTO {table.name}", None, error) from error
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-        raise OperationalError(f"INSERT INTO {table.name}", None, error) from error
