@@ -18,7 +18,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.ingest import models
-from services.ingest.cleaning import clean_text
 from services.ingest.clustering import (
     MAX_AUTHOR_CANDIDATES,
     CandidateIndex,
@@ -38,6 +37,7 @@ from services.ingest.matching import (
     validate_topic,
     validate_word_list,
 )
+from services.ingest.preparing import Preparer
 from services.ingest.repository import IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
@@ -193,8 +193,9 @@ def _headline(title: str, content: str) -> str:
 
 class IngestService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
-                 mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES):
+                 mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES, preparer: Preparer | None = None):
         self.sessions = sessions
+        self.preparer = preparer or Preparer()
         self.outbox = outbox
         self.clock = clock
         self.mainstream_sites = mainstream_sites
@@ -250,20 +251,16 @@ class IngestService:
             ITEMS_INGESTED.labels(status).inc(sum(1 for o in done if o.status == status))
         return done
 
-    async def _prepare(self, pending: list[_Pending], chunk: int = 100) -> None:
+    async def _prepare(self, pending: list[_Pending]) -> None:
         """Cleaning, topic scan and fingerprint: no database, so it runs while another batch
-        is being stored. In chunks, letting that batch's statements go out in between."""
+        is being stored (cleaning and fingerprints of a big batch in the worker process)."""
         matcher = await self.matchers.current(self.sessions)
-        for start in range(0, len(pending), chunk):
-            part = pending[start:start + chunk]
-            for p in part:
-                title, content = clean_text(p.item.title), clean_text(p.item.content)
-                p.cleaned = f"{title}\n{content}".strip()
-                p.headline = _headline(title, content)[:1000]
-                p.scan = matcher.scan(title, content, p.item.region_hint)
-            for p, fp in zip(part, fingerprints([p.cleaned for p in part], [p.scan.places for p in part])):
-                p.fp = fp
-            await asyncio.sleep(0)
+        prepared = await self.preparer.prepare([p.item.title for p in pending], [p.item.content for p in pending])
+        for p, (title, content, shingle_ids, numbers, keys) in zip(pending, prepared, strict=True):
+            p.cleaned = f"{title}\n{content}".strip()
+            p.headline = _headline(title, content)[:1000]
+            p.scan = matcher.scan(title, content, p.item.region_hint)
+            p.fp = Fingerprint(shingle_ids, numbers, p.scan.places, keys)
 
     async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
         async with self.sessions() as session, session.begin():

@@ -55,6 +55,8 @@ class ServiceParts:
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Gauges of the service's own that need a query, refreshed with the shared ones.
     gauges: list[monitoring.Refresher] = field(default_factory=list)
+    # Run when the server has stopped (worker processes, files of the service's own).
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
 
 
 async def open_runtime(service: str, settings: ServiceSettings, outbox_table: Table, inbox_table: Table) -> Runtime:
@@ -101,6 +103,8 @@ def run_service(
             background.append(lambda: monitoring.refresh_forever(refreshers, settings.metrics_refresh_seconds))
 
         async def close() -> None:
+            for stop in parts.on_stop:
+                stop()
             await runtime.redis.aclose()
             await runtime.engine.dispose()
 

@@ -1,0 +1,66 @@
+"""Big batches are cleaned and fingerprinted in a worker process: same results as in-process,
+and a worker that dies costs nothing but time."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from services.ingest.cleaning import clean_text
+from services.ingest.clustering import fingerprint
+from services.ingest.preparing import Preparer
+
+TITLES = ["網(wǎng)絡謠言：縣醫院停診", "<b>城关镇</b>自来水浑浊", ""] * 30
+CONTENTS = ["縣醫院今日起全部停診，請大家轉發擴散周知！！！本文來源網絡",
+            "<p>今天早上城关镇东街自来水发黄</p><script>alert(1)</script><img src=x onerror=alert(2)>",
+            "ＡＢＣ　全角　字母和数字１２３，已经持续三天了，居民反映强烈。"] * 30
+
+
+def expected(title: str, content: str):
+    cleaned_title, cleaned_content = clean_text(title), clean_text(content)
+    return cleaned_title, cleaned_content, fingerprint(f"{cleaned_title}\n{cleaned_content}".strip())
+
+
+def as_comparable(prepared):
+    title, content, shingle_ids, numbers, keys = prepared
+    return title, content, (frozenset(shingle_ids.tolist()), numbers, keys)
+
+
+@pytest.fixture
+def worker():
+    preparer = Preparer(workers=1, min_worker_items=10)
+    preparer.start()
+    yield preparer
+    preparer.close()
+
+
+async def test_worker_prepares_like_this_process(worker):
+    prepared = await worker.prepare(TITLES, CONTENTS)
+    assert worker.worker_pids() and os.getpid() not in worker.worker_pids()
+    for (title, content), got in zip(zip(TITLES, CONTENTS, strict=True), prepared, strict=True):
+        want_title, want_content, want_fp = expected(title, content)
+        assert as_comparable(got) == (want_title, want_content, (want_fp.shingles, want_fp.numbers, want_fp.keys))
+    assert "script" not in prepared[1][1] and "onerror" not in prepared[1][1]
+    assert isinstance(prepared[2][2], np.ndarray) and prepared[2][4]   # keyed: it can be clustered
+
+
+async def test_small_batch_stays_in_process_and_matches():
+    preparer = Preparer(workers=1, min_worker_items=10)
+    try:
+        small = await preparer.prepare(TITLES[:3], CONTENTS[:3])
+        assert preparer.worker_pids() == []   # no worker was even started for it
+        assert [as_comparable(p) for p in small] == [
+            as_comparable(p) for p in await Preparer().prepare(TITLES[:3], CONTENTS[:3])]
+    finally:
+        preparer.close()
+
+
+async def test_a_killed_worker_is_replaced_and_its_batch_still_prepared(worker):
+    first = await worker.prepare(TITLES, CONTENTS)
+    [pid] = worker.worker_pids()
+    os.kill(pid, signal.SIGKILL)
+    again = await worker.prepare(TITLES, CONTENTS)      # the broken pool: prepared in-process
+    assert [as_comparable(p) for p in again] == [as_comparable(p) for p in first]
+    await worker.prepare(TITLES, CONTENTS)              # and a new worker takes the next batch
+    assert worker.worker_pids() and pid not in worker.worker_pids()
