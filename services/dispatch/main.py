@@ -68,9 +68,9 @@ async def build(runtime: Runtime) -> ServiceParts:
                   runtime.consumer(streams.STATEMENTS, service.on_statement_published).run]
     if settings.timers:
         timers = DueWorkLoop("timers", service.fire_due_timers, service.next_fire_at, service.clock, FIRE_BATCH)
-        service.timers_changed = timers.wakeup.set
+        service.timers_changed = timers.due_at
         drills = DueWorkLoop("drills", service.send_due_drill_items, service.next_drill_send_at, service.clock, 50)
-        service.drills_changed = drills.wakeup.set
+        service.drills_changed = drills.wake
         background += [timers.run, drills.run]
     if channels:
         worker = delivery_worker(runtime.sessions, channels)

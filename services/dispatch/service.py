@@ -89,7 +89,8 @@ def _local(value: dt.datetime) -> str:
 class DispatchService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
                  office_unit: str = OFFICE_UNIT, policy: TimerPolicy = TimerPolicy(),
-                 timers_changed: Callable[[], None] = lambda: None, channels: list[Channel] = (),
+                 timers_changed: Callable[[list[dt.datetime]], None] = lambda moments: None,
+                 channels: list[Channel] = (),
                  deliveries_added: Callable[[], None] = lambda: None,
                  submit_items: Callable[[list], Awaitable[list]] | None = None):
         self.sessions = sessions
@@ -97,7 +98,7 @@ class DispatchService:
         self.clock = clock
         self.office_unit = office_unit
         self.policy = policy
-        # Wakes this process's timer scheduler when timers were added or moved.
+        # Tells this process's timer scheduler the fire times of timers added or moved.
         self.timers_changed = timers_changed
         self.channels = list(channels)
         # Wakes this process's delivery worker when there is something to send out.
@@ -186,10 +187,10 @@ class DispatchService:
                                             "release_id": message.release_id})
 
     def _wake(self, timers: list[dict]) -> None:
-        """The scheduler re-reads the next fire time (it also does so every second, which is
-        how replicas learn of each other's timers)."""
+        """The scheduler learns these timers' fire times (it also reads the next one from the
+        database every second, which is how replicas learn of each other's timers)."""
         if timers:
-            self.timers_changed()
+            self.timers_changed([timer["fire_at"] for timer in timers])
 
     # --- the workflow ---------------------------------------------------------------------
 
@@ -788,7 +789,7 @@ class _Graded:
     announcements: list[dispatch_pb2.AssignmentChanged] = field(default_factory=list)
     trace_headers: list[dict[str, str]] = field(default_factory=list)
     unwritten: set[str] = field(default_factory=set)   # events whose new rows are not written yet
-    timers_added: bool = False
+    timer_times: list[dt.datetime] = field(default_factory=list)   # fire times of timers added
 
 
 # What a first level creates, in the order foreign keys need.
@@ -829,8 +830,8 @@ class GradedEvents:
             notice = batch.notices.get(message.event_id)
             if notice is not None:   # a superior's notice arrived before the event was graded
                 await self.finish(session, batch)
-                batch.timers_added |= bool(await self.service.track_notice(
-                    DispatchRepository(session), message.event_id, notice["feedback_deadline"], batch.now))
+                batch.timer_times += [t["fire_at"] for t in await self.service.track_notice(
+                    DispatchRepository(session), message.event_id, notice["feedback_deadline"], batch.now)]
             return
         if message.event_id in batch.unwritten:   # what follows reads and updates the stored rows
             await self.finish(session, batch)
@@ -843,9 +844,10 @@ class GradedEvents:
                     continue
                 owners = LEAD_OWNERS if assignment["role"] == "lead" else CO_OWNERS
                 existing = await repo.steps_of(assignment["assignment_id"])
-                batch.timers_added |= bool(await repo.add_deadlines(assignment["assignment_id"], deadlines_for(
-                    plan, level, upgraded_at, owners, skip_steps=existing, calendar=batch.calendar, speed=speed),
-                    self.service.policy_at(speed)))
+                batch.timer_times += [t["fire_at"] for t in await repo.add_deadlines(
+                    assignment["assignment_id"], deadlines_for(plan, level, upgraded_at, owners, skip_steps=existing,
+                                                               calendar=batch.calendar, speed=speed),
+                    self.service.policy_at(speed))]
         if level != frozen["level"]:
             await repo.set_event_level(message.event_id, level, batch.now)
             frozen["level"] = level
@@ -870,7 +872,7 @@ class GradedEvents:
             batch.rows[models.assignments.name].append(assignment)
             batch.rows[models.deadlines.name] += deadlines
             batch.rows[models.timers.name] += timers
-            batch.timers_added |= bool(timers)
+            batch.timer_times += [t["fire_at"] for t in timers]
             batch.rows[models.assignment_actions.name].append(action_row(
                 assignment["assignment_id"], message.event_id, "assigned", actor, "", "pending_ack", now,
                 details={"unit": unit, "role": role, "level": level}))
@@ -889,6 +891,6 @@ class GradedEvents:
         await self.service.outbox.add_many(session, streams.ASSIGNMENTS, batch.announcements, batch.trace_headers)
         batch.announcements, batch.trace_headers = [], []
         batch.unwritten.clear()
-        if batch.timers_added:
-            self.service.timers_changed()
-            batch.timers_added = False
+        if batch.timer_times:
+            self.service.timers_changed(batch.timer_times)
+            batch.timer_times = []

@@ -109,7 +109,7 @@ async def build(runtime: Runtime) -> ServiceParts:
     servicer = PublishServicer(service, bulletins)
     scheduled = DueWorkLoop("scheduled statements", service.publish_due, service.next_scheduled, service.clock,
                             SCHEDULE_BATCH)
-    service.schedule_changed = scheduled.wakeup.set
+    service.schedule_changed = scheduled.wake
     deliveries = DeliveryLog(runtime.sessions, models.publication_deliveries, service.release_sender(),
                              lease=dt.timedelta(seconds=settings.delivery_lease_seconds))
     service.deliveries_added = deliveries.wakeup.set
