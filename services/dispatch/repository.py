@@ -250,10 +250,7 @@ class DispatchRepository:
 
     async def next_fire_at(self) -> dt.datetime | None:
         table = models.timers
-        # ORDER BY … LIMIT 1 rather than MIN(): a plan prepared while the table was young
-        # (MIN() over a bitmap scan of every open timer) stays in use until the next ANALYZE.
-        return (await self.session.execute(select(table.c.fire_at).where(table.c.fired_at.is_(None))
-                                           .order_by(table.c.fire_at).limit(1))).scalar()
+        return (await self.session.execute(select(func.min(table.c.fire_at)).where(table.c.fired_at.is_(None)))).scalar()
 
     async def workload(self, now: dt.datetime, open_states: frozenset[str]) -> tuple[int, int]:
         """(open assignments, open assignments with a unit step past due), drills left out."""
