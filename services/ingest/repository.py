@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import and_, bindparam, delete, func, select, text, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest import models
 from services.ingest.matching import Place, Topic, WordList
-from yuqing.core.db import UtcDateTime, fetch_rows, insert_columns, insert_rows, new_id
+from yuqing.core.db import UtcDateTime, as_columns, fetch_rows, insert_tables, new_id
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 
 # Bound parameters per statement stay well under SQLite's and asyncpg's limits.
@@ -114,25 +114,30 @@ class IngestRepository:
                        table.c.author, table.c.drill_id).where(table.c.item_id.in_(chunk)))).mappings().all()
         return rows
 
-    async def add_events(self, rows: list[dict]) -> None:
-        await insert_rows(self.session, models.events, rows)
+    async def add_batch(self, *, events: list[dict], items: list[dict], item_snapshots: list[dict],
+                        attachments: list[dict], event_keys: tuple[list[int], list[str], list[str]],
+                        event_snapshots: list[dict], messages: tuple[Table, list[dict]]) -> None:
+        """Everything a batch adds, in one statement on PostgreSQL (parents first for SQLite).
+        Items come sorted by their unique keys and event keys are inserted in key order: one
+        lock order for every batch, so concurrent batches queue instead of deadlocking. A
+        concurrent batch that stored the same URL or (key, event) first makes this one fail on
+        the unique index, and the caller retries."""
+        keys, event_ids, item_ids = event_keys
+        outbox, outbox_rows = messages
+        await insert_tables(self.session, [
+            (models.events, as_columns(events), ()),
+            (models.items, as_columns(items), ()),
+            (models.item_snapshots, as_columns(item_snapshots), ()),
+            (models.attachments, as_columns(attachments), ()),
+            (models.event_keys, {"key": keys, "event_id": event_ids, "item_id": item_ids}, ("key", "event_id")),
+            (models.event_snapshots, as_columns(event_snapshots), ()),
+            (outbox, as_columns(outbox_rows), ()),
+        ])
 
-    async def add_items(self, rows: list[dict]) -> None:
-        await insert_rows(self.session, models.items, rows)
-
-    async def add_snapshots(self, rows: list[dict]) -> None:
-        await insert_rows(self.session, models.item_snapshots, rows)
-
-    async def add_attachments(self, rows: list[dict]) -> None:
-        await insert_rows(self.session, models.attachments, rows)
-
-    async def add_event_keys(self, keys: list[int], event_ids: list[str], item_ids: list[str]) -> None:
-        """(key, event, item) pairs not stored yet, column by column, inserted in key order (one
-        lock order for every batch, so concurrent batches queue instead of deadlocking). A
-        concurrent batch storing the same pair first makes this one fail on the primary key,
-        and the caller retries."""
-        await insert_columns(self.session, models.event_keys,
-                             {"key": keys, "event_id": event_ids, "item_id": item_ids}, order_by=("key", "event_id"))
+    @staticmethod
+    def event_snapshot_rows(events) -> list[dict]:
+        return [{"snapshot_id": new_id(), "event_id": e["event_id"], "observed_at": e["updated_at"],
+                 "item_count": e["item_count"], **Metrics.of(e).values()} for e in events]
 
     async def update_item_metrics(self, rows: list[dict]) -> None:
         """rows: item_id and the five metrics of the newest snapshot."""
@@ -169,11 +174,6 @@ class IngestRepository:
 
     async def set_event_fields(self, event_id: str, **values) -> None:
         await self.session.execute(update(models.events).where(models.events.c.event_id == event_id).values(**values))
-
-    async def add_event_snapshots(self, events) -> None:
-        await insert_rows(self.session, models.event_snapshots, [
-            {"snapshot_id": new_id(), "event_id": e["event_id"], "observed_at": e["updated_at"],
-             "item_count": e["item_count"], **Metrics.of(e).values()} for e in events])
 
     async def event(self, event_id: str):
         return (await self.session.execute(

@@ -10,7 +10,7 @@ import asyncio
 import datetime as dt
 import time
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -275,30 +275,39 @@ class IngestService:
             # A new event is written once with its figures; only events stored before are updated.
             new_events = {p.event_id: self._new_event(p, changes[p.event_id], joined[p.event_id], now)
                           for p in new if p.new_event}
-            await repo.add_events(list(new_events.values()))
-            # One insert order for every batch (by unique keys), so concurrent batches queue
-            # behind each other instead of deadlocking.
-            await repo.add_items(sorted((self._item_row(p, now) for p in new),
-                                        key=lambda r: (r["canonical_url"] or "", r["source"], r["source_item_id"] or "")))
-            await repo.add_snapshots([{"snapshot_id": new_id(), "item_id": p.item_id, "observed_at": now,
-                                       **p.item.metrics.values()} for p in new + [d for d, _ in duplicates]])
-            await repo.add_attachments([
-                {"attachment_id": new_id(), "item_id": p.item_id, "filename": e.filename,
-                 "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "data": e.data,
-                 "created_at": now} for p in new + [d for d, _ in duplicates] for e in p.evidence])
-            await repo.add_event_keys(*self._new_event_keys(new, stored_keys, boilerplate))
-
-            await repo.update_item_metrics([{"item_id": p.item_id, **p.item.metrics.values()} for p, _ in duplicates])
+            # Rows stored before are updated first (snapshots' figures, events' increments and
+            # what joins them) …
+            later: dict[str, list[_Pending]] = defaultdict(list)   # snapshots of items new in this batch
+            for p, known in duplicates:
+                if known["pending"] is not None:
+                    later[p.item_id].append(p)
+            await repo.update_item_metrics([{"item_id": p.item_id, **p.item.metrics.values()}
+                                            for p, known in duplicates if known["pending"] is None])
             stored_events = [c for event_id, c in changes.items() if event_id not in new_events]
             await repo.apply_event_changes(stored_events, now)
             events = {event_id: {**row, "reopened": False} for event_id, row in new_events.items()}
             events.update(await self._finish_stored_events(repo, [c["event_id"] for c in stored_events], joined))
-            await repo.add_event_snapshots(events.values())
 
+            # … then everything the batch adds, in one statement.
+            snapshot_of = new + [d for d, _ in duplicates]
             ordered = sorted(pending, key=lambda p: p.index)
             current = inject_context()
-            await self.outbox.add_many(session, streams.ITEMS, [self._announcement(p, events[p.event_id])
-                                                                for p in ordered], [p.trace or current for p in ordered])
+            await repo.add_batch(
+                events=list(new_events.values()),
+                # Sorted by unique keys: one insert order for every batch (see add_batch).
+                items=sorted((self._item_row(p, now, later.get(p.item_id, [])) for p in new),
+                             key=lambda r: (r["canonical_url"] or "", r["source"], r["source_item_id"] or "")),
+                item_snapshots=[{"snapshot_id": new_id(), "item_id": p.item_id, "observed_at": now,
+                                 **p.item.metrics.values()} for p in snapshot_of],
+                attachments=[{"attachment_id": new_id(), "item_id": p.item_id, "filename": e.filename,
+                              "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "data": e.data,
+                              "created_at": now} for p in snapshot_of for e in p.evidence],
+                event_keys=self._new_event_keys(new, stored_keys, boilerplate),
+                event_snapshots=repo.event_snapshot_rows(events.values()),
+                messages=(self.outbox.table, self.outbox.rows(
+                    streams.ITEMS, [self._announcement(p, events[p.event_id]) for p in ordered],
+                    [p.trace or current for p in ordered])),
+            )
             outcomes = [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
                         for p in ordered]
         # Only once the batch has committed may its items serve as candidates from memory.
@@ -421,14 +430,16 @@ class IngestService:
         return keys, event_ids, item_ids
 
     @staticmethod
-    def _item_row(p: _Pending, now: dt.datetime) -> dict:
+    def _item_row(p: _Pending, now: dt.datetime, later: Sequence[_Pending] = ()) -> dict:
+        """later: snapshots of this item that came after it in the same batch (the newest figures win)."""
         item = p.item
         return {
             "item_id": p.item_id, "event_id": p.event_id, "source": item.source,
             "source_item_id": item.source_item_id or None, "platform": item.platform, "url": item.url,
             "canonical_url": item.canonical_url, "title": item.title, "content": item.content, "author": item.author,
             "published_at": item.published_at, "discovered_at": item.discovered_at, "region_hint": item.region_hint,
-            "reporter": item.reporter, "snapshot_count": 1, "created_at": now, **item.metrics.values(),
+            "reporter": item.reporter, "snapshot_count": 1 + len(later), "created_at": now,
+            **(later[-1] if later else p).item.metrics.values(),
             "clean_text": p.cleaned, "matches": [m.as_dict() for m in p.scan.matches], "attach_reason": p.reason,
             "reporter_contact": item.reporter_contact, "feedback_deadline": item.feedback_deadline,
             "issuing_agency": item.issuing_agency, "drill_id": item.drill_id,

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import Column, String, Table, func, select, text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import run_id
@@ -17,6 +17,7 @@ from yuqing.core.db import (
     create_engine,
     insert_columns,
     insert_rows,
+    insert_tables,
     schema_name,
     service_metadata,
     session_factory,
@@ -28,6 +29,9 @@ from yuqing.ingest.v1 import ingest_pb2
 metadata = service_metadata()
 outbox_table, inbox_table = add_bus_tables(metadata)
 effects = Table("effects", metadata, Column("item_id", String(32), primary_key=True))
+parents = Table("parents", metadata, Column("parent_id", String(32), primary_key=True), Column("note", JSON))
+children = Table("children", metadata, Column("child_id", String(32), primary_key=True),
+                 Column("parent_id", String(32), ForeignKey("parents.parent_id"), nullable=False))
 
 
 @pytest.fixture
@@ -294,3 +298,24 @@ async def test_insert_columns_stores_rows_in_the_given_order_and_a_conflict_stor
                                         .order_by(outbox_table.c.seq))).all()
     assert [tuple(r) for r in stored] == [("m1", "甲", b"\x01", {}, at), ("m2", "丙", b"\x02", {"n": 2}, at),
                                           ("m3", "乙", b"\x03", {"键": "值"}, at)]
+
+
+async def test_insert_tables_writes_parents_and_children_together_or_nothing(bus):
+    """Several tables in one call (one statement on PostgreSQL): a child may come with its
+    parent; a child whose parent is nowhere fails the call and leaves every table untouched."""
+    engine, sessions, redis, outbox, stream = bus
+    async with sessions() as session, session.begin():
+        await insert_tables(session, [
+            (parents, {"parent_id": ["p1", "p2"], "note": [{"县": "演示县"}, None]}, ()),
+            (children, {"child_id": ["c2", "c1"], "parent_id": ["p2", "p1"]}, ("child_id",)),
+            (effects, {"item_id": []}, ()),   # nothing for this table: left out
+        ])
+    with pytest.raises(IntegrityError):
+        async with sessions() as session, session.begin():
+            await insert_tables(session, [(parents, {"parent_id": ["p3"], "note": [{}]}, ()),
+                                          (children, {"child_id": ["c3"], "parent_id": ["nowhere"]}, ())])
+    async with sessions() as session:
+        stored_parents = (await session.execute(select(parents).order_by(parents.c.parent_id))).all()
+        stored_children = (await session.execute(select(children).order_by(children.c.child_id))).all()
+    assert [tuple(r) for r in stored_parents] == [("p1", {"县": "演示县"}), ("p2", None)]
+    assert [tuple(r) for r in stored_children] == [("c1", "p1"), ("c2", "p2")]

@@ -106,12 +106,16 @@ class Outbox:
         the trace context it was produced in (default: the current one for all)."""
         if not messages:
             return []
-        now, name = utcnow(), stream_name(self.stream_prefix, stream)
-        headers = headers or [inject_context()] * len(messages)
-        rows = [{"message_id": new_id(), "stream": name, "type": m.DESCRIPTOR.full_name,
-                 "payload": m.SerializeToString(), "headers": h, "created_at": now} for m, h in zip(messages, headers)]
+        rows = self.rows(stream, messages, headers)
         await insert_rows(session, self.table, rows)
         return [r["message_id"] for r in rows]
+
+    def rows(self, stream: str, messages: list[Message], headers: list[dict[str, str]] | None = None) -> list[dict]:
+        """The outbox rows of these messages, for a caller that writes them with its own rows."""
+        now, name = utcnow(), stream_name(self.stream_prefix, stream)
+        headers = headers or [inject_context()] * len(messages)
+        return [{"message_id": new_id(), "stream": name, "type": m.DESCRIPTOR.full_name,
+                 "payload": m.SerializeToString(), "headers": h, "created_at": now} for m, h in zip(messages, headers)]
 
     def notify(self) -> None:
         """Call after a commit that added messages, so the relay sends them at once."""

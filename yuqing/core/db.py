@@ -190,34 +190,66 @@ def _insert_statement(table_name: str, columns: tuple[str, ...]) -> str:
     return f'INSERT INTO "{table_name}" ({names}) VALUES ({placeholders})'
 
 
+def as_columns(rows: list[dict]) -> dict[str, list]:
+    """Rows (dicts with the same keys) as one list per column."""
+    if not rows:
+        return {}
+    names = list(rows[0])
+    if len(names) == 1:
+        return {names[0]: [row[names[0]] for row in rows]}
+    return dict(zip(names, map(list, zip(*map(operator.itemgetter(*names), rows))), strict=True))
+
+
+# A table, its rows column by column (equal-length lists), and the columns they are inserted
+# in order of (empty: as given).
+TableRows = tuple[Table, dict[str, list], tuple[str, ...]]
+
+
 @functools.lru_cache(maxsize=64)
-def _unnest_insert_statement(table: Table, columns: tuple[str, ...], order_by: tuple[str, ...]) -> str:
-    names = ", ".join(f'"{column}"' for column in columns)
-    arrays = ", ".join(f"${n}::{table.c[column].type.compile(dialect=postgresql.dialect())}[]"
-                       for n, column in enumerate(columns, start=1))
-    order = ", ".join(f'"{column}"' for column in order_by)
-    return f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) AS given({names}) ORDER BY {order}'
+def _tables_insert_statement(shape: tuple[tuple[Table, tuple[str, ...], tuple[str, ...]], ...]) -> str:
+    """INSERT … SELECT FROM unnest(one array per column) per table; all but the last as
+    data-modifying WITH parts of one statement."""
+    inserts, number = [], 1
+    for table, columns, order_by in shape:
+        names = ", ".join(f'"{column}"' for column in columns)
+        arrays = ", ".join(f"${number + n}::{table.c[column].type.compile(dialect=postgresql.dialect())}[]"
+                           for n, column in enumerate(columns))
+        number += len(columns)
+        order = " ORDER BY " + ", ".join(f'"{column}"' for column in order_by) if order_by else ""
+        inserts.append(f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) AS given({names}){order}')
+    if len(inserts) == 1:
+        return inserts[0]
+    return "WITH " + ", ".join(f"written_{n} AS ({sql})" for n, sql in enumerate(inserts[:-1])) + " " + inserts[-1]
+
+
+async def insert_tables(session: AsyncSession, writes: list[TableRows]) -> None:
+    """Rows for several tables, given column by column, within the session's transaction.
+    PostgreSQL: one statement for all of them — one round trip, no tuple or dict per row
+    built in Python, the server sorts; foreign keys are checked when the statement ends, so
+    a child may come with its parent. JSON columns are encoded here. SQLite: an executemany
+    per table, in the order given (parents first)."""
+    writes = [(table, columns, order_by) for table, columns, order_by in writes if columns and next(iter(columns.values()))]
+    if not writes:
+        return
+    if session.bind.dialect.name != "postgresql":
+        for table, columns, order_by in writes:
+            rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+            if order_by:
+                rows.sort(key=operator.itemgetter(*order_by))
+            await session.execute(table.insert(), rows)
+        return
+    arguments = [list(map(json.dumps, values)) if isinstance(table.c[name].type, JSON) else values
+                 for table, columns, _ in writes for name, values in columns.items()]
+    statement = _tables_insert_statement(tuple((table, tuple(columns), order_by) for table, columns, order_by in writes))
+    driver = await _driver(session)
+    with _driver_errors("INSERT INTO " + ", ".join(table.name for table, _, _ in writes)):
+        await driver.execute(statement, *arguments)
 
 
 async def insert_columns(session: AsyncSession, table: Table, columns: dict[str, list],
-                         order_by: tuple[str, ...]) -> None:
-    """Many rows given column by column (equal-length lists), inserted in `order_by` order.
-    PostgreSQL: one statement with an array per column — no tuple or dict per row is built
-    in Python, and the server sorts; JSON columns are encoded here. SQLite: rows assembled
-    for executemany."""
-    names = tuple(columns)
-    if not columns[names[0]]:
-        return
-    if session.bind.dialect.name != "postgresql":
-        rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-        rows.sort(key=operator.itemgetter(*order_by))
-        await session.execute(table.insert(), rows)
-        return
-    values = [list(map(json.dumps, column)) if isinstance(table.c[name].type, JSON) else column
-              for name, column in columns.items()]
-    driver = await _driver(session)
-    with _driver_errors(f"INSERT INTO {table.name}"):
-        await driver.execute(_unnest_insert_statement(table, names, order_by), *values)
+                         order_by: tuple[str, ...] = ()) -> None:
+    """Many rows of one table given column by column, inserted in `order_by` order (see insert_tables)."""
+    await insert_tables(session, [(table, columns, order_by)])
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> None:
