@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 
 import numpy as np
@@ -38,6 +40,15 @@ def prepare_texts(titles: list[str], contents: list[str]) -> list[Prepared]:
     return [(title, content, fp.shingle_ids, fp.numbers, fp.keys) for (title, content), fp in zip(cleaned, prints)]
 
 
+def _exit_with_parent() -> None:
+    """Worker start: a worker whose service process is killed (SIGKILL leaves no time to stop
+    it) exits too, instead of lingering as an orphan."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(0)), daemon=True,
+                         name="exit-with-parent").start()
+
+
 def _warm() -> None:
     prepare_texts(["预热"], ["进程启动后先做一次，载入繁简转换表"])
 
@@ -53,7 +64,8 @@ class Preparer:
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             # spawn: a fork would copy this process's gRPC and database connections.
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_exit_with_parent)
             self.pool.submit(_warm)   # started and its tables loaded before the first batch needs it
         return self.pool
 

@@ -3,6 +3,10 @@ and a worker that dies costs nothing but time."""
 
 import os
 import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -64,3 +68,38 @@ async def test_a_killed_worker_is_replaced_and_its_batch_still_prepared(worker):
     assert [as_comparable(p) for p in again] == [as_comparable(p) for p in first]
     await worker.prepare(TITLES, CONTENTS)              # and a new worker takes the next batch
     assert worker.worker_pids() and pid not in worker.worker_pids()
+
+
+SERVICE_KILLED = """
+import asyncio, os, signal, sys
+sys.path.insert(0, {root!r})
+from services.ingest.preparing import Preparer
+
+async def main():
+    preparer = Preparer(workers=1, min_worker_items=1)
+    await preparer.prepare(["标题"], ["县医院门口排起长队，已经持续三天了"])
+    print(preparer.worker_pids()[0], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)   # no time to stop the worker
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_worker_exits_when_its_service_process_is_killed(tmp_path):
+    script = tmp_path / "service_killed.py"
+    script.write_text(SERVICE_KILLED.format(root=str(Path(__file__).resolve().parents[2])))
+    finished = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert finished.returncode == -signal.SIGKILL
+    worker = int(finished.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while alive(worker):
+        assert time.monotonic() < deadline, "the worker outlived its service process"
+        time.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"   # a zombie has exited
+    except FileNotFoundError:
+        return False
