@@ -35,6 +35,7 @@ Prepared = tuple[str, str, np.ndarray, frozenset[str], tuple[int, ...]]
 
 
 def prepare_texts(titles: list[str], contents: list[str]) -> list[Prepared]:
+    """Each item's cleaned title and content and its fingerprint's parts (runs in the worker)."""
     cleaned = [(clean_text(title), clean_text(content)) for title, content in zip(titles, contents, strict=True)]
     prints = fingerprints([f"{title}\n{content}".strip() for title, content in cleaned], [frozenset()] * len(cleaned))
     return [(title, content, fp.shingle_ids, fp.numbers, fp.keys) for (title, content), fp in zip(cleaned, prints)]
