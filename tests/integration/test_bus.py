@@ -15,7 +15,6 @@ from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, add_bus_tables,
 from yuqing.core.db import (
     FEW_ROWS,
     create_engine,
-    insert_columns,
     insert_rows,
     insert_tables,
     schema_name,
@@ -278,7 +277,7 @@ async def test_insert_rows_stores_each_value_as_given_and_a_conflict_stores_noth
     assert [{k: r[k] for k in rows[0]} for r in stored] == rows
 
 
-async def test_insert_columns_stores_rows_in_the_given_order_and_a_conflict_stores_nothing(bus):
+async def test_insert_tables_stores_rows_in_the_given_order_and_a_conflict_stores_nothing(bus):
     """Column lists become rows inserted in `order_by` order (the outbox's sequence shows the
     order); a duplicate key fails the whole call with IntegrityError and stores nothing."""
     engine, sessions, redis, outbox, stream = bus
@@ -287,11 +286,11 @@ async def test_insert_columns_stores_rows_in_the_given_order_and_a_conflict_stor
     columns = {"message_id": ids, "stream": ["s"] * 3, "type": ["乙", "甲", "丙"],
                "payload": [b"\x03", b"\x01", b"\x02"], "headers": [{"键": "值"}, {}, {"n": 2}], "created_at": [at] * 3}
     async with sessions() as session, session.begin():
-        await insert_columns(session, outbox_table, columns, order_by=("message_id",))
+        await insert_tables(session, [(outbox_table, columns, ("message_id",))])
     with pytest.raises(IntegrityError):
         async with sessions() as session, session.begin():
-            await insert_columns(session, outbox_table, {**columns, "message_id": ["fresh", "m1", "m9"]},
-                                 order_by=("message_id",))
+            await insert_tables(session, [(outbox_table, {**columns, "message_id": ["fresh", "m1", "m9"]},
+                                           ("message_id",))])
     async with sessions() as session:
         stored = (await session.execute(select(outbox_table.c.message_id, outbox_table.c.type, outbox_table.c.payload,
                                                outbox_table.c.headers, outbox_table.c.created_at)

@@ -246,12 +246,6 @@ async def insert_tables(session: AsyncSession, writes: list[TableRows]) -> None:
         await driver.execute(statement, *arguments)
 
 
-async def insert_columns(session: AsyncSession, table: Table, columns: dict[str, list],
-                         order_by: tuple[str, ...] = ()) -> None:
-    """Many rows of one table given column by column, inserted in `order_by` order (see insert_tables)."""
-    await insert_tables(session, [(table, columns, order_by)])
-
-
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> None:
     """Many rows into one table within the session's transaction. PostgreSQL: binary COPY, so
     no SQL is built, sent or parsed per row; a few rows go as one pipelined prepared INSERT
