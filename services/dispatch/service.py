@@ -143,7 +143,7 @@ class DispatchService:
         if known is not None and known["feedback_deadline"] <= deadline:
             return
         await repo.save_event_notice(message.event_id, deadline, now)
-        self._wake(await self.track_notice(repo, message.event_id, deadline, now))
+        self.wake_for(await self.track_notice(repo, message.event_id, deadline, now))
 
     async def track_notice(self, repo: DispatchRepository, event_id: str, deadline: dt.datetime,
                             now: dt.datetime) -> list[dict]:
@@ -186,7 +186,7 @@ class DispatchService:
                                    details={"steps": sorted(steps), "statement_id": message.statement_id,
                                             "release_id": message.release_id})
 
-    def _wake(self, timers: list[dict]) -> None:
+    def wake_for(self, timers: list[dict]) -> None:
         """The scheduler learns these timers' fire times (it also reads the next one from the
         database every second, which is how replicas learn of each other's timers)."""
         if timers:
@@ -306,7 +306,7 @@ class DispatchService:
                                        paused_minutes=updated["paused_minutes"])
             timers += await repo.reschedule(updated, self.policy)
             moved.append(deadline["step"])
-        self._wake(timers)
+        self.wake_for(timers)
         return moved
 
     async def _reassign(self, repo: DispatchRepository, row, unit_code: str, caller: Caller, now: dt.datetime) -> str:
@@ -326,7 +326,7 @@ class DispatchService:
             copy = {**deadline, "deadline_id": new_id(), "assignment_id": new_assignment}
             await repo.copy_deadline(copy)
             timers += await repo.reschedule(copy, self.policy)
-        self._wake(timers)
+        self.wake_for(timers)
         await self._record(repo, new_assignment, row["event_id"], "assigned", caller.username, "", "pending_ack", now,
                            details={"unit": unit_code, "role": row["role"], "from_assignment": row["assignment_id"]})
         return new_assignment
@@ -660,7 +660,7 @@ class DispatchService:
                            "warning": reckoned.warning}
                 await repo.update_deadline(deadline["deadline_id"], due_at=updated["due_at"], warning=reckoned.warning)
                 timers += await repo.reschedule(updated, self.policy)
-            self._wake(timers)
+            self.wake_for(timers)
             rows = await repo.holiday_year_rows()
         return [dict(r) for r in rows]
 
@@ -789,7 +789,7 @@ class _Graded:
     announcements: list[dispatch_pb2.AssignmentChanged] = field(default_factory=list)
     trace_headers: list[dict[str, str]] = field(default_factory=list)
     unwritten: set[str] = field(default_factory=set)   # events whose new rows are not written yet
-    timer_times: list[dt.datetime] = field(default_factory=list)   # fire times of timers added
+    timers: list[dict] = field(default_factory=list)   # timer rows added (the scheduler is told at finish)
 
 
 # What a first level creates, in the order foreign keys need.
@@ -830,8 +830,8 @@ class GradedEvents:
             notice = batch.notices.get(message.event_id)
             if notice is not None:   # a superior's notice arrived before the event was graded
                 await self.finish(session, batch)
-                batch.timer_times += [t["fire_at"] for t in await self.service.track_notice(
-                    DispatchRepository(session), message.event_id, notice["feedback_deadline"], batch.now)]
+                batch.timers += await self.service.track_notice(
+                    DispatchRepository(session), message.event_id, notice["feedback_deadline"], batch.now)
             return
         if message.event_id in batch.unwritten:   # what follows reads and updates the stored rows
             await self.finish(session, batch)
@@ -844,10 +844,9 @@ class GradedEvents:
                     continue
                 owners = LEAD_OWNERS if assignment["role"] == "lead" else CO_OWNERS
                 existing = await repo.steps_of(assignment["assignment_id"])
-                batch.timer_times += [t["fire_at"] for t in await repo.add_deadlines(
-                    assignment["assignment_id"], deadlines_for(plan, level, upgraded_at, owners, skip_steps=existing,
-                                                               calendar=batch.calendar, speed=speed),
-                    self.service.policy_at(speed))]
+                batch.timers += await repo.add_deadlines(assignment["assignment_id"], deadlines_for(
+                    plan, level, upgraded_at, owners, skip_steps=existing, calendar=batch.calendar, speed=speed),
+                    self.service.policy_at(speed))
         if level != frozen["level"]:
             await repo.set_event_level(message.event_id, level, batch.now)
             frozen["level"] = level
@@ -872,7 +871,7 @@ class GradedEvents:
             batch.rows[models.assignments.name].append(assignment)
             batch.rows[models.deadlines.name] += deadlines
             batch.rows[models.timers.name] += timers
-            batch.timer_times += [t["fire_at"] for t in timers]
+            batch.timers += timers
             batch.rows[models.assignment_actions.name].append(action_row(
                 assignment["assignment_id"], message.event_id, "assigned", actor, "", "pending_ack", now,
                 details={"unit": unit, "role": role, "level": level}))
@@ -891,6 +890,5 @@ class GradedEvents:
         await self.service.outbox.add_many(session, streams.ASSIGNMENTS, batch.announcements, batch.trace_headers)
         batch.announcements, batch.trace_headers = [], []
         batch.unwritten.clear()
-        if batch.timer_times:
-            self.service.timers_changed(batch.timer_times)
-            batch.timer_times = []
+        self.service.wake_for(batch.timers)
+        batch.timers = []
