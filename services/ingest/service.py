@@ -42,7 +42,7 @@ from services.ingest.repository import IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
 from yuqing.core.db import new_id, utcnow
-from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unavailable
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 from yuqing.core.monitoring import ITEMS_INGESTED
@@ -83,6 +83,23 @@ class _Pending:
     scan: ScanResult = field(default_factory=ScanResult)
     fp: Fingerprint | None = None
     trace: dict[str, str] = field(default_factory=dict)   # the submitting call's context, for its message
+
+
+@dataclass
+class _Decision:
+    """What a batch writes, decided before it is written (see IngestService._store)."""
+
+    pending: list[_Pending]
+    new: list[_Pending]
+    changes: dict[str, dict]                 # per event: increments (see _event_changes)
+    joined: dict[str, dict]                  # per event: what its items bring (see _joined)
+    new_events: dict[str, dict]
+    stored_item_metrics: list[dict]          # newest figures of items stored before
+    items: list[dict]
+    item_snapshots: list[dict]
+    attachments: list[dict]
+    event_keys: tuple[list[int], list[str], list[str]]
+    unsettled: Unsettled
 
 
 class GroupCommit:
@@ -180,8 +197,46 @@ class RecentItems:
             self.entries.popitem(last=False)
 
 
+@dataclass
+class Unsettled:
+    """A batch decided and still being written, as the batches decided after it must see it:
+    the items it stores or updates (with their newest figures), the event keys it adds, its
+    new items by author and their fingerprints. The next batch is decided while this one is
+    written, so the database alone does not show it yet."""
+
+    event_keys: tuple[list[int], list[str], list[str]]                  # (key, event, item) columns
+    items: dict[str, dict] = field(default_factory=dict)               # item id → known (see _split_known)
+    by_url: dict[str, str] = field(default_factory=dict)               # canonical URL → item id
+    by_source_id: dict[tuple[str, str], str] = field(default_factory=dict)
+    by_author: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    fingerprints: dict[str, tuple[Known, str]] = field(default_factory=dict)   # item id → (known, drill id)
+
+    @classmethod
+    def of(cls, known_items: dict[str, dict], new: list[_Pending], event_keys, author_since: dt.datetime):
+        batch = cls(event_keys=event_keys)
+        for item_id, known in known_items.items():
+            batch.items[item_id] = {k: v for k, v in known.items() if k != "pending"}
+            if known["pending"] is not None:
+                batch.items[item_id]["event_id"] = known["pending"].event_id
+            if known["canonical_url"]:
+                batch.by_url[known["canonical_url"]] = item_id
+            if known["source_item_id"]:
+                batch.by_source_id[(known["source"], known["source_item_id"])] = item_id
+        for p in new:
+            if p.item.author and p.item.discovered_at >= author_since:
+                batch.by_author[(p.item.platform, p.item.author)].append(p.item_id)
+            if p.fp is not None:
+                batch.fingerprints[p.item_id] = (Known(p.item_id, p.event_id, p.fp, p.item.platform, p.item.author),
+                                                 p.item.drill_id)
+        return batch
+
+
+class PreviousBatchFailed(Exception):
+    """The batch written before this one failed: what this one decided from it may not hold."""
+
+
 def _retryable(error: Exception) -> bool:
-    if isinstance(error, IntegrityError):
+    if isinstance(error, IntegrityError | PreviousBatchFailed):
         return True
     text = str(getattr(error, "orig", error)).lower()
     return "deadlock" in text or "could not serialize" in text or "database is locked" in text
@@ -202,9 +257,13 @@ class IngestService:
         self.matchers = MatcherCache()
         self.recent = RecentItems()
         self.single_items = GroupCommit(self.submit_many, MAX_BATCH_ITEMS)
-        # One batch at a time writes from this process: batches in flight together would race
-        # for the same URLs and event keys and be retried; meanwhile the next batch is prepared.
-        self.store_lock = asyncio.Lock()
+        # One batch at a time is decided in this process, and batches are written in the order
+        # decided: batches decided together would race for the same URLs and event keys. The
+        # next batch is decided while the one before it is written (it sees that one's
+        # Unsettled), and prepared while both happen.
+        self.deciding = asyncio.Lock()
+        self.unsettled: list[Unsettled] = []
+        self.last_written: asyncio.Future[bool] | None = None
 
     async def submit(self, item: NewItem) -> ItemOutcome:
         outcome = await self.single_items.submit(item)
@@ -235,14 +294,15 @@ class IngestService:
             # Another replica's batch may win a unique index (same URL, same event key at the
             # same moment): the retry finds that row and records a snapshot instead. PostgreSQL
             # may also pick this batch as a deadlock victim; the whole batch is then retried.
-            async with self.store_lock:
-                for attempt in range(4):
-                    try:
-                        stored = await self._store(pending, now)
-                        break
-                    except (IntegrityError, OperationalError, DBAPIError) as error:
-                        if attempt == 3 or not _retryable(error):
-                            raise
+            for attempt in range(4):
+                try:
+                    stored = await self._store(pending, now)
+                    break
+                except (IntegrityError, OperationalError, DBAPIError, PreviousBatchFailed) as error:
+                    if attempt == 3 and isinstance(error, PreviousBatchFailed):
+                        raise Unavailable("入库暂时失败，请稍后重试") from error
+                    if attempt == 3 or not _retryable(error):
+                        raise
             self.outbox.notify()
             for outcome in stored:
                 outcomes[outcome.index] = outcome
@@ -263,46 +323,84 @@ class IngestService:
             p.fp = Fingerprint(shingle_ids, numbers, p.scan.places, keys)
 
     async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
+        async with self.deciding:
+            previous = self.last_written
+            # A batch still being written is seen through its Unsettled; one already done, in
+            # the database (its Unsettled is dropped the moment it is done).
+            saw_previous = previous is not None and not previous.done()
+            decision = await self._decide(pending, now, list(self.unsettled))
+            written = asyncio.get_running_loop().create_future()
+            self.last_written = written
+            self.unsettled.append(decision.unsettled)
+        try:
+            # Written only once the batch decided before it is done, and decided again if that
+            # one failed after being seen. (shield: cancelling this call must not cancel that.)
+            if previous is not None and not await asyncio.shield(previous) and saw_previous:
+                raise PreviousBatchFailed()
+            outcomes = await self._write(decision, now)
+        except BaseException:
+            written.set_result(False)
+            raise
+        finally:
+            self.unsettled.remove(decision.unsettled)
+        written.set_result(True)
+        return outcomes
+
+    async def _decide(self, pending: list[_Pending], now: dt.datetime, unsettled: list[Unsettled]) -> _Decision:
+        """Which items are new and which event each joins, from the database and the batches
+        still being written; and the rows that follow from it."""
+        for p in pending:   # a batch decided again starts afresh
+            p.item_id = p.event_id = p.reason = ""
+            p.new_event = p.duplicate = False
+        async with self.sessions() as session:
+            repo = IngestRepository(session)
+            new, duplicates, known_items = await self._split_known(repo, pending, unsettled)
+            stored_keys, boilerplate = await self._cluster(repo, new, now, unsettled)
+        changes = self._event_changes(new, duplicates)
+        joined = self._joined(pending)
+        # A new event is written once with its figures; only events stored before are updated.
+        new_events = {p.event_id: self._new_event(p, changes[p.event_id], joined[p.event_id], now)
+                      for p in new if p.new_event}
+        later: dict[str, list[_Pending]] = defaultdict(list)   # snapshots of items new in this batch
+        for p, known in duplicates:
+            if known["pending"] is not None:
+                later[p.item_id].append(p)
+        event_keys = self._new_event_keys(new, stored_keys, boilerplate)
+        snapshot_of = new + [d for d, _ in duplicates]
+        return _Decision(
+            pending=pending, new=new, changes=changes, joined=joined, new_events=new_events,
+            stored_item_metrics=[{"item_id": p.item_id, **p.item.metrics.values()}
+                                 for p, known in duplicates if known["pending"] is None],
+            # Sorted by unique keys: one insert order for every batch (see add_batch).
+            items=sorted((self._item_row(p, now, later.get(p.item_id, [])) for p in new),
+                         key=lambda r: (r["canonical_url"] or "", r["source"], r["source_item_id"] or "")),
+            item_snapshots=[{"snapshot_id": new_id(), "item_id": p.item_id, "observed_at": now,
+                             **p.item.metrics.values()} for p in snapshot_of],
+            attachments=[{"attachment_id": new_id(), "item_id": p.item_id, "filename": e.filename,
+                          "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "data": e.data,
+                          "created_at": now} for p in snapshot_of for e in p.evidence],
+            event_keys=event_keys,
+            unsettled=Unsettled.of(known_items, new, event_keys, now - AUTHOR_WINDOW),
+        )
+
+    async def _write(self, decision: _Decision, now: dt.datetime) -> list[ItemOutcome]:
+        new_events = decision.new_events
         async with self.sessions() as session, session.begin():
             repo = IngestRepository(session)
-            new, duplicates = await self._split_known(repo, pending)
-            for p, _ in duplicates:   # a snapshot brings figures only: the item's text is stored already
-                p.cleaned, p.scan = "", ScanResult()
-            stored_keys, boilerplate = await self._cluster(repo, new, now)
-
-            changes = self._event_changes(new, duplicates)
-            joined = self._joined(pending)
-            # A new event is written once with its figures; only events stored before are updated.
-            new_events = {p.event_id: self._new_event(p, changes[p.event_id], joined[p.event_id], now)
-                          for p in new if p.new_event}
             # Rows stored before are updated first (snapshots' figures, events' increments and
             # what joins them) …
-            later: dict[str, list[_Pending]] = defaultdict(list)   # snapshots of items new in this batch
-            for p, known in duplicates:
-                if known["pending"] is not None:
-                    later[p.item_id].append(p)
-            await repo.update_item_metrics([{"item_id": p.item_id, **p.item.metrics.values()}
-                                            for p, known in duplicates if known["pending"] is None])
-            stored_events = [c for event_id, c in changes.items() if event_id not in new_events]
+            await repo.update_item_metrics(decision.stored_item_metrics)
+            stored_events = [c for event_id, c in decision.changes.items() if event_id not in new_events]
             await repo.apply_event_changes(stored_events, now)
             events = {event_id: {**row, "reopened": False} for event_id, row in new_events.items()}
-            events.update(await self._finish_stored_events(repo, [c["event_id"] for c in stored_events], joined))
-
+            events.update(await self._finish_stored_events(repo, [c["event_id"] for c in stored_events],
+                                                           decision.joined))
             # … then everything the batch adds, in one statement.
-            snapshot_of = new + [d for d, _ in duplicates]
-            ordered = sorted(pending, key=lambda p: p.index)
+            ordered = sorted(decision.pending, key=lambda p: p.index)
             current = inject_context()
             await repo.add_batch(
-                events=list(new_events.values()),
-                # Sorted by unique keys: one insert order for every batch (see add_batch).
-                items=sorted((self._item_row(p, now, later.get(p.item_id, [])) for p in new),
-                             key=lambda r: (r["canonical_url"] or "", r["source"], r["source_item_id"] or "")),
-                item_snapshots=[{"snapshot_id": new_id(), "item_id": p.item_id, "observed_at": now,
-                                 **p.item.metrics.values()} for p in snapshot_of],
-                attachments=[{"attachment_id": new_id(), "item_id": p.item_id, "filename": e.filename,
-                              "content_type": e.content_type, "size": e.size, "sha256": e.sha256, "data": e.data,
-                              "created_at": now} for p in snapshot_of for e in p.evidence],
-                event_keys=self._new_event_keys(new, stored_keys, boilerplate),
+                events=list(new_events.values()), items=decision.items, item_snapshots=decision.item_snapshots,
+                attachments=decision.attachments, event_keys=decision.event_keys,
                 event_snapshots=repo.event_snapshot_rows(events.values()),
                 messages=(self.outbox.table, self.outbox.rows(
                     streams.ITEMS, [self._announcement(p, events[p.event_id]) for p in ordered],
@@ -311,9 +409,8 @@ class IngestService:
             outcomes = [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
                         for p in ordered]
         # Only once the batch has committed may its items serve as candidates from memory.
-        for p in new:
-            if p.fp is not None:
-                self.recent.put(Known(p.item_id, p.event_id, p.fp, p.item.platform, p.item.author), p.item.drill_id)
+        for known, drill_id in decision.unsettled.fingerprints.values():
+            self.recent.put(known, drill_id)
         return outcomes
 
     @staticmethod
@@ -321,26 +418,36 @@ class IngestService:
         return ingest_pb2.ItemIngested(
             item_id=p.item_id, event_id=p.event_id, new_event=p.new_event, duplicate=p.duplicate,
             event_metrics=metrics_message(Metrics.of(event)), event_discovered_at=timestamp(event["discovered_at"]),
-            locality=event["locality"], title=event["title"], text=(p.cleaned or event["title"])[:4000],
+            locality=event["locality"], title=event["title"], text=((p.cleaned if not p.duplicate else "") or event["title"])[:4000],
             reopened=event["reopened"], topics=event["topics"], sensitive_categories=event["sensitive_categories"],
             feedback_deadline=timestamp(p.item.feedback_deadline), source=p.item.source,
             event_item_count=event["item_count"], drill_id=event["drill_id"], platform=p.item.platform,
             discovered_at=timestamp(p.item.discovered_at),
         )
 
-    async def _split_known(self, repo: IngestRepository, pending: list[_Pending]):
-        """Exact duplicates (same canonical URL or same source id) — stored or earlier in this
-        batch — become snapshots of that item; the rest are new items."""
+    async def _split_known(self, repo: IngestRepository, pending: list[_Pending], unsettled: list[Unsettled]):
+        """Exact duplicates (same canonical URL or same source id) — stored, being written, or
+        earlier in this batch — become snapshots of that item; the rest are new items. Returns
+        also every item the batch touches, by id, with its newest figures."""
         urls = [p.item.canonical_url for p in pending if p.item.canonical_url]
         source_ids = [(p.item.source, p.item.source_item_id) for p in pending if p.item.source_item_id]
+        found: dict[str, dict] = {}
+        for row in await repo.known_items(urls, source_ids):
+            found[row["item_id"]] = {
+                "item_id": row["item_id"], "event_id": row["event_id"], **Metrics.of(row).values(),
+                "canonical_url": row["canonical_url"], "source": row["source"], "source_item_id": row["source_item_id"]}
+        for batch in unsettled:   # oldest first: a later batch's figures are newer
+            for item_id in {batch.by_url.get(url) for url in urls} | {batch.by_source_id.get(s) for s in source_ids}:
+                if item_id is not None:
+                    found[item_id] = dict(batch.items[item_id])
         by_url: dict[str, dict] = {}
         by_source_id: dict[tuple[str, str], dict] = {}
-        for row in await repo.known_items(urls, source_ids):
-            known = {"item_id": row["item_id"], "event_id": row["event_id"], **Metrics.of(row).values(), "pending": None}
-            if row["canonical_url"]:
-                by_url[row["canonical_url"]] = known
-            if row["source_item_id"]:
-                by_source_id[(row["source"], row["source_item_id"])] = known
+        for known in found.values():
+            known["pending"] = None
+            if known["canonical_url"]:
+                by_url[known["canonical_url"]] = known
+            if known["source_item_id"]:
+                by_source_id[(known["source"], known["source_item_id"])] = known
         new: list[_Pending] = []
         duplicates: list[tuple[_Pending, dict]] = []
         for p in pending:
@@ -354,19 +461,29 @@ class IngestService:
                 continue
             p.item_id = new_id()
             new.append(p)
-            known = {"item_id": p.item_id, "event_id": "", **p.item.metrics.values(), "pending": p}
+            known = {"item_id": p.item_id, "event_id": "", **p.item.metrics.values(), "canonical_url": url,
+                     "source": p.item.source, "source_item_id": p.item.source_item_id or None, "pending": p}
+            found[p.item_id] = known
             if url:
                 by_url[url] = known
             if p.item.source_item_id:
                 by_source_id[source_id] = known
-        return new, duplicates
+        return new, duplicates, found
 
-    async def _cluster(self, repo: IngestRepository, new: list[_Pending],
-                       now: dt.datetime) -> tuple[dict[str, set[int]], set[int]]:
-        """Places each new item in an event; returns the keys each event has stored, and the
-        boilerplate keys (those that match nothing): neither is stored again."""
+    async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime,
+                       unsettled: list[Unsettled]) -> tuple[dict[str, set[int]], set[int]]:
+        """Places each new item in an event; returns the keys each event has stored (or is
+        storing), and the boilerplate keys (those that match nothing): neither is stored again."""
         batch_keys = Counter(k for p in new for k in p.fp.keys)
         key_rows = await repo.event_key_rows(list(batch_keys), MAX_EVENTS_PER_KEY + 1) if batch_keys else []
+        if unsettled:
+            # A batch that committed meanwhile is in both: each (key, event) once.
+            seen = {(key, event_id) for key, event_id, _ in key_rows}
+            for batch in unsettled:
+                for key, event_id, item_id in zip(*batch.event_keys):
+                    if key in batch_keys and (key, event_id) not in seen:
+                        seen.add((key, event_id))
+                        key_rows.append((key, event_id, item_id))
         by_key: dict[int, list[str]] = defaultdict(list)
         for key, _, item_id in key_rows:
             by_key[key].append(item_id)
@@ -375,6 +492,7 @@ class IngestService:
         candidate_ids = [i for ids in by_key.values() if len(ids) <= MAX_EVENTS_PER_KEY for i in ids]
         authors = list({(p.item.platform, p.item.author) for p in new if p.item.author})
         if authors:
+            candidate_ids += [i for batch in unsettled for author in authors for i in batch.by_author.get(author, ())]
             candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)
         # Only keys that can pair two items go into the indexes: stored ones, and those two or
         # more items of this batch carry. The decisions are the same; most keys are in neither.
@@ -386,8 +504,9 @@ class IngestService:
         # One index per drill (and one for real items): a drill never joins a real event.
         indexes: dict[str, CandidateIndex] = defaultdict(CandidateIndex)
         missing = []
+        being_written = {i: f for batch in unsettled for i, f in batch.fingerprints.items()} if unsettled else {}
         for item_id in dict.fromkeys(candidate_ids):
-            cached = self.recent.get(item_id)
+            cached = self.recent.get(item_id) or being_written.get(item_id)
             if cached is None:
                 missing.append(item_id)
             else:
@@ -481,8 +600,9 @@ class IngestService:
                                                        "deadlines": []})
         for p in pending:
             extra = joined[p.event_id]
-            extra["topics"].update(p.scan.topics)
-            extra["sensitive"].update(p.scan.sensitive_categories)
+            if not p.duplicate:   # a snapshot brings figures only: its text was matched when stored
+                extra["topics"].update(p.scan.topics)
+                extra["sensitive"].update(p.scan.sensitive_categories)
             site = mainstream_site(p.item.url_parts.hostname if p.item.url else None, self.mainstream_sites)
             if site:
                 extra["sites"].add(site)

@@ -297,3 +297,75 @@ async def test_a_change_committed_while_the_configuration_is_read_is_read_again(
     assert len(opened) == 2
     await cache.current(sessions)
     assert len(opened) == 2         # read once, then trusted for the interval
+
+
+class HeldWrites:
+    """Holds the first batch's write until released, so the next batch is decided while it is
+    being written (as under load); optionally fails it then."""
+
+    def __init__(self, service, fail_with: Exception | None = None) -> None:
+        self.service, self.real, self.fail_with = service, service._write, fail_with
+        self.release, self.holding, self.calls = asyncio.Event(), asyncio.Event(), 0
+        service._write = self.write
+
+    async def write(self, decision, now):
+        self.calls += 1
+        if self.calls == 1:
+            self.holding.set()
+            await self.release.wait()
+            if self.fail_with is not None:
+                raise self.fail_with
+        return await self.real(decision, now)
+
+
+async def test_a_batch_decided_while_the_one_before_is_written_sees_that_ones_items_events_and_authors(ingest):
+    held = HeldWrites(ingest.service)
+    first = asyncio.create_task(ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/held", content=STORY, author="甲", metrics=Metrics(views=10))]))
+    await held.holding.wait()
+    second = asyncio.create_task(ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/held", content="再次报送", metrics=Metrics(views=25)),   # snapshot
+        item(ingest, url="https://weibo.com/repost", content="转发：" + STORY.replace("反映", "反应")),
+        item(ingest, url="https://weibo.com/other", content=OTHER, author="甲")]))
+    while len(ingest.service.unsettled) < 2:                # the second is decided, the first still being written
+        await asyncio.sleep(0.01)
+    held.release.set()
+    [stored], outcomes = await first, await second
+    assert [o.status for o in outcomes] == ["duplicate", "accepted", "accepted"]
+    assert outcomes[0].item_id == stored.item_id and outcomes[1].event_id == stored.event_id
+    items = {r["url"]: r for r in await ingest.rows(models.items)}
+    assert len(items) == 3 and items["https://weibo.com/held"]["views"] == 25
+    assert items["https://weibo.com/held"]["snapshot_count"] == 2
+    event = (await ingest.rows(models.events, models.events.c.event_id == stored.event_id))[0]
+    assert event["item_count"] == 2 and event["views"] == 25          # 10, then +15 from the snapshot
+    keys = [(r["key"], r["event_id"]) for r in await ingest.rows(models.event_keys)]
+    assert len(keys) == len(set(keys))
+    assert ingest.service.unsettled == []
+
+
+async def test_a_batch_decided_from_one_that_then_fails_is_decided_again(ingest):
+    from sqlalchemy.exc import OperationalError
+
+    held = HeldWrites(ingest.service, fail_with=OperationalError("INSERT …", {}, Exception("disk full")))
+    first = asyncio.create_task(ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/lost", content=STORY, metrics=Metrics(views=10))]))
+    await held.holding.wait()
+    second = asyncio.create_task(ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/lost", content="再次报送", metrics=Metrics(views=25)),
+        item(ingest, url="https://weibo.com/repost", content="转发：" + STORY.replace("反映", "反应"))]))
+    while len(ingest.service.unsettled) < 2:
+        await asyncio.sleep(0.01)
+    held.release.set()
+    (failed, outcomes) = await asyncio.gather(first, second, return_exceptions=True)
+    assert isinstance(failed, OperationalError)
+    # Decided first as a snapshot of the failed batch's item and beside its event; decided
+    # again, it is a new item and the repost starts the event.
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    items = {r["url"]: r for r in await ingest.rows(models.items)}
+    assert len(items) == 2 and items["https://weibo.com/lost"]["views"] == 25
+    assert items["https://weibo.com/lost"]["snapshot_count"] == 1
+    events = {r["event_id"]: r for r in await ingest.rows(models.events)}
+    assert set(events) == {o.event_id for o in outcomes} and len(events) == 2
+    assert all(e["item_count"] == 1 for e in events.values())
+    assert [m.item_id for m in await ingest.messages()] == [o.item_id for o in outcomes]
+    assert ingest.service.unsettled == []
