@@ -41,7 +41,7 @@ from services.ingest.preparing import Preparer
 from services.ingest.repository import IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
-from yuqing.core.db import new_id, utcnow
+from yuqing.core.db import new_id, reading_sessions, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unavailable
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
@@ -250,6 +250,7 @@ class IngestService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
                  mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES, preparer: Preparer | None = None):
         self.sessions = sessions
+        self.reading = reading_sessions(sessions)
         self.preparer = preparer or Preparer()
         self.outbox = outbox
         self.clock = clock
@@ -352,7 +353,7 @@ class IngestService:
         for p in pending:   # a batch decided again starts afresh
             p.item_id = p.event_id = p.reason = ""
             p.new_event = p.duplicate = False
-        async with self.sessions() as session:
+        async with self.reading() as session:
             repo = IngestRepository(session)
             new, duplicates, known_items = await self._split_known(repo, pending, unsettled)
             stored_keys, boilerplate = await self._cluster(repo, new, now, unsettled)

@@ -15,8 +15,10 @@ from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, add_bus_tables,
 from yuqing.core.db import (
     FEW_ROWS,
     create_engine,
+    fetch_rows,
     insert_rows,
     insert_tables,
+    reading_sessions,
     schema_name,
     service_metadata,
     session_factory,
@@ -318,3 +320,25 @@ async def test_insert_tables_writes_parents_and_children_together_or_nothing(bus
         stored_children = (await session.execute(select(children).order_by(children.c.child_id))).all()
     assert [tuple(r) for r in stored_parents] == [("p1", {"县": "演示县"}), ("p2", None)]
     assert [tuple(r) for r in stored_children] == [("c1", "p1"), ("c2", "p2")]
+
+
+async def test_reading_sessions_see_each_commit_and_hold_no_transaction_on_postgresql(bus):
+    """On PostgreSQL a reading session's statements run outside a transaction, each in its own
+    (no BEGIN or ROLLBACK is sent), so a commit between two of them shows in the second.
+    SQLite's sessions open their transaction with BEGIN IMMEDIATE and are used as they are."""
+    engine, sessions, redis, outbox, stream = bus
+    reading = reading_sessions(sessions)
+    if engine.dialect.name != "postgresql":
+        assert reading is sessions
+        return
+    at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    count = select(func.count()).select_from(outbox_table)
+    async with reading() as session:
+        before = (await session.execute(count)).scalar_one()
+        async with sessions() as writer, writer.begin():
+            await insert_tables(writer, [(outbox_table, {"message_id": ["r1"], "stream": ["s"], "type": ["t"],
+                                                         "payload": [b""], "headers": [{}], "created_at": [at]}, ())])
+        assert (await fetch_rows(session, f'SELECT count(*) FROM "{outbox_table.name}"'))[0][0] == before + 1
+        first, second = [(await session.execute(text("SELECT pg_current_xact_id()::text"))).scalar_one()
+                         for _ in range(2)]
+        assert first != second                        # each statement its own transaction

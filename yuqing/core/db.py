@@ -148,6 +148,16 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def reading_sessions(sessions: async_sessionmaker) -> async_sessionmaker:
+    """Sessions for reads only, each statement seeing what is committed when it runs. On
+    PostgreSQL without BEGIN and ROLLBACK (two round trips of a small transaction); SQLite's
+    sessions open their transaction with BEGIN IMMEDIATE and stay as they are."""
+    engine: AsyncEngine = sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        return sessions
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+
+
 def dict_rows(result) -> list[dict]:
     """Rows as plain dicts, built from the column names once: several times faster than
     `dict(mapping)` per row when a report reads tens of thousands of them."""
@@ -159,7 +169,8 @@ async def _driver(session: AsyncSession | AsyncConnection):
     """The asyncpg connection under a session or connection, inside its transaction."""
     connection = await session.connection() if isinstance(session, AsyncSession) else session
     driver = (await connection.get_raw_connection()).driver_connection
-    if not driver.is_in_transaction():
+    autocommit = connection.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if not driver.is_in_transaction() and not autocommit:
         # SQLAlchemy opens its transaction with the first statement; ours must run inside it.
         await connection.exec_driver_sql("SELECT 1")
     return driver
