@@ -322,6 +322,33 @@ async def test_insert_tables_writes_parents_and_children_together_or_nothing(bus
     assert [tuple(r) for r in stored_children] == [("c1", "p1"), ("c2", "p2")]
 
 
+async def test_insert_tables_gives_a_value_shared_by_every_row_to_each_row(bus):
+    """Columns with one value throughout (sent as that one value on PostgreSQL) reach every
+    row, JSON included; the order follows the columns that differ; rows equal in every
+    column are still rows (here they collide on the key and nothing is stored)."""
+    engine, sessions, redis, outbox, stream = bus
+    at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    async with sessions() as session, session.begin():
+        await insert_tables(session, [
+            (parents, {"parent_id": ["p1", "p2", "p3"], "note": [{"县": "演示县"}] * 3}, ()),
+            (outbox_table, {"message_id": ["m3", "m1", "m2"], "stream": ["s"] * 3, "type": ["t"] * 3,
+                            "payload": [b"\x01"] * 3, "headers": [{}] * 3, "created_at": [at] * 3},
+             ("stream", "message_id")),
+        ])
+    with pytest.raises(IntegrityError):
+        async with sessions() as session, session.begin():
+            await insert_tables(session, [(effects, {"item_id": ["e1", "e1"]}, ())])
+    async with sessions() as session:
+        notes = (await session.execute(select(parents.c.note))).scalars().all()
+        messages = (await session.execute(select(outbox_table.c.message_id, outbox_table.c.stream,
+                                                 outbox_table.c.payload, outbox_table.c.created_at)
+                                          .order_by(outbox_table.c.seq))).all()
+        effects_stored = (await session.execute(select(func.count()).select_from(effects))).scalar_one()
+    assert notes == [{"县": "演示县"}] * 3
+    assert [tuple(r) for r in messages] == [(m, "s", b"\x01", at) for m in ("m1", "m2", "m3")]
+    assert effects_stored == 0
+
+
 async def test_reading_sessions_see_each_commit_and_hold_no_transaction_on_postgresql(bus):
     """On PostgreSQL a reading session's statements run outside a transaction, each in its own
     (no BEGIN or ROLLBACK is sent), so a commit between two of them shows in the second.

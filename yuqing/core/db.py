@@ -217,28 +217,43 @@ TableRows = tuple[Table, dict[str, list], tuple[str, ...]]
 
 
 @functools.lru_cache(maxsize=64)
-def _tables_insert_statement(shape: tuple[tuple[Table, tuple[str, ...], tuple[str, ...]], ...]) -> str:
+def _tables_insert_statement(shape: tuple[tuple[Table, tuple[tuple[str, bool], ...], tuple[str, ...]], ...]) -> str:
     """INSERT … SELECT FROM unnest(one array per column) per table; all but the last as
-    data-modifying WITH parts of one statement."""
+    data-modifying WITH parts of one statement. shape: per table, its columns in parameter
+    order, each with whether it is given as one value for every row."""
     inserts, number = [], 1
     for table, columns, order_by in shape:
-        names = ", ".join(f'"{column}"' for column in columns)
-        arrays = ", ".join(f"${number + n}::{table.c[column].type.compile(dialect=postgresql.dialect())}[]"
-                           for n, column in enumerate(columns))
-        number += len(columns)
+        names = ", ".join(f'"{column}"' for column, _ in columns)
+        arrays, given, selected = [], [], []
+        for column, same in columns:
+            sql_type = table.c[column].type.compile(dialect=postgresql.dialect())
+            if same:
+                selected.append(f"${number}::{sql_type}")
+            else:
+                arrays.append(f"${number}::{sql_type}[]")
+                given.append(f'"{column}"')
+                selected.append(f'given."{column}"')
+            number += 1
         order = " ORDER BY " + ", ".join(f'"{column}"' for column in order_by) if order_by else ""
-        inserts.append(f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) AS given({names}){order}')
+        inserts.append(f'INSERT INTO "{table.name}" ({names}) SELECT {", ".join(selected)} '
+                       f'FROM unnest({", ".join(arrays)}) AS given({", ".join(given)}){order}')
     if len(inserts) == 1:
         return inserts[0]
     return "WITH " + ", ".join(f"written_{n} AS ({sql})" for n, sql in enumerate(inserts[:-1])) + " " + inserts[-1]
+
+
+def _same_throughout(values: list) -> bool:
+    return values[0] == values[-1] and values.count(values[0]) == len(values)
 
 
 async def insert_tables(session: AsyncSession, writes: list[TableRows]) -> None:
     """Rows for several tables, given column by column, within the session's transaction.
     PostgreSQL: one statement for all of them — one round trip, no tuple or dict per row
     built in Python, the server sorts; foreign keys are checked when the statement ends, so
-    a child may come with its parent. JSON columns are encoded here. SQLite: an executemany
-    per table, in the order given (parents first)."""
+    a child may come with its parent. A column with one value in every row (a batch's
+    timestamps, empty fields) is sent as that one value: the driver encodes arrays element
+    by element. JSON columns are encoded here. SQLite: an executemany per table, in the
+    order given (parents first)."""
     writes = [(table, columns, order_by) for table, columns, order_by in writes if columns and next(iter(columns.values()))]
     if not writes:
         return
@@ -249,9 +264,17 @@ async def insert_tables(session: AsyncSession, writes: list[TableRows]) -> None:
                 rows.sort(key=operator.itemgetter(*order_by))
             await session.execute(table.insert(), rows)
         return
-    arguments = [list(map(json.dumps, values)) if isinstance(table.c[name].type, JSON) else values
-                 for table, columns, _ in writes for name, values in columns.items()]
-    statement = _tables_insert_statement(tuple((table, tuple(columns), order_by) for table, columns, order_by in writes))
+    shape, arguments = [], []
+    for table, columns, order_by in writes:
+        values = [list(map(json.dumps, v)) if isinstance(table.c[name].type, JSON) else v
+                  for name, v in columns.items()]
+        same = [len(v) > 1 and _same_throughout(v) for v in values]
+        if all(same):   # unnest needs one array
+            same[0] = False
+        arguments += [v[0] if one else v for v, one in zip(values, same)]
+        constant = {name for name, one in zip(columns, same) if one}
+        shape.append((table, tuple(zip(columns, same)), tuple(c for c in order_by if c not in constant)))
+    statement = _tables_insert_statement(tuple(shape))
     driver = await _driver(session)
     with _driver_errors("INSERT INTO " + ", ".join(table.name for table, _, _ in writes)):
         await driver.execute(statement, *arguments)
