@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import grpc
 import prometheus_client
 import redis.asyncio as aioredis
-import uvloop
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -121,8 +120,6 @@ def run_service(
         )
 
     try:
-        # uvloop: the event loop's own work (socket reads and writes, callbacks) in C.
-        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(main())
+        asyncio.run(main())
     finally:
         shutdown_telemetry()
