@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import Table, and_, bindparam, delete, func, select, text, tuple_, update
@@ -24,6 +25,21 @@ MATCHING_CONFIG = "matching"
 def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+_EVENT_CHANGE_FIELDS = ("event_id", *METRIC_FIELDS, "item_count", "discovered_at", "locality")
+# The batch's increments to stored events (see apply_event_changes); $1 is the time of the change.
+_APPLY_EVENT_CHANGES = (
+    "UPDATE events SET " + ", ".join(f"{f} = events.{f} + given.{f}" for f in METRIC_FIELDS[:4])
+    + ", mainstream_sites = greatest(events.mainstream_sites, given.mainstream_sites)"
+    ", item_count = events.item_count + given.item_count"
+    ", discovered_at = least(events.discovered_at, given.discovered_at), updated_at = $1"
+    # An empty hint leaves the locality as it is; a hint fills an empty locality only.
+    ", locality = coalesce(nullif(events.locality, ''), nullif(given.locality, ''), '')"
+    " FROM unnest($2::varchar[], " + ", ".join(f"${n}::bigint[]" for n in range(3, 8))
+    + ", $8::int[], $9::timestamptz[], $10::varchar[]) AS given(" + ", ".join(_EVENT_CHANGE_FIELDS) + ")"
+    " WHERE events.event_id = given.event_id RETURNING events.*"
+)
 
 
 class IngestRepository:
@@ -140,37 +156,61 @@ class IngestRepository:
                  "item_count": e["item_count"], **Metrics.of(e).values()} for e in events]
 
     async def update_item_metrics(self, rows: list[dict]) -> None:
-        """rows: item_id and the five metrics of the newest snapshot."""
+        """rows: item_id and the five metrics of a snapshot, in order; an item may come more
+        than once (each is a snapshot, the last one's figures stand)."""
         if not rows:
             return
+        newest: dict[str, dict] = {}
+        snapshots: Counter[str] = Counter()
+        for row in rows:
+            newest[row["item_id"]] = row
+            snapshots[row["item_id"]] += 1
         table = models.items
+        if self._dialect is postgresql:
+            # One statement for the batch (an executemany runs one UPDATE per item).
+            columns = as_columns(sorted(newest.values(), key=lambda r: r["item_id"]))
+            await fetch_rows(
+                self.session,
+                "UPDATE items SET snapshot_count = items.snapshot_count + given.snapshots, "
+                + ", ".join(f"{f} = given.{f}" for f in METRIC_FIELDS)
+                + " FROM unnest($1::varchar[], $2::int[], " + ", ".join(f"${n}::bigint[]" for n in range(3, 8))
+                + ") AS given(item_id, snapshots, " + ", ".join(METRIC_FIELDS) + ") WHERE items.item_id = given.item_id",
+                columns["item_id"], [snapshots[i] for i in columns["item_id"]], *(columns[f] for f in METRIC_FIELDS))
+            return
         await self.session.execute(
             update(table).where(table.c.item_id == bindparam("b_item_id")).values(
-                snapshot_count=table.c.snapshot_count + 1, **{f: bindparam(f"b_{f}") for f in METRIC_FIELDS}),
-            [{f"b_{k}": v for k, v in row.items()} for row in rows],
+                snapshot_count=table.c.snapshot_count + bindparam("b_snapshots"),
+                **{f: bindparam(f"b_{f}") for f in METRIC_FIELDS}),
+            [{"b_snapshots": snapshots[item_id], **{f"b_{k}": v for k, v in row.items()}}
+             for item_id, row in newest.items()],
             execution_options={"synchronize_session": False},
         )
 
-    async def apply_event_changes(self, changes: list[dict], now: dt.datetime) -> None:
-        """Increments under the row lock, so concurrent batches on one event add up. One
-        statement for all events, applied in event-id order (one lock order: no deadlocks)."""
+    async def apply_event_changes(self, changes: list[dict], now: dt.datetime) -> list[dict]:
+        """Increments under the row lock, so concurrent batches on one event add up; returns
+        the events as they are now. Applied in event-id order (one lock order: no deadlocks)."""
         if not changes:
-            return
+            return []
+        changes = sorted(changes, key=lambda c: c["event_id"])
+        if self._dialect is postgresql:
+            # One statement for the batch, returning the rows (no executemany, no read after).
+            columns = as_columns([{k: c[k] for k in _EVENT_CHANGE_FIELDS} for c in changes])
+            rows = await fetch_rows(self.session, _APPLY_EVENT_CHANGES, now, *(columns[k] for k in _EVENT_CHANGE_FIELDS))
+            return sorted((dict(row.items()) for row in rows), key=lambda r: r["event_id"])
         table = models.events
-        greatest = func.greatest if self._dialect is postgresql else func.max
-        least = func.least if self._dialect is postgresql else func.min
         values = {f: table.c[f] + bindparam(f"b_{f}") for f in METRIC_FIELDS[:4]}
-        values["mainstream_sites"] = greatest(table.c.mainstream_sites, bindparam("b_mainstream_sites"))
+        values["mainstream_sites"] = func.max(table.c.mainstream_sites, bindparam("b_mainstream_sites"))
         values["item_count"] = table.c.item_count + bindparam("b_item_count")
-        values["discovered_at"] = least(table.c.discovered_at, bindparam("b_discovered_at", type_=UtcDateTime))
+        values["discovered_at"] = func.min(table.c.discovered_at, bindparam("b_discovered_at", type_=UtcDateTime))
         values["updated_at"] = now
         # An empty hint leaves the locality as it is; a hint fills an empty locality only.
         values["locality"] = func.coalesce(func.nullif(table.c.locality, ""), func.nullif(bindparam("b_locality"), ""), "")
         await self.session.execute(
             update(table).where(table.c.event_id == bindparam("b_event_id")).values(**values),
-            [{f"b_{k}": v for k, v in change.items()} for change in sorted(changes, key=lambda c: c["event_id"])],
+            [{f"b_{k}": v for k, v in change.items()} for change in changes],
             execution_options={"synchronize_session": False},
         )
+        return [dict(row) for row in await self.events([c["event_id"] for c in changes])]
 
     async def set_event_fields(self, event_id: str, **values) -> None:
         await self.session.execute(update(models.events).where(models.events.c.event_id == event_id).values(**values))

@@ -392,10 +392,9 @@ class IngestService:
             # what joins them) …
             await repo.update_item_metrics(decision.stored_item_metrics)
             stored_events = [c for event_id, c in decision.changes.items() if event_id not in new_events]
-            await repo.apply_event_changes(stored_events, now)
+            changed = await repo.apply_event_changes(stored_events, now)
             events = {event_id: {**row, "reopened": False} for event_id, row in new_events.items()}
-            events.update(await self._finish_stored_events(repo, [c["event_id"] for c in stored_events],
-                                                           decision.joined))
+            events.update(await self._finish_stored_events(repo, changed, decision.joined))
             # … then everything the batch adds, in one statement.
             ordered = sorted(decision.pending, key=lambda p: p.index)
             current = inject_context()
@@ -627,12 +626,13 @@ class IngestService:
         }
 
     @staticmethod
-    async def _finish_stored_events(repo: IngestRepository, event_ids: list[str],
+    async def _finish_stored_events(repo: IngestRepository, rows: list[dict],
                                     joined: dict[str, dict]) -> dict[str, dict]:
         """Topics, sensitive categories, mainstream sites and superior deadlines join a stored
-        event; a closed event that receives anything is watched again."""
+        event (rows: as the batch's increments left them); a closed event that receives
+        anything is watched again."""
         events = {}
-        for row in await repo.events(event_ids):
+        for row in rows:
             event_id, extra = row["event_id"], joined[row["event_id"]]
             values: dict = {}
             merged_topics = sorted(set(row["topics"]) | extra["topics"])

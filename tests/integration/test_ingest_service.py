@@ -369,3 +369,17 @@ async def test_a_batch_decided_from_one_that_then_fails_is_decided_again(ingest)
     assert all(e["item_count"] == 1 for e in events.values())
     assert [m.item_id for m in await ingest.messages()] == [o.item_id for o in outcomes]
     assert ingest.service.unsettled == []
+
+
+async def test_a_stored_item_reported_twice_in_one_batch_counts_two_snapshots_and_keeps_the_last_figures(ingest):
+    [stored] = await ingest.service.submit_many([item(ingest, url="https://weibo.com/twice", content=STORY,
+                                                       metrics=Metrics(views=100, comments=5))])
+    outcomes = await ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/twice", content="再报", metrics=Metrics(views=150, comments=6)),
+        item(ingest, url="https://m.weibo.cn/twice", content="又报", metrics=Metrics(views=180, comments=4))])
+    assert [o.status for o in outcomes] == ["duplicate", "duplicate"]
+    [row] = await ingest.rows(models.items)
+    assert row["snapshot_count"] == 3 and (row["views"], row["comments"]) == (180, 4)
+    event = (await ingest.rows(models.events, models.events.c.event_id == stored.event_id))[0]
+    assert (event["views"], event["comments"], event["item_count"]) == (180, 4, 1)   # 100 → 150 → 180
+    assert await ingest.count(models.item_snapshots) == 3
