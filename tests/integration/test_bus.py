@@ -23,7 +23,7 @@ from yuqing.core.db import (
     service_metadata,
     session_factory,
 )
-from yuqing.core.redis import EmbeddedRedis
+from yuqing.core.redis import EmbeddedRedis, HiredisPackingConnection, client
 from yuqing.core.settings import CoreSettings
 from yuqing.ingest.v1 import ingest_pb2
 
@@ -46,7 +46,7 @@ async def bus(backend, tmp_path):
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     embedded = None if backend.redis_url else EmbeddedRedis(tmp_path)
-    redis = aioredis.Redis.from_url(embedded.ensure() if embedded else backend.redis_url)
+    redis = client(embedded.ensure() if embedded else backend.redis_url)   # as the services connect
     outbox = Outbox(outbox_table, settings.stream_prefix)
     yield engine, session_factory(engine), redis, outbox, stream_name(settings.stream_prefix, "items")
     await redis.delete(stream_name(settings.stream_prefix, "items"))
@@ -369,3 +369,17 @@ async def test_reading_sessions_see_each_commit_and_hold_no_transaction_on_postg
         first, second = [(await session.execute(text("SELECT pg_current_xact_id()::text"))).scalar_one()
                          for _ in range(2)]
         assert first != second                        # each statement its own transaction
+
+
+async def test_the_services_redis_client_packs_with_hiredis_and_round_trips_any_text_and_bytes(bus):
+    engine, sessions, redis, outbox, stream = bus
+    assert redis.connection_pool.connection_class is HiredisPackingConnection
+    fields = {"文本": "县融媒体中心：「说明」", "payload": b"\x00\xff\r\n*3", "n": 42}
+    message_id = await redis.xadd(stream, fields, maxlen=1000, approximate=True)
+    [(read_id, read)] = await redis.xrange(stream, message_id, message_id)
+    assert read == {"文本".encode(): "县融媒体中心：「说明」".encode(), b"payload": b"\x00\xff\r\n*3", b"n": b"42"}
+    # The same bytes on the wire as redis-py's own packer.
+    for command in [("XADD", stream, "MAXLEN", "~", 1000, "*", *(part for pair in fields.items() for part in pair)),
+                    ("SET", "键", 1.5), ("CLIENT SETNAME", "ingest")]:
+        assert b"".join(HiredisPackingConnection().pack_command(*command)) == \
+            b"".join(aioredis.Connection().pack_command(*command))
