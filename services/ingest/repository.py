@@ -27,19 +27,41 @@ def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
         yield values[start:start + size]
 
 
+def _item_figures(given: str) -> str:
+    """SET clause: a stored item's newest figures and its count of snapshots; `given` prefixes
+    the batch's values (`given.` from unnest on PostgreSQL, `:` bound per row on SQLite)."""
+    return (f"snapshot_count = items.snapshot_count + {given}snapshots, "
+            + ", ".join(f"{f} = {given}{f}" for f in METRIC_FIELDS))
+
+
+def _event_increments(given: str, now: str, greatest: str, least: str) -> str:
+    """SET clause: a batch's increments to a stored event, changed at `now` (see _item_figures
+    for `given`)."""
+    return (", ".join(f"{f} = events.{f} + {given}{f}" for f in METRIC_FIELDS[:4])
+            + f", mainstream_sites = {greatest}(events.mainstream_sites, {given}mainstream_sites)"
+            f", item_count = events.item_count + {given}item_count"
+            f", discovered_at = {least}(events.discovered_at, {given}discovered_at), updated_at = {now}"
+            # An empty hint leaves the locality as it is; a hint fills an empty locality only.
+            f", locality = coalesce(nullif(events.locality, ''), nullif({given}locality, ''), '')")
+
+
+_ITEM_FIGURE_FIELDS = ("item_id", "snapshots", *METRIC_FIELDS)
 _EVENT_CHANGE_FIELDS = ("event_id", *METRIC_FIELDS, "item_count", "discovered_at", "locality")
-# The batch's increments to stored events (see apply_event_changes); $1 is the time of the change.
+# One statement per batch on PostgreSQL (an executemany runs one UPDATE per row).
+_UPDATE_ITEM_FIGURES = (
+    "UPDATE items SET " + _item_figures("given.")
+    + " FROM unnest($1::varchar[], $2::int[], " + ", ".join(f"${n}::bigint[]" for n in range(3, 8))
+    + ") AS given(" + ", ".join(_ITEM_FIGURE_FIELDS) + ") WHERE items.item_id = given.item_id")
+# $1 is the time of the change; the events are returned as the increments leave them.
 _APPLY_EVENT_CHANGES = (
-    "UPDATE events SET " + ", ".join(f"{f} = events.{f} + given.{f}" for f in METRIC_FIELDS[:4])
-    + ", mainstream_sites = greatest(events.mainstream_sites, given.mainstream_sites)"
-    ", item_count = events.item_count + given.item_count"
-    ", discovered_at = least(events.discovered_at, given.discovered_at), updated_at = $1"
-    # An empty hint leaves the locality as it is; a hint fills an empty locality only.
-    ", locality = coalesce(nullif(events.locality, ''), nullif(given.locality, ''), '')"
-    " FROM unnest($2::varchar[], " + ", ".join(f"${n}::bigint[]" for n in range(3, 8))
+    "UPDATE events SET " + _event_increments("given.", "$1", "greatest", "least")
+    + " FROM unnest($2::varchar[], " + ", ".join(f"${n}::bigint[]" for n in range(3, 8))
     + ", $8::int[], $9::timestamptz[], $10::varchar[]) AS given(" + ", ".join(_EVENT_CHANGE_FIELDS) + ")"
-    " WHERE events.event_id = given.event_id RETURNING events.*"
-)
+    " WHERE events.event_id = given.event_id RETURNING events.*")
+_SQLITE_ITEM_FIGURES = text("UPDATE items SET " + _item_figures(":") + " WHERE item_id = :item_id")
+_SQLITE_EVENT_CHANGES = text(
+    "UPDATE events SET " + _event_increments(":", ":updated_at", "max", "min") + " WHERE event_id = :event_id"
+).bindparams(bindparam("discovered_at", type_=UtcDateTime), bindparam("updated_at", type_=UtcDateTime))
 
 
 class IngestRepository:
@@ -165,51 +187,25 @@ class IngestRepository:
         for row in rows:
             newest[row["item_id"]] = row
             snapshots[row["item_id"]] += 1
-        table = models.items
+        figures = [{**row, "snapshots": snapshots[item_id]} for item_id, row in sorted(newest.items())]
         if self._dialect is postgresql:
-            # One statement for the batch (an executemany runs one UPDATE per item).
-            columns = as_columns(sorted(newest.values(), key=lambda r: r["item_id"]))
-            await fetch_rows(
-                self.session,
-                "UPDATE items SET snapshot_count = items.snapshot_count + given.snapshots, "
-                + ", ".join(f"{f} = given.{f}" for f in METRIC_FIELDS)
-                + " FROM unnest($1::varchar[], $2::int[], " + ", ".join(f"${n}::bigint[]" for n in range(3, 8))
-                + ") AS given(item_id, snapshots, " + ", ".join(METRIC_FIELDS) + ") WHERE items.item_id = given.item_id",
-                columns["item_id"], [snapshots[i] for i in columns["item_id"]], *(columns[f] for f in METRIC_FIELDS))
-            return
-        await self.session.execute(
-            update(table).where(table.c.item_id == bindparam("b_item_id")).values(
-                snapshot_count=table.c.snapshot_count + bindparam("b_snapshots"),
-                **{f: bindparam(f"b_{f}") for f in METRIC_FIELDS}),
-            [{"b_snapshots": snapshots[item_id], **{f"b_{k}": v for k, v in row.items()}}
-             for item_id, row in newest.items()],
-            execution_options={"synchronize_session": False},
-        )
+            columns = as_columns(figures)
+            await fetch_rows(self.session, _UPDATE_ITEM_FIGURES, *(columns[k] for k in _ITEM_FIGURE_FIELDS))
+        else:
+            await self.session.execute(_SQLITE_ITEM_FIGURES, figures)
 
     async def apply_event_changes(self, changes: list[dict], now: dt.datetime) -> list[dict]:
         """Increments under the row lock, so concurrent batches on one event add up; returns
         the events as they are now. Applied in event-id order (one lock order: no deadlocks)."""
         if not changes:
             return []
-        changes = sorted(changes, key=lambda c: c["event_id"])
+        changes = sorted(({k: c[k] for k in _EVENT_CHANGE_FIELDS} for c in changes), key=lambda c: c["event_id"])
         if self._dialect is postgresql:
-            # One statement for the batch, returning the rows (no executemany, no read after).
-            columns = as_columns([{k: c[k] for k in _EVENT_CHANGE_FIELDS} for c in changes])
+            # Returning the rows: no read after.
+            columns = as_columns(changes)
             rows = await fetch_rows(self.session, _APPLY_EVENT_CHANGES, now, *(columns[k] for k in _EVENT_CHANGE_FIELDS))
             return sorted((dict(row.items()) for row in rows), key=lambda r: r["event_id"])
-        table = models.events
-        values = {f: table.c[f] + bindparam(f"b_{f}") for f in METRIC_FIELDS[:4]}
-        values["mainstream_sites"] = func.max(table.c.mainstream_sites, bindparam("b_mainstream_sites"))
-        values["item_count"] = table.c.item_count + bindparam("b_item_count")
-        values["discovered_at"] = func.min(table.c.discovered_at, bindparam("b_discovered_at", type_=UtcDateTime))
-        values["updated_at"] = now
-        # An empty hint leaves the locality as it is; a hint fills an empty locality only.
-        values["locality"] = func.coalesce(func.nullif(table.c.locality, ""), func.nullif(bindparam("b_locality"), ""), "")
-        await self.session.execute(
-            update(table).where(table.c.event_id == bindparam("b_event_id")).values(**values),
-            [{f"b_{k}": v for k, v in change.items()} for change in changes],
-            execution_options={"synchronize_session": False},
-        )
+        await self.session.execute(_SQLITE_EVENT_CHANGES, [{**change, "updated_at": now} for change in changes])
         return [dict(row) for row in await self.events([c["event_id"] for c in changes])]
 
     async def set_event_fields(self, event_id: str, **values) -> None:
