@@ -363,15 +363,17 @@ class IngestService:
         new_events = {p.event_id: self._new_event(p, changes[p.event_id], joined[p.event_id], now)
                       for p in new if p.new_event}
         later: dict[str, list[_Pending]] = defaultdict(list)   # snapshots of items new in this batch
+        stored_item_metrics = []                                # snapshots of items stored before
         for p, known in duplicates:
             if known["pending"] is not None:
                 later[p.item_id].append(p)
+            else:
+                stored_item_metrics.append({"item_id": p.item_id, **p.item.metrics.values()})
         event_keys = self._new_event_keys(new, stored_keys, boilerplate)
         snapshot_of = new + [d for d, _ in duplicates]
         return _Decision(
             pending=pending, new=new, changes=changes, joined=joined, new_events=new_events,
-            stored_item_metrics=[{"item_id": p.item_id, **p.item.metrics.values()}
-                                 for p, known in duplicates if known["pending"] is None],
+            stored_item_metrics=stored_item_metrics,
             # Sorted by unique keys: one insert order for every batch (see add_batch).
             items=sorted((self._item_row(p, now, later.get(p.item_id, [])) for p in new),
                          key=lambda r: (r["canonical_url"] or "", r["source"], r["source_item_id"] or "")),
