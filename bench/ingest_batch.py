@@ -30,15 +30,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "clustering"))
 
-from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 import grpc  # noqa: E402
 import redis  # noqa: E402
+from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from stories import STORIES  # noqa: E402
 
 from yuqing.common.v1 import common_pb2  # noqa: E402
 from yuqing.core.grpc_server import MESSAGE_SIZE_OPTIONS  # noqa: E402
+from yuqing.core.ports import free_port  # noqa: E402
 from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc  # noqa: E402
-from yuqing.suite import free_port  # noqa: E402
 
 PLATFORMS = ("微博", "微信", "抖音", "今日头条", "百度贴吧")
 

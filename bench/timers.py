@@ -38,8 +38,8 @@ from timer_load import add_open_timers  # noqa: E402
 from services.dispatch import models  # noqa: E402
 from yuqing.core import migrations  # noqa: E402
 from yuqing.core.db import create_engine, schema_name, session_factory  # noqa: E402
+from yuqing.core.ports import free_port  # noqa: E402
 from yuqing.core.settings import CoreSettings  # noqa: E402
-from yuqing.suite import free_port  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import redis
 
+from yuqing.core.ports import free_port
 from yuqing.core.redis import EmbeddedRedis
-from yuqing.suite import free_port
 
 
 class RestartableRedis:

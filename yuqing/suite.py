@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,17 +19,11 @@ from sqlalchemy import text
 
 from yuqing.core import migrations
 from yuqing.core.db import create_engine, schema_name, session_factory
+from yuqing.core.ports import free_port
 from yuqing.core.redis import EmbeddedRedis
 from yuqing.core.settings import SERVICES, CoreSettings
 
 PROCESSES = (*SERVICES, "gateway")
-
-
-def free_port() -> int:
-    """A loopback port nobody is listening on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def loopback_ports() -> dict[str, str]:
@@ -119,6 +112,14 @@ class Suite:
         for name in (*PROCESSES, *self.replica_names()):
             self.start(name)
 
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        """The last lines a process wrote (why it exited, for the error a caller sees)."""
+        try:
+            with open(self.log_dir / f"{name}.log", "rb") as log:
+                return b"".join(log.readlines()[-lines:]).decode("utf-8", "replace")
+        except OSError as error:
+            return f"(no log: {error})"
+
     def replica_names(self) -> list[str]:
         return [name for name in self.process_env if name not in PROCESSES]
 
@@ -128,7 +129,8 @@ class Suite:
         while time.monotonic() < deadline:
             for name, process in self.processes.items():
                 if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}")
+                    raise RuntimeError(f"{name} exited with {process.returncode}; the end of "
+                                       f"{self.log_dir / (name + '.log')}:\n{self.log_tail(name)}")
             try:
                 response = httpx.get(f"{self.gateway_url}/readyz", timeout=2)
                 last = response.json()

@@ -23,9 +23,9 @@ from tests.conftest import run_id
 from tests.servers import RestartableRedis
 from yuqing.core import migrations
 from yuqing.core.db import create_engine, schema_name, session_factory
+from yuqing.core.ports import free_port
 from yuqing.core.settings import CoreSettings
 from yuqing.dispatch.v1 import dispatch_pb2
-from yuqing.suite import free_port
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
 from timer_load import add_open_timers  # noqa: E402

@@ -29,13 +29,13 @@ from yuqing.core import migrations
 from yuqing.core.bus import Envelope, Outbox
 from yuqing.core.db import create_engine, new_id, schema_name, session_factory
 from yuqing.core.levels import LEVELS
+from yuqing.core.ports import free_port
 from yuqing.core.protobuf import timestamp
 from yuqing.core.settings import CoreSettings
 from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.grading.v1 import grading_pb2
 from yuqing.ingest.v1 import ingest_pb2
 from yuqing.publish.v1 import publish_pb2
-from yuqing.suite import free_port
 
 
 class Clock:

@@ -17,7 +17,7 @@ from services.dispatch import models
 from services.dispatch.channels import SmtpChannel, WebhookChannel, delivery_worker
 from services.dispatch.workflow import Request
 from yuqing.core.identity import Caller
-from yuqing.suite import free_port
+from yuqing.core.ports import free_port
 
 SECRET = "webhook-secret"
 

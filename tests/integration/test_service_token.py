@@ -10,7 +10,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from yuqing.core import service_token
 from yuqing.core.grpc_server import client_channel
-from yuqing.suite import free_port
+from yuqing.core.ports import free_port
 
 KEY = "k" * 40
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,15 +18,10 @@ import redis
 import redis.asyncio as aioredis
 from redis.connection import HiredisRespSerializer
 
+from yuqing.core.ports import free_port
 from yuqing.core.settings import CoreSettings
 
 logger = logging.getLogger(__name__)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _answers(url: str) -> bool:
@@ -67,7 +61,7 @@ class EmbeddedRedis:
             return self._start()
 
     def _start(self) -> str:
-        port = _free_port()
+        port = free_port()
         url = f"redis://127.0.0.1:{port}/0"
         args = [
             self.executable(),
