@@ -137,16 +137,19 @@ async def serve(
     await asyncio.wait([asyncio.ensure_future(stop.wait()), failed], return_when=asyncio.FIRST_COMPLETED)
 
     logger.info("stopping", extra={"service": service_name})
+    # A background task that died before the stop fails the process; the ones cancelled below
+    # for the stop do not (the watcher is cancelled first, so it never sees them end).
+    failure = failed.exception() if failed.done() else None
+    failed.cancel()
     await health_servicer.enter_graceful_shutdown()
     await server.stop(grace_seconds)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    failed.cancel()
     if on_stop is not None:
         await on_stop()
-    if failed.done() and not failed.cancelled() and failed.exception():
-        raise failed.exception()
+    if failure is not None:
+        raise failure
 
 
 async def _first_failure(tasks: list[asyncio.Task]) -> None:
