@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -172,25 +172,22 @@ class DispatchRepository:
                                                  .where(table.c.drill_id.in_(drill_ids)))).all())
         return {drill_id: known.get(drill_id) or 1.0 for drill_id in drill_ids}
 
-    async def set_event_level(self, event_id: str, level: str, now: dt.datetime) -> None:
-        await self.session.execute(update(models.event_plans).where(models.event_plans.c.event_id == event_id)
-                                   .values(level=level, updated_at=now))
-        await self.session.execute(update(models.assignments).where(models.assignments.c.event_id == event_id)
-                                   .values(level=level, updated_at=now))
+    async def set_event_levels(self, levels: dict[str, str], now: dt.datetime) -> None:
+        """Several events' levels at once (their plan rows and every assignment of theirs)."""
+        if not levels:
+            return
+        rows = [{"target_event_id": event_id, "new_level": level} for event_id, level in levels.items()]
+        for table in (models.event_plans, models.assignments):
+            await self.session.execute(
+                update(table).where(table.c.event_id == bindparam("target_event_id"))
+                .values(level=bindparam("new_level"), updated_at=now).execution_options(synchronize_session=False),
+                rows)
 
     async def add_assignment(self, event_id: str, unit_code: str, role: str, level: str, plan_version: int,
                              now: dt.datetime, drill_id: str = "") -> str:
         row = assignment_row(event_id, unit_code, role, level, plan_version, now, drill_id)
         await self.session.execute(models.assignments.insert().values(**row))
         return row["assignment_id"]
-
-    async def add_deadlines(self, assignment_id: str, deadlines: list[Deadline], policy: TimerPolicy) -> list[dict]:
-        """The deadlines and their timers; returns the timer rows."""
-        rows, timers = deadline_rows(assignment_id, deadlines, policy)
-        if rows:
-            await self.session.execute(models.deadlines.insert(), rows)
-        await self.add_timers(timers)
-        return timers
 
     async def event_notice(self, event_id: str, for_update: bool = False):
         query = select(models.event_notices).where(models.event_notices.c.event_id == event_id)
@@ -499,10 +496,23 @@ class DispatchRepository:
         return (await self.session.execute(
             select(models.assignments).where(models.assignments.c.event_id == event_id))).mappings().all()
 
-    async def steps_of(self, assignment_id: str) -> set[str]:
-        rows = await self.session.execute(
-            select(models.deadlines.c.step).where(models.deadlines.c.assignment_id == assignment_id))
-        return set(rows.scalars())
+    async def assignments_of_events(self, event_ids: list[str]) -> dict[str, list[dict]]:
+        table = models.assignments
+        found: dict[str, list[dict]] = {event_id: [] for event_id in event_ids}
+        if event_ids:
+            for row in (await self.session.execute(select(table).where(table.c.event_id.in_(event_ids))
+                                                   .order_by(table.c.created_at))).mappings():
+                found[row["event_id"]].append(dict(row))
+        return found
+
+    async def steps_of_assignments(self, assignment_ids: list[str]) -> dict[str, set[str]]:
+        table = models.deadlines
+        found: dict[str, set[str]] = {assignment_id: set() for assignment_id in assignment_ids}
+        if assignment_ids:
+            for assignment_id, step in await self.session.execute(
+                    select(table.c.assignment_id, table.c.step).where(table.c.assignment_id.in_(assignment_ids))):
+                found[assignment_id].add(step)
+        return found
 
     async def page_of_assignments(self, *, unit_code: str | None, event_id: str | None, limit: int, offset: int):
         table = models.assignments

@@ -788,8 +788,12 @@ class _Graded:
     rows: dict[str, list[dict]] = field(default_factory=lambda: {table.name: [] for table in _CREATED_TABLES})
     announcements: list[dispatch_pb2.AssignmentChanged] = field(default_factory=list)
     trace_headers: list[dict[str, str]] = field(default_factory=list)
-    unwritten: set[str] = field(default_factory=set)   # events whose new rows are not written yet
     timers: list[dict] = field(default_factory=list)   # timer rows added (the scheduler is told at finish)
+    # Stored events' assignments and each assignment's steps, read once at start and kept up to
+    # date with what the batch adds, so a raise costs no query of its own.
+    assignments: dict[str, list[dict]] = field(default_factory=dict)
+    steps: dict[str, set[str]] = field(default_factory=dict)
+    levels: dict[str, str] = field(default_factory=dict)   # event → level to store at finish
 
 
 # What a first level creates, in the order foreign keys need.
@@ -800,10 +804,12 @@ class GradedEvents:
     """Stream handler (levels), a batch at a time: the first level of an event creates its
     assignments with the plan's deadlines and timers; a higher one adds its steps from that
     moment; a lower one (a person's 研判) is recorded and adds nothing. A batch reads plans,
-    units and the calendar once and writes what first levels create in one statement per table."""
+    units, the calendar and the moving events' assignments and steps once, and writes what it
+    creates in one statement per table and the new levels in one per table."""
 
     def __init__(self, service: DispatchService) -> None:
         self.service = service
+        self.plans: dict[int, ResponsePlan] = {}   # saved plan versions never change
 
     async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> _Graded:
         repo = DispatchRepository(session)
@@ -816,6 +822,15 @@ class GradedEvents:
         if first_seen:
             batch.plan, batch.units = await repo.current_plan(), await repo.units()
             batch.notices = await repo.event_notices(first_seen)
+        # Stored events whose level moves: any of them may be raised within the batch.
+        raised = sorted({m.event_id for m in messages.values()
+                         if m.event_id in batch.plans and from_proto(m.level) != batch.plans[m.event_id]["level"]})
+        if raised:
+            batch.assignments = await repo.assignments_of_events(raised)
+            batch.steps = await repo.steps_of_assignments(
+                [a["assignment_id"] for assignments in batch.assignments.values() for a in assignments])
+            for version in {batch.plans[event_id]["plan_version"] for event_id in raised} - set(self.plans):
+                self.plans[version] = await repo.plan(version)
         return batch
 
     async def handle(self, session: AsyncSession, envelope: Envelope, batch: _Graded) -> None:
@@ -833,22 +848,23 @@ class GradedEvents:
                 batch.timers += await self.service.track_notice(
                     DispatchRepository(session), message.event_id, notice["feedback_deadline"], batch.now)
             return
-        if message.event_id in batch.unwritten:   # what follows reads and updates the stored rows
-            await self.finish(session, batch)
-        repo = DispatchRepository(session)
         if is_higher(level, frozen["level"]):
-            plan, upgraded_at = await repo.plan(frozen["plan_version"]), from_timestamp(message.graded_at)
+            plan, upgraded_at = self.plans[frozen["plan_version"]], from_timestamp(message.graded_at)
             speed = batch.speeds.get(message.drill_id, 1.0)
-            for assignment in await repo.assignments_of_event(message.event_id):
+            for assignment in batch.assignments[message.event_id]:
                 if assignment["state"] in TERMINAL_STATES:
                     continue
                 owners = LEAD_OWNERS if assignment["role"] == "lead" else CO_OWNERS
-                existing = await repo.steps_of(assignment["assignment_id"])
-                batch.timers += await repo.add_deadlines(assignment["assignment_id"], deadlines_for(
-                    plan, level, upgraded_at, owners, skip_steps=existing, calendar=batch.calendar, speed=speed),
+                steps = batch.steps[assignment["assignment_id"]]
+                deadlines, timers = deadline_rows(assignment["assignment_id"], deadlines_for(
+                    plan, level, upgraded_at, owners, skip_steps=steps, calendar=batch.calendar, speed=speed),
                     self.service.policy_at(speed))
+                steps.update(row["step"] for row in deadlines)
+                batch.rows[models.deadlines.name] += deadlines
+                batch.rows[models.timers.name] += timers
+                batch.timers += timers
         if level != frozen["level"]:
-            await repo.set_event_level(message.event_id, level, batch.now)
+            batch.levels[message.event_id] = level
             frozen["level"] = level
 
     def _assign(self, message: grading_pb2.EventGraded, level: str, batch: _Graded) -> str:
@@ -857,8 +873,9 @@ class GradedEvents:
         service, now, plan = self.service, batch.now, batch.plan
         plan_row = event_plan_row(message.event_id, plan.version, level, message.title, now, message.drill_id)
         batch.plans[message.event_id] = dict(plan_row)
+        self.plans.setdefault(plan.version, plan)
+        batch.assignments[message.event_id] = []
         batch.rows[models.event_plans.name].append(plan_row)
-        batch.unwritten.add(message.event_id)
         routing = route(message.locality, f"{message.title}\n{message.text}", batch.units, service.office_unit,
                         tuple(message.sensitive_categories))
         start, speed = from_timestamp(message.event_discovered_at), batch.speeds.get(message.drill_id, 1.0)
@@ -869,6 +886,8 @@ class GradedEvents:
             deadlines, timers = deadline_rows(assignment["assignment_id"], deadlines_for(
                 plan, level, start, owners, calendar=batch.calendar, speed=speed), service.policy_at(speed))
             batch.rows[models.assignments.name].append(assignment)
+            batch.assignments[message.event_id].append(assignment)
+            batch.steps[assignment["assignment_id"]] = {row["step"] for row in deadlines}
             batch.rows[models.deadlines.name] += deadlines
             batch.rows[models.timers.name] += timers
             batch.timers += timers
@@ -883,12 +902,14 @@ class GradedEvents:
         return routing.lead
 
     async def finish(self, session: AsyncSession, batch: _Graded) -> None:
-        """Writes what the batch created so far (also called mid-batch before rows are read back)."""
+        """Writes what the batch created and changed so far (also called mid-batch before rows are
+        read back)."""
         for table in _CREATED_TABLES:
             await insert_rows(session, table, batch.rows[table.name])
             batch.rows[table.name] = []
+        await DispatchRepository(session).set_event_levels(batch.levels, batch.now)
+        batch.levels = {}
         await self.service.outbox.add_many(session, streams.ASSIGNMENTS, batch.announcements, batch.trace_headers)
         batch.announcements, batch.trace_headers = [], []
-        batch.unwritten.clear()
         self.service.wake_for(batch.timers)
         batch.timers = []

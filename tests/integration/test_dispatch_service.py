@@ -101,6 +101,37 @@ async def test_a_stream_batch_ends_as_its_messages_one_at_a_time_would(dispatch)
     assert {("2", "qingshan", "lead", "青山乡人民政府"), ("2", "jyj", "co", "县教育局")} <= set(batched["announced"])
 
 
+async def test_stored_events_moved_in_one_batch_end_as_one_message_at_a_time_would(dispatch):
+    """Events assigned by earlier batches, then moved in one batch: two raises of one event (the
+    second adds only the steps the first did not), a lower 研判 then a raise above it, a raise of
+    an event with co-units. The batch reads their assignments and steps once."""
+    for prefix in ("one", "all"):
+        await dispatch.graded(f"{prefix}1", "IV", text="河西镇滨江小区停水")
+        await dispatch.graded(f"{prefix}2", "III", text="河西镇滨江小区停水")
+        await dispatch.graded(f"{prefix}3", "IV", locality="qingshan", text="青山镇学校食堂食品安全")
+    dispatch.clock.now += dt.timedelta(minutes=20)
+
+    def moves(prefix: str) -> list:
+        return [dispatch.level_message(f"{prefix}1", "III", previous="IV"),
+                dispatch.level_message(f"{prefix}1", "I", previous="III"),
+                dispatch.level_message(f"{prefix}2", "IV", previous="III"),
+                dispatch.level_message(f"{prefix}2", "II", previous="IV"),
+                dispatch.level_message(f"{prefix}3", "II", locality="qingshan", previous="IV")]
+    for envelope in moves("one"):
+        async with dispatch.sessions() as session, session.begin():
+            await dispatch.service.on_event_graded(session, envelope)
+    await dispatch.graded_together(moves("all"))
+    one_at_a_time, batched = await _what_dispatch_holds(dispatch, "one"), await _what_dispatch_holds(dispatch, "all")
+    assert batched == one_at_a_time
+    assert batched["plans"] == [("1", "I"), ("2", "II"), ("3", "II")]
+    assert {level for *_rest, level in batched["assignments"]} == {"I", "II"}
+    steps_of_1 = [step for event, _unit, step, _due, _level in batched["deadlines"] if event == "1"]
+    assert len(steps_of_1) == len(set(steps_of_1)) > 2     # each step once, whichever raise added it
+    co_units = {unit for event, unit, role, *_ in batched["assignments"] if event == "3" and role == "co"}
+    assert co_units and all(any(event == "3" and unit == co for event, unit, *_ in batched["deadlines"])
+                            for co in co_units)
+
+
 async def test_the_workflow_end_to_end_with_its_timeline(dispatch):
     await dispatch.graded("e2", "II", text="河西镇某小区燃气泄漏")
     lead = await _lead(dispatch, "e2")
