@@ -211,7 +211,7 @@ class StreamConsumer:
         handler: Handler | BatchHandler,
         after_commit: Callable[[], None] = lambda: None,
         wants: Callable[[Envelope], bool] | None = None,
-        batch: int = 100,
+        batch: int = 400,
         block_ms: int = 1000,
         claim_idle_ms: int = 15_000,
         linger_ms: int = 40,
