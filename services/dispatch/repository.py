@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +12,7 @@ from services.dispatch import models
 from services.dispatch.calendar import YearSchedule
 from services.dispatch.domain import DEFAULT_PLAN, Deadline, ResponsePlan, TimerPolicy, UnitProfile
 from yuqing.core.bus import insert_ignoring_conflicts
-from yuqing.core.db import dict_rows, new_id
+from yuqing.core.db import dict_rows, new_id, update_rows
 
 
 def event_plan_row(event_id: str, plan_version: int, level: str, title: str, now: dt.datetime, drill_id: str) -> dict:
@@ -176,12 +176,9 @@ class DispatchRepository:
         """Several events' levels at once (their plan rows and every assignment of theirs)."""
         if not levels:
             return
-        rows = [{"target_event_id": event_id, "new_level": level} for event_id, level in levels.items()]
+        rows = [{"event_id": event_id, "level": level, "updated_at": now} for event_id, level in levels.items()]
         for table in (models.event_plans, models.assignments):
-            await self.session.execute(
-                update(table).where(table.c.event_id == bindparam("target_event_id"))
-                .values(level=bindparam("new_level"), updated_at=now).execution_options(synchronize_session=False),
-                rows)
+            await update_rows(self.session, table, "event_id", rows)
 
     async def add_assignment(self, event_id: str, unit_code: str, role: str, level: str, plan_version: int,
                              now: dt.datetime, drill_id: str = "") -> str:

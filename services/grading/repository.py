@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grading import models
 from services.grading.disposition import DEFAULT_LEXICON, Lexicon
 from services.grading.domain import DEFAULT_RULE_SET, HeatPoint, RuleSet
 from yuqing.core.bus import insert_ignoring_conflicts
-from yuqing.core.db import fetch_rows, new_id
+from yuqing.core.db import fetch_rows, insert_rows, new_id, update_rows
 
 HEAT_TREND_POINTS = 500
 HISTORY_ENTRIES = 500
@@ -92,20 +92,12 @@ class GradingRepository:
         return found
 
     async def insert_grades(self, rows: list[dict]) -> None:
-        if rows:
-            await self.session.execute(models.event_grades.insert(), rows)
+        await insert_rows(self.session, models.event_grades, rows)
 
     async def update_grades(self, rows: list[dict]) -> None:
         """Whole rows, one statement for the batch."""
-        if not rows:
-            return
         table = models.event_grades
-        columns = [c.name for c in table.columns if c.name != "event_id"]
-        await self.session.execute(
-            update(table).where(table.c.event_id == bindparam("b_event_id"))
-            .values(**{c: bindparam(f"b_{c}") for c in columns}),
-            [{f"b_{k}": row[k] for k in ("event_id", *columns)} for row in rows],
-            execution_options={"synchronize_session": False})
+        await update_rows(self.session, table, "event_id", [{c.name: row[c.name] for c in table.columns} for row in rows])
 
     async def update_grade(self, event_id: str, values: dict) -> None:
         await self.session.execute(update(models.event_grades).where(models.event_grades.c.event_id == event_id)
@@ -127,8 +119,7 @@ class GradingRepository:
     # --- runs (heat series) and the timeline --------------------------------------------
 
     async def add_runs(self, rows: list[dict]) -> None:
-        if rows:
-            await self.session.execute(models.grading_runs.insert(), [{"run_id": new_id(), **r} for r in rows])
+        await insert_rows(self.session, models.grading_runs, [{"run_id": new_id(), **r} for r in rows])
 
     async def heat_baselines(self, event_ids: list[str], window_start: dt.datetime) -> dict[str, HeatPoint]:
         """Heat at the start of the growth window per event: the last run at or before it, or
@@ -168,8 +159,7 @@ class GradingRepository:
         return [HeatPoint(r.at, r.heat) for r in reversed(rows)]
 
     async def add_changes(self, rows: list[dict]) -> None:
-        if rows:
-            await self.session.execute(models.grade_changes.insert(), rows)
+        await insert_rows(self.session, models.grade_changes, rows)
 
     async def history(self, event_id: str):
         table = models.grade_changes

@@ -22,6 +22,7 @@ from yuqing.core.db import (
     schema_name,
     service_metadata,
     session_factory,
+    update_rows,
 )
 from yuqing.core.redis import EmbeddedRedis, HiredisPackingConnection, client
 from yuqing.core.settings import CoreSettings
@@ -347,6 +348,27 @@ async def test_insert_tables_gives_a_value_shared_by_every_row_to_each_row(bus):
     assert notes == [{"县": "演示县"}] * 3
     assert [tuple(r) for r in messages] == [(m, "s", b"\x01", at) for m in ("m1", "m2", "m3")]
     assert effects_stored == 0
+
+
+async def test_update_rows_sets_each_named_row_and_leaves_the_others(bus):
+    """Rows matched on a column that several stored rows share all take the values (JSON and
+    time included); rows not named keep theirs; a row naming nothing stored changes nothing."""
+    engine, sessions, redis, outbox, stream = bus
+    at, later = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC), dt.datetime(2026, 11, 30, 3, 15, tzinfo=dt.UTC)
+    async with sessions() as session, session.begin():
+        await insert_tables(session, [(outbox_table, {
+            "message_id": ["m1", "m2", "m3", "m4"], "stream": ["甲", "甲", "乙", "丙"], "type": ["t"] * 4,
+            "payload": [b"\x01"] * 4, "headers": [{}] * 4, "created_at": [at] * 4}, ())])
+    async with sessions() as session, session.begin():
+        await update_rows(session, outbox_table, "stream", [
+            {"stream": "甲", "type": "新", "headers": {"键": "值"}, "created_at": later},
+            {"stream": "丙", "type": "改", "headers": {"n": [1, 2]}, "created_at": later},
+            {"stream": "无", "type": "x", "headers": {}, "created_at": later}])
+    async with sessions() as session:
+        stored = (await session.execute(select(outbox_table.c.message_id, outbox_table.c.type, outbox_table.c.headers,
+                                               outbox_table.c.created_at).order_by(outbox_table.c.message_id))).all()
+    assert [tuple(r) for r in stored] == [("m1", "新", {"键": "值"}, later), ("m2", "新", {"键": "值"}, later),
+                                          ("m3", "t", {}, at), ("m4", "改", {"n": [1, 2]}, later)]
 
 
 async def test_reading_sessions_see_each_commit_and_hold_no_transaction_on_postgresql(bus):

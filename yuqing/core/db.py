@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, MetaData, Table, TypeDecorator, bindparam, event, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError, IntegrityError, OperationalError
@@ -278,6 +278,38 @@ async def insert_tables(session: AsyncSession, writes: list[TableRows]) -> None:
     driver = await _driver(session)
     with _driver_errors("INSERT INTO " + ", ".join(table.name for table, _, _ in writes)):
         await driver.execute(statement, *arguments)
+
+
+@functools.lru_cache(maxsize=32)
+def _update_statement(table: Table, key: str, columns: tuple[str, ...]) -> str:
+    """UPDATE … FROM unnest(one array per column): rows matched on `key` take the other columns."""
+    arrays = ", ".join(f"${n}::{table.c[column].type.compile(dialect=postgresql.dialect())}[]"
+                       for n, column in enumerate((key, *columns), start=1))
+    given = ", ".join(f'"{column}"' for column in (key, *columns))
+    assigned = ", ".join(f'"{column}" = given."{column}"' for column in columns)
+    return (f'UPDATE "{table.name}" SET {assigned} FROM unnest({arrays}) AS given({given}) '
+            f'WHERE "{table.name}"."{key}" = given."{key}"')
+
+
+async def update_rows(session: AsyncSession, table: Table, key: str, rows: list[dict]) -> None:
+    """Each row (dicts with the same keys, each `key` value once) updates the stored rows whose
+    `key` column it names. PostgreSQL: one statement for all of them, column by column; SQLite:
+    an executemany."""
+    if not rows:
+        return
+    columns = tuple(name for name in rows[0] if name != key)
+    if session.bind.dialect.name != "postgresql":
+        await session.execute(
+            update(table).where(table.c[key] == bindparam(f"given_{key}"))
+            .values(**{column: bindparam(f"given_{column}") for column in columns})
+            .execution_options(synchronize_session=False),
+            [{f"given_{name}": value for name, value in row.items()} for row in rows])
+        return
+    arguments = [[json.dumps(row[name]) for row in rows] if isinstance(table.c[name].type, JSON)
+                 else [row[name] for row in rows] for name in (key, *columns)]
+    driver = await _driver(session)
+    with _driver_errors(f"UPDATE {table.name}"):
+        await driver.execute(_update_statement(table, key, columns), *arguments)
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict]) -> None:
