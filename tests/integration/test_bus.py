@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, func, select, te
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import run_id
-from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, add_bus_tables, stream_name
+from yuqing.core.bus import InboxPruner, Outbox, OutboxRelay, StreamConsumer, add_bus_tables, stream_name
 from yuqing.core.db import (
     FEW_ROWS,
     create_engine,
@@ -348,6 +348,32 @@ async def test_insert_tables_gives_a_value_shared_by_every_row_to_each_row(bus):
     assert notes == [{"县": "演示县"}] * 3
     assert [tuple(r) for r in messages] == [(m, "s", b"\x01", at) for m in ("m1", "m2", "m3")]
     assert effects_stored == 0
+
+
+async def test_inbox_rows_past_the_retention_are_pruned_and_recent_redeliveries_still_take_effect_once(bus):
+    engine, sessions, redis, outbox, stream = bus
+    now = dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.UTC)
+    old = [{"consumer_group": "tests", "message_id": f"old{n}", "processed_at": now - dt.timedelta(days=31, minutes=n)}
+           for n in range(25)]
+    async with sessions() as session, session.begin():
+        await session.execute(inbox_table.insert(), old)
+    for item_id in ("kept-1", "kept-2"):
+        await produce(sessions, outbox, item_id)
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    seen = consumer(redis, sessions, stream, "c1", record_effect, block_ms=50)
+    await seen.ensure_group()
+    entries = await seen._read(10, None)
+    await seen.process(entries)
+    assert await effect_count(sessions) == 2
+
+    pruner = InboxPruner(engine, inbox_table, retention=dt.timedelta(days=30), chunk=10, clock=lambda: now)
+    assert await pruner.prune_once() == 25        # three chunks: 10, 10, 5
+    assert await pruner.prune_once() == 0
+    async with sessions() as session:
+        left = set((await session.execute(select(inbox_table.c.message_id))).scalars())
+    assert len(left) == 2 and not any(m.startswith("old") for m in left)
+    await seen.process(entries)                   # the same entries delivered again
+    assert await effect_count(sessions) == 2
 
 
 async def test_update_rows_sets_each_named_row_and_leaves_the_others(bus):

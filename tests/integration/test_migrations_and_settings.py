@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from tests.conftest import run_id
 from yuqing.core import db, migrations
 from yuqing.core.db import create_engine, schema_name
-from yuqing.core.settings import CoreSettings
+from yuqing.core.settings import CoreSettings, ServiceSettings
 from yuqing.suite import PROCESSES
 
 
@@ -55,6 +55,15 @@ def test_production_refuses_development_defaults():
     ok = CoreSettings(_env_file=None, environment="production", secret_key="x" * 40, service_token_key="t" * 40,
                       database_url="postgresql://db/yuqing", redis_url="redis://r:6379/0")
     assert ok.environment == "production"
+
+
+def test_an_inbox_retention_below_a_day_is_refused(monkeypatch):
+    monkeypatch.setenv("YQ_INBOX_RETENTION_DAYS", "0")
+    with pytest.raises(ValidationError) as caught:
+        ServiceSettings(_env_file=None)
+    assert "inbox_retention_days" in str(caught.value)
+    monkeypatch.setenv("YQ_INBOX_RETENTION_DAYS", "90")
+    assert ServiceSettings(_env_file=None).inbox_retention_days == 90
 
 
 def test_unsupported_database_is_named():

@@ -4,6 +4,7 @@ Redis → outbox relay → servicer → gRPC server. A service supplies only `bu
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from yuqing.core import monitoring, service_token
 from yuqing.core import redis as redis_core
-from yuqing.core.bus import Outbox, OutboxRelay, StreamConsumer, stream_name
+from yuqing.core.bus import InboxPruner, Outbox, OutboxRelay, StreamConsumer, stream_name
 from yuqing.core.db import create_engine, session_factory
 from yuqing.core.grpc_server import serve
 from yuqing.core.logging import setup_logging
@@ -94,7 +95,8 @@ def run_service(
         parts = await build(runtime)
         tune_garbage_collector()
         relay = OutboxRelay(runtime.engine, runtime.redis, runtime.outbox)
-        background = [relay.run, *parts.background]
+        pruner = InboxPruner(runtime.engine, runtime.inbox, retention=dt.timedelta(days=settings.inbox_retention_days))
+        background = [relay.run, pruner.run, *parts.background]
         if settings.metrics_port:
             prometheus_client.start_http_server(settings.metrics_port)
             refreshers = [monitoring.outbox_refresher(service, runtime.engine, runtime.outbox.table),

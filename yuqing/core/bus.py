@@ -25,7 +25,19 @@ import redis.asyncio as aioredis
 from google.protobuf.message import Message
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
-from sqlalchemy import JSON, BigInteger, Column, Integer, LargeBinary, MetaData, String, Table, delete, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -174,6 +186,46 @@ class OutboxRelay:
                 await asyncio.wait_for(self.outbox.wakeup.wait(), self.idle_poll_seconds)
             except TimeoutError:
                 pass
+
+
+class InboxPruner:
+    """Forgets inbox rows older than the retention. A message is redelivered to a group only
+    within seconds (a relay that died between XADD and commit, an entry claimed from a dead
+    consumer) or after Redis is restored from a backup; the retention must outlast the oldest
+    backup one would restore (docs/operations.md). Deletes in chunks so no statement holds
+    many locks or runs long; replicas pruning at once delete each row once."""
+
+    def __init__(self, engine: AsyncEngine, inbox: Table, *, retention: dt.timedelta,
+                 interval_seconds: float = 3600, chunk: int = 10_000,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.engine = engine
+        self.inbox = inbox
+        self.retention = retention
+        self.interval_seconds = interval_seconds
+        self.chunk = chunk
+        self.clock = clock
+
+    async def prune_once(self) -> int:
+        table, cutoff, pruned = self.inbox, self.clock() - self.retention, 0
+        key = (table.c.consumer_group, table.c.message_id)
+        while True:
+            async with self.engine.begin() as conn:
+                oldest = select(*key).where(table.c.processed_at < cutoff).limit(self.chunk)
+                deleted = (await conn.execute(delete(table).where(tuple_(*key).in_(oldest)))).rowcount
+            pruned += deleted
+            if deleted < self.chunk:
+                return pruned
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_seconds)
+            try:
+                pruned = await self.prune_once()
+            except Exception:
+                logger.exception("inbox pruning failed; trying again at the next interval")
+                continue
+            if pruned:
+                logger.info("inbox pruned", extra={"rows": pruned, "retention_days": self.retention.days})
 
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]

@@ -82,6 +82,9 @@ class ServiceSettings(CoreSettings):
     grpc_grace_seconds: float = 5.0
     # Consumer name inside each consumer group; must be stable across restarts of a replica.
     consumer_name: str = Field(default_factory=lambda: __import__("socket").gethostname())
+    # Processed message ids are kept this long against redelivery (longer than the oldest
+    # Redis backup one would restore), then pruned hourly.
+    inbox_retention_days: int = Field(default=30, ge=1)
 
     def listen_address(self, service: str) -> str:
         return self.grpc_listen or self.address_of(service)
