@@ -13,9 +13,9 @@ from sqlalchemy import delete, func, select
 from services.dispatch import models
 from services.dispatch.domain import DEFAULT_PLAN, ResponsePlan, Step
 from services.dispatch.workflow import Request
-from yuqing.dispatch.v1 import dispatch_pb2
 from yuqing.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.identity import Caller
+from yuqing.dispatch.v1 import dispatch_pb2
 
 HANDLER = Caller("hexi_jbr", frozenset({"unit_handler"}), "hexi")
 HEAD = Caller("hexi_fzr", frozenset({"unit_head"}), "hexi")
@@ -77,6 +77,16 @@ async def _what_dispatch_holds(dispatch, prefix: str) -> dict:
     }
 
 
+async def _alone_and_together(dispatch, scenario) -> tuple[dict, dict]:
+    """The scenario's messages for events "one…" handled one at a time, for events "all…" as
+    one stream batch; what dispatch then holds for each."""
+    for envelope in scenario("one"):
+        async with dispatch.sessions() as session, session.begin():
+            await dispatch.service.on_event_graded(session, envelope)
+    await dispatch.graded_together(scenario("all"))
+    return await _what_dispatch_holds(dispatch, "one"), await _what_dispatch_holds(dispatch, "all")
+
+
 async def test_a_stream_batch_ends_as_its_messages_one_at_a_time_would(dispatch):
     """First levels, a raise and a lower 研判 of events created in the same batch, and an event
     whose superior notice came first: one batch leaves what one message at a time leaves."""
@@ -88,11 +98,7 @@ async def test_a_stream_batch_ends_as_its_messages_one_at_a_time_would(dispatch)
                 dispatch.level_message(f"{prefix}n", "IV", locality="longtan", text="关于龙潭镇集市销售假冒化肥舆情的通报")]
     for prefix in ("one", "all"):
         await dispatch.notice(f"{prefix}n", dispatch.clock.now + dt.timedelta(hours=4))
-    for envelope in scenario("one"):
-        async with dispatch.sessions() as session, session.begin():
-            await dispatch.service.on_event_graded(session, envelope)
-    await dispatch.graded_together(scenario("all"))
-    one_at_a_time, batched = await _what_dispatch_holds(dispatch, "one"), await _what_dispatch_holds(dispatch, "all")
+    one_at_a_time, batched = await _alone_and_together(dispatch, scenario)
     assert batched == one_at_a_time
     assert batched["plans"] == [("1", "II"), ("2", "IV"), ("n", "IV")]
     raised = {(step, level) for event, _unit, step, _due, level in batched["deadlines"] if event == "1"}
@@ -117,11 +123,7 @@ async def test_stored_events_moved_in_one_batch_end_as_one_message_at_a_time_wou
                 dispatch.level_message(f"{prefix}2", "IV", previous="III"),
                 dispatch.level_message(f"{prefix}2", "II", previous="IV"),
                 dispatch.level_message(f"{prefix}3", "II", locality="qingshan", previous="IV")]
-    for envelope in moves("one"):
-        async with dispatch.sessions() as session, session.begin():
-            await dispatch.service.on_event_graded(session, envelope)
-    await dispatch.graded_together(moves("all"))
-    one_at_a_time, batched = await _what_dispatch_holds(dispatch, "one"), await _what_dispatch_holds(dispatch, "all")
+    one_at_a_time, batched = await _alone_and_together(dispatch, moves)
     assert batched == one_at_a_time
     assert batched["plans"] == [("1", "I"), ("2", "II"), ("3", "II")]
     assert {level for *_rest, level in batched["assignments"]} == {"I", "II"}
