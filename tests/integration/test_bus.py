@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, func, select, text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import run_id
@@ -259,6 +259,36 @@ async def test_a_batch_that_is_not_full_lingers_for_more_while_messages_keep_com
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert handler.batches == expected
+
+
+async def test_statements_sent_straight_to_the_driver_run_in_the_sessions_transaction_without_a_probe(bus):
+    """On PostgreSQL the transaction is opened for the driver's statements without a statement
+    of its own (`SELECT 1` once did it): BEGIN, the statement, and a rollback undoes it."""
+    engine, sessions, redis, outbox, stream = bus
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the driver is used directly on PostgreSQL only")
+    sent: list[str] = []                        # what asyncpg ran
+    through_sqlalchemy: list[str] = []          # what SQLAlchemy ran on the connection
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        through_sqlalchemy.append(statement)
+    row = {"message_id": "undone", "stream": "s", "type": "t", "payload": b"\x01", "headers": {},
+           "created_at": dt.datetime(2026, 11, 30, 3, 0, tzinfo=dt.UTC)}
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with sessions() as session:
+            async with session.begin():
+                raw = await (await session.connection()).get_raw_connection()
+                raw.driver_connection.add_query_logger(lambda logged: sent.append(logged.query.strip().upper()))
+                await insert_rows(session, outbox_table, [row])
+                assert raw.driver_connection.is_in_transaction()
+                assert through_sqlalchemy == []     # no statement of SQLAlchemy's opened it
+                await session.rollback()
+            stored = (await session.execute(select(func.count()).select_from(outbox_table))).scalar_one()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert stored == 0
+    assert sent[0].startswith("BEGIN") and sent[1].startswith("INSERT")
 
 
 @pytest.mark.parametrize("count", [3, FEW_ROWS + 30])

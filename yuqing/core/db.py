@@ -168,12 +168,30 @@ def dict_rows(result) -> list[dict]:
 async def _driver(session: AsyncSession | AsyncConnection):
     """The asyncpg connection under a session or connection, inside its transaction."""
     connection = await session.connection() if isinstance(session, AsyncSession) else session
-    driver = (await connection.get_raw_connection()).driver_connection
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
     autocommit = connection.sync_connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
     if not driver.is_in_transaction() and not autocommit:
-        # SQLAlchemy opens its transaction with the first statement; ours must run inside it.
-        await connection.exec_driver_sql("SELECT 1")
+        await _open_transaction(raw.dbapi_connection, connection)
     return driver
+
+
+async def _open_transaction(adapter, connection: AsyncConnection) -> None:
+    """SQLAlchemy's asyncpg adapter opens its transaction with the first statement it runs;
+    ours must run inside it. Opening it directly (the adapter's own, private, method) saves a
+    round trip per transaction — a `SELECT 1` did it before, and still does should a SQLAlchemy
+    version lack that method."""
+    start = getattr(adapter, "_start_transaction", None)
+    mutex = getattr(adapter, "_execute_mutex", None)
+    if start is None or mutex is None or getattr(adapter, "_transaction", False) is not None:
+        await connection.exec_driver_sql("SELECT 1")
+        return
+    try:
+        async with mutex:
+            if adapter._transaction is None:
+                await start()
+    except Exception as error:
+        raise OperationalError("BEGIN", None, error) from error
 
 
 @contextlib.contextmanager
