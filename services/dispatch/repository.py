@@ -174,8 +174,6 @@ class DispatchRepository:
 
     async def set_event_levels(self, levels: dict[str, str], now: dt.datetime) -> None:
         """Several events' levels at once (their plan rows and every assignment of theirs)."""
-        if not levels:
-            return
         rows = [{"event_id": event_id, "level": level, "updated_at": now} for event_id, level in levels.items()]
         for table in (models.event_plans, models.assignments):
             await update_rows(self.session, table, "event_id", rows)

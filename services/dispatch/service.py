@@ -789,8 +789,9 @@ class _Graded:
     announcements: list[dispatch_pb2.AssignmentChanged] = field(default_factory=list)
     trace_headers: list[dict[str, str]] = field(default_factory=list)
     timers: list[dict] = field(default_factory=list)   # timer rows added (the scheduler is told at finish)
-    # Stored events' assignments and each assignment's steps, read once at start and kept up to
-    # date with what the batch adds, so a raise costs no query of its own.
+    # The assignments of the batch's moving events (stored ones read once at start, new ones as
+    # created) and each assignment's steps, kept up to date with what the batch adds, so a raise
+    # costs no query of its own.
     assignments: dict[str, list[dict]] = field(default_factory=dict)
     steps: dict[str, set[str]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)   # event → level to store at finish
@@ -823,13 +824,13 @@ class GradedEvents:
             batch.plan, batch.units = await repo.current_plan(), await repo.units()
             batch.notices = await repo.event_notices(first_seen)
         # Stored events whose level moves: any of them may be raised within the batch.
-        raised = sorted({m.event_id for m in messages.values()
+        moving = sorted({m.event_id for m in messages.values()
                          if m.event_id in batch.plans and from_proto(m.level) != batch.plans[m.event_id]["level"]})
-        if raised:
-            batch.assignments = await repo.assignments_of_events(raised)
+        if moving:
+            batch.assignments = await repo.assignments_of_events(moving)
             batch.steps = await repo.steps_of_assignments(
                 [a["assignment_id"] for assignments in batch.assignments.values() for a in assignments])
-            for version in {batch.plans[event_id]["plan_version"] for event_id in raised} - set(self.plans):
+            for version in {batch.plans[event_id]["plan_version"] for event_id in moving} - set(self.plans):
                 self.plans[version] = await repo.plan(version)
         return batch
 

@@ -229,6 +229,16 @@ def as_columns(rows: list[dict]) -> dict[str, list]:
     return dict(zip(names, map(list, zip(*map(operator.itemgetter(*names), rows))), strict=True))
 
 
+def _pg_type(table: Table, column: str) -> str:
+    return table.c[column].type.compile(dialect=postgresql.dialect())
+
+
+def _for_driver(table: Table, column: str, values: list) -> list:
+    """A column's values as asyncpg takes them: JSON encoded here (the driver bypasses
+    SQLAlchemy's types)."""
+    return list(map(json.dumps, values)) if isinstance(table.c[column].type, JSON) else values
+
+
 # A table, its rows column by column (equal-length lists), and the columns they are inserted
 # in order of (empty: as given).
 TableRows = tuple[Table, dict[str, list], tuple[str, ...]]
@@ -244,7 +254,7 @@ def _tables_insert_statement(shape: tuple[tuple[Table, tuple[tuple[str, bool], .
         names = ", ".join(f'"{column}"' for column, _ in columns)
         arrays, given, selected = [], [], []
         for column, same in columns:
-            sql_type = table.c[column].type.compile(dialect=postgresql.dialect())
+            sql_type = _pg_type(table, column)
             if same:
                 selected.append(f"${number}::{sql_type}")
             else:
@@ -284,8 +294,7 @@ async def insert_tables(session: AsyncSession, writes: list[TableRows]) -> None:
         return
     shape, arguments = [], []
     for table, columns, order_by in writes:
-        values = [list(map(json.dumps, v)) if isinstance(table.c[name].type, JSON) else v
-                  for name, v in columns.items()]
+        values = [_for_driver(table, name, v) for name, v in columns.items()]
         same = [len(v) > 1 and _same_throughout(v) for v in values]
         if all(same):   # unnest needs one array
             same[0] = False
@@ -301,8 +310,7 @@ async def insert_tables(session: AsyncSession, writes: list[TableRows]) -> None:
 @functools.lru_cache(maxsize=32)
 def _update_statement(table: Table, key: str, columns: tuple[str, ...]) -> str:
     """UPDATE … FROM unnest(one array per column): rows matched on `key` take the other columns."""
-    arrays = ", ".join(f"${n}::{table.c[column].type.compile(dialect=postgresql.dialect())}[]"
-                       for n, column in enumerate((key, *columns), start=1))
+    arrays = ", ".join(f"${n}::{_pg_type(table, column)}[]" for n, column in enumerate((key, *columns), start=1))
     given = ", ".join(f'"{column}"' for column in (key, *columns))
     assigned = ", ".join(f'"{column}" = given."{column}"' for column in columns)
     return (f'UPDATE "{table.name}" SET {assigned} FROM unnest({arrays}) AS given({given}) '
@@ -323,8 +331,7 @@ async def update_rows(session: AsyncSession, table: Table, key: str, rows: list[
             .execution_options(synchronize_session=False),
             [{f"given_{name}": value for name, value in row.items()} for row in rows])
         return
-    arguments = [[json.dumps(row[name]) for row in rows] if isinstance(table.c[name].type, JSON)
-                 else [row[name] for row in rows] for name in (key, *columns)]
+    arguments = [_for_driver(table, name, [row[name] for row in rows]) for name in (key, *columns)]
     driver = await _driver(session)
     with _driver_errors(f"UPDATE {table.name}"):
         await driver.execute(_update_statement(table, key, columns), *arguments)
