@@ -14,7 +14,9 @@ PER_ASSIGNMENT = 100
 
 
 async def add_open_timers(sessions: async_sessionmaker, fire_times: list[dt.datetime], unit: str = "hexi") -> None:
-    """One timer per fire time (kind warn_50, so firing tells the unit's people)."""
+    """One timer per fire time (kind warn_50, so firing tells the unit's people). Each deadline
+    is due an hour after its warning, so the 80 % warning a firing adds comes ≈ 48 minutes after
+    the seeding, long after a benchmark or test has looked."""
     now = dt.datetime.now(dt.UTC)
     async with sessions() as session, session.begin():
         if not (await session.execute(models.units.select().where(models.units.c.code == unit))).first():

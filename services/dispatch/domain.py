@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from services.dispatch.calendar import WorkCalendar
@@ -148,13 +149,22 @@ class TimerPolicy:
     supervise_after: dt.timedelta = dt.timedelta(minutes=30)
 
     def fire_times(self, started_at: dt.datetime, due_at: dt.datetime, paused_minutes: int = 0) -> dict[str, dt.datetime]:
-        """Timer kind → when it fires. Paused time (approved extensions) is not working time."""
+        """Timer kind → when it fires, earliest first. Paused time (approved extensions) is not
+        working time."""
         running_from = started_at + dt.timedelta(minutes=paused_minutes)
         limit = due_at - running_from
-        times = {f"warn_{round(f * 100)}": running_from + limit * f for f in self.warnings}
+        times = {f"warn_{round(f * 100)}": running_from + limit * f for f in sorted(self.warnings)}
         times["overdue"] = due_at
         times["supervise"] = due_at + self.supervise_after
         return times
+
+    def next_timer(self, deadline: dict, fired: Iterable[str] = ()) -> tuple[str, dt.datetime] | None:
+        """The deadline's earliest timer not yet fired. A deadline has one pending timer row at a
+        time; firing it adds the next, so a deadline costs one row (not one per kind) until it
+        comes near, and a step met early never had the later ones written."""
+        fired = set(fired)
+        times = self.fire_times(deadline["started_at"], deadline["due_at"], deadline.get("paused_minutes") or 0)
+        return next(((kind, at) for kind, at in times.items() if kind not in fired), None)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,14 +29,22 @@ def assignment_row(event_id: str, unit_code: str, role: str, level: str, plan_ve
             "drill_id": drill_id}
 
 
+def next_timer_rows(deadline: dict, policy: TimerPolicy, fired: set[str]) -> list[dict]:
+    """The deadline's next timer row (none once every kind has fired)."""
+    pending = policy.next_timer(deadline, fired)
+    if pending is None:
+        return []
+    kind, at = pending
+    return [{"timer_id": new_id(), "deadline_id": deadline["deadline_id"], "assignment_id": deadline["assignment_id"],
+             "kind": kind, "fire_at": at}]
+
+
 def deadline_rows(assignment_id: str, deadlines: list[Deadline], policy: TimerPolicy) -> tuple[list[dict], list[dict]]:
-    """An assignment's deadline rows and the timer rows that watch them."""
+    """An assignment's deadline rows and the first timer of each."""
     rows = [{"deadline_id": new_id(), "assignment_id": assignment_id, "step": d.step.key, "step_name": d.step.name,
              "owner": d.step.owner, "clock": d.step.clock, "limit_text": d.step.limit, "basis_level": d.basis_level,
              "started_at": d.started_at, "due_at": d.due_at, "warning": d.warning} for d in deadlines]
-    timers = [{"timer_id": new_id(), "deadline_id": r["deadline_id"], "assignment_id": assignment_id, "kind": kind,
-               "fire_at": at} for r in rows for kind, at in policy.fire_times(r["started_at"], r["due_at"]).items()]
-    return rows, timers
+    return rows, [timer for row in rows for timer in next_timer_rows(row, policy, set())]
 
 
 class DispatchRepository:
@@ -203,18 +212,25 @@ class DispatchRepository:
             await self.session.execute(models.timers.insert(), rows)
 
     async def reschedule(self, deadline: dict, policy: TimerPolicy) -> list[dict]:
-        """New fire times for a deadline whose due time moved; kinds already fired stay fired."""
+        """The next timer of a deadline whose due time moved, at its new time; kinds already
+        fired stay fired."""
         table = models.timers
-        fired = set((await self.session.execute(select(table.c.kind).where(
-            table.c.deadline_id == deadline["deadline_id"], table.c.fired_at.is_not(None)))).scalars())
         await self.session.execute(delete(table).where(table.c.deadline_id == deadline["deadline_id"],
                                                        table.c.fired_at.is_(None)))
-        rows = [{"timer_id": new_id(), "deadline_id": deadline["deadline_id"], "assignment_id": deadline["assignment_id"],
-                 "kind": kind, "fire_at": at}
-                for kind, at in policy.fire_times(deadline["started_at"], deadline["due_at"],
-                                                  deadline["paused_minutes"]).items() if kind not in fired]
+        fired = (await self.timer_kinds([deadline["deadline_id"]]))[deadline["deadline_id"]]
+        rows = next_timer_rows(deadline, policy, fired)
         await self.add_timers(rows)
         return rows
+
+    async def timer_kinds(self, deadline_ids: list[str]) -> defaultdict[str, set[str]]:
+        """deadline → the kinds it has a timer row of, fired or pending. A deadline written before
+        timers were chained holds all its kinds as pending rows; none is added twice."""
+        table = models.timers
+        kinds: defaultdict[str, set[str]] = defaultdict(set)
+        for deadline_id, kind in await self.session.execute(select(table.c.deadline_id, table.c.kind).where(
+                table.c.deadline_id.in_(deadline_ids))):
+            kinds[deadline_id].add(kind)
+        return kinds
 
     async def update_deadline(self, deadline_id: str, **values) -> None:
         await self.session.execute(update(models.deadlines).where(models.deadlines.c.deadline_id == deadline_id)

@@ -29,7 +29,13 @@ from services.dispatch.domain import (
     validate_plan,
 )
 from services.dispatch.drills import MAX_SPEED, parse_scenario, score
-from services.dispatch.repository import DispatchRepository, assignment_row, deadline_rows, event_plan_row
+from services.dispatch.repository import (
+    DispatchRepository,
+    assignment_row,
+    deadline_rows,
+    event_plan_row,
+    next_timer_rows,
+)
 from services.dispatch.workflow import OPEN_STATES, TERMINAL_STATES, Request, check
 from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
@@ -406,13 +412,29 @@ class DispatchService:
                     step_name=deadline["step_name"], due_at=timestamp(deadline["due_at"]),
                     fire_at=timestamp(timer["fire_at"]), fired_at=timestamp(now), recipients=recipients, title=title))
             await repo.mark_fired([t["timer_id"] for t in due], outcomes, now)
+            following = await self._next_timers(repo, [t for t in due if outcomes[t["timer_id"]] == "fired"],
+                                                deadlines, assignments)
             await self.outbox.add_many(session, streams.ALERTS, alerts)
         self.outbox.notify()
+        self.wake_for(following)
         if self.channels:
             self.deliveries_added()
         for timer in due:
             TIMER_LATENESS.observe(max((now - timer["fire_at"]).total_seconds(), 0.0))
         return len(due)
+
+    async def _next_timers(self, repo: DispatchRepository, fired: list[dict], deadlines: dict[str, dict],
+                           assignments: dict[str, dict]) -> list[dict]:
+        """Each fired timer's deadline gets its next timer (a drill's 督办 grace runs at its speed)."""
+        if not fired:
+            return []
+        kinds_written = await repo.timer_kinds([t["deadline_id"] for t in fired])
+        speeds = await repo.drill_speeds(sorted({assignments[t["assignment_id"]]["drill_id"] for t in fired} - {""}))
+        rows = [row for t in fired for row in next_timer_rows(
+            deadlines[t["deadline_id"]], self.policy_at(speeds.get(assignments[t["assignment_id"]]["drill_id"], 1.0)),
+            kinds_written[t["deadline_id"]])]
+        await repo.add_timers(rows)
+        return rows
 
     async def refresh_workload_figures(self) -> None:
         """Open and overdue assignments (drills left out) for the operator's gauges."""

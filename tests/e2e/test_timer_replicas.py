@@ -87,12 +87,14 @@ async def test_two_replicas_fire_each_timer_once_through_sigkill_and_a_redis_res
         await asyncio.to_thread(store.start)            # … and comes back
         start("a")
         deadline = time.monotonic() + 120
-        while await count(models.timers.c.fired_at.is_(None)) and time.monotonic() < deadline:
+        seeded = models.timers.c.kind == "warn_50"    # each firing adds its deadline's 80 % warning, not yet due
+        while await count(seeded, models.timers.c.fired_at.is_(None)) and time.monotonic() < deadline:
             await asyncio.sleep(1)
         while await outbox_rows() and time.monotonic() < deadline:
             await asyncio.sleep(0.5)                    # relays drain to the restarted Redis
-        assert await count(models.timers.c.fired_at.is_(None)) == 0
+        assert await count(seeded, models.timers.c.fired_at.is_(None)) == 0
         assert await count(models.timers.c.outcome == "fired") == TIMERS
+        assert await count(models.timers.c.kind == "warn_80", models.timers.c.fired_at.is_(None)) == TIMERS
 
         # Every firing wrote one alert message with an id of its own: one message id per timer.
         client = redis.Redis.from_url(store.url)

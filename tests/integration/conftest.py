@@ -151,11 +151,11 @@ class DispatchHarness:
     make_service: object
 
     def level_message(self, event_id: str, level: str, *, locality: str = "hexi", text: str = "",
-                      discovered: dt.datetime | None = None, previous: str | None = None) -> Envelope:
+                      discovered: dt.datetime | None = None, previous: str | None = None, drill_id: str = "") -> Envelope:
         message = grading_pb2.EventGraded(
             event_id=event_id, level=LEVELS.index(level) + 1, previous_level=LEVELS.index(previous) + 1 if previous else 0,
             graded_at=timestamp(self.clock.now), event_discovered_at=timestamp(discovered or self.clock.now),
-            locality=locality, title=f"事件{event_id}", text=text, actor="system")
+            locality=locality, title=f"事件{event_id}", text=text, actor="system", drill_id=drill_id)
         return Envelope(new_id(), grading_pb2.EventGraded.DESCRIPTOR.full_name, message.SerializeToString(), "0-1")
 
     async def graded(self, event_id: str, level: str, **fields) -> None:

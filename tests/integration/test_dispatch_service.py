@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from services.dispatch import models
-from services.dispatch.domain import DEFAULT_PLAN, ResponsePlan, Step
+from services.dispatch.domain import DEFAULT_PLAN, ResponsePlan, Step, TimerPolicy
 from services.dispatch.workflow import Request
+from yuqing.core.db import new_id
 from yuqing.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.identity import Caller
 from yuqing.dispatch.v1 import dispatch_pb2
@@ -43,12 +44,12 @@ async def test_a_graded_event_is_assigned_with_deadlines_and_timers(dispatch):
     assert (lead["unit_code"], lead["state"]) == ("hexi", "pending_ack")
     deadlines = await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == lead["assignment_id"])
     assert {d["step"] for d in deadlines} == {"handover", "verify_explain"}
+    # One pending timer per deadline, its first warning; firing one adds the next.
     timers = await dispatch.rows(models.timers, models.timers.c.assignment_id == lead["assignment_id"])
-    assert sorted(t["kind"] for t in timers) == sorted(["warn_50", "warn_80", "overdue", "supervise"] * 2)
+    assert sorted((t["deadline_id"], t["kind"]) for t in timers) == sorted((d["deadline_id"], "warn_50") for d in deadlines)
     handover = next(d for d in deadlines if d["step"] == "handover")
     fire = {t["kind"]: t["fire_at"] for t in timers if t["deadline_id"] == handover["deadline_id"]}
     assert fire["warn_50"] - dispatch.clock.now == dt.timedelta(hours=1)
-    assert fire["supervise"] - fire["overdue"] == dt.timedelta(minutes=30)
 
 
 async def _what_dispatch_holds(dispatch, prefix: str) -> dict:
@@ -185,8 +186,16 @@ async def test_timers_warn_remind_and_supervise_once(dispatch):
     await dispatch.service.act(HANDLER, lead["assignment_id"], "acknowledge", Request())   # handover met
 
     async def fire_at(delta: dt.timedelta) -> int:
+        """What fires at that moment, each timer firing in turn as the scheduler's loop does."""
         dispatch.clock.now = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC) + delta
-        return await dispatch.service.fire_due_timers()
+        fired = 0
+        while batch := await dispatch.service.fire_due_timers():
+            fired += batch
+        return fired
+
+    async def pending() -> list[tuple[str, dt.datetime]]:
+        return [(t["kind"], t["fire_at"]) for t in await dispatch.rows(
+            models.timers, models.timers.c.assignment_id == lead["assignment_id"], models.timers.c.fired_at.is_(None))]
 
     # verify_explain: 1 working day from Friday 10:00 → Monday 10:00 (72 h calendar).
     assert await fire_at(dt.timedelta(hours=35)) == 0
@@ -195,7 +204,10 @@ async def test_timers_warn_remind_and_supervise_once(dispatch):
     assert {n["username"] for n in notes} == {"hexi_jbr", "hexi_fzr"} and notes[0]["kind"] == "warn_50"
     assert "已用去 50% 时限" in notes[0]["title"]
     assert await fire_at(dt.timedelta(hours=36)) == 0                       # nothing twice
+    friday = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    assert await pending() == [("warn_80", friday + dt.timedelta(hours=72 * 0.8))]
     assert await fire_at(dt.timedelta(hours=72)) == 2                       # 80 % and overdue (late scheduler)
+    assert await pending() == [("supervise", friday + dt.timedelta(hours=72, minutes=30))]
     overdue = await dispatch.rows(models.notifications, models.notifications.c.kind == "overdue")
     on_duty = {"yqb", "jiance"} & {n["username"] for n in overdue}
     assert {"hexi_jbr", "hexi_fzr"} <= {n["username"] for n in overdue} and len(on_duty) == 1
@@ -205,8 +217,57 @@ async def test_timers_warn_remind_and_supervise_once(dispatch):
     records = await dispatch.service.accountability(OFFICE, "hexi")
     assert [(r["kind"], r["recorded_by"]) for r in records] == [("late", "system")]
     fired = await dispatch.rows(models.timers, models.timers.c.assignment_id == lead["assignment_id"])
-    assert all(t["fired_at"] is not None for t in fired)
+    assert sorted((t["kind"], t["outcome"]) for t in fired) == [
+        ("overdue", "fired"), ("supervise", "fired"), ("warn_50", "fired"), ("warn_80", "fired")]
+    assert await fire_at(dt.timedelta(days=30)) == 0 and await pending() == []
     assert await dispatch.service.accountability(OTHER, "hexi") == []      # a unit sees its own records only
+
+
+async def _fire_everything_due(dispatch, at: dt.datetime) -> int:
+    dispatch.clock.now = at
+    fired = 0
+    while batch := await dispatch.service.fire_due_timers():
+        fired += batch
+    return fired
+
+
+async def _handover(dispatch, event_id: str) -> dict:
+    lead = await _lead(dispatch, event_id)
+    return (await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == lead["assignment_id"],
+                                models.deadlines.c.step == "handover"))[0]
+
+
+async def test_a_deadline_written_with_all_its_timers_fires_each_once(dispatch):
+    """Deadlines stored before timers were chained hold all four kinds as pending rows."""
+    await dispatch.graded("legacy", "IV", text="河西镇旧时限")
+    handover = await _handover(dispatch, "legacy")
+    kinds = TimerPolicy().fire_times(handover["started_at"], handover["due_at"])
+    async with dispatch.sessions() as session, session.begin():
+        await session.execute(models.timers.insert(), [
+            {"timer_id": new_id(), "deadline_id": handover["deadline_id"], "assignment_id": handover["assignment_id"],
+             "kind": kind, "fire_at": at} for kind, at in kinds.items() if kind != "warn_50"])
+    for kind, at in kinds.items():           # the scheduler wakes at each fire time
+        assert await _fire_everything_due(dispatch, at) == 1, kind
+    timers = await dispatch.rows(models.timers, models.timers.c.deadline_id == handover["deadline_id"])
+    assert sorted((t["kind"], t["fire_at"], t["outcome"]) for t in timers) == sorted(
+        (kind, at, "fired") for kind, at in kinds.items())
+
+
+async def test_a_drills_supervision_grace_runs_at_its_speed(dispatch):
+    async with dispatch.sessions() as session, session.begin():
+        await session.execute(models.drills.insert().values(
+            drill_id="d60", name="演练", speed=60.0, status="running", scenario={}, started_by="admin",
+            started_at=dispatch.clock.now))
+    envelope = dispatch.level_message("drill1", "IV", text="河西镇演练事件", drill_id="d60")
+    async with dispatch.sessions() as session, session.begin():
+        await dispatch.service.on_event_graded(session, envelope)
+    handover = await _handover(dispatch, "drill1")
+    assert handover["due_at"] - dispatch.clock.now == dt.timedelta(minutes=2)     # 2 hours at 60 times
+    assert await _fire_everything_due(dispatch, handover["due_at"] + dt.timedelta(seconds=29)) == 3
+    assert await _fire_everything_due(dispatch, handover["due_at"] + dt.timedelta(seconds=30)) == 1
+    [supervised] = await dispatch.rows(models.timers, models.timers.c.deadline_id == handover["deadline_id"],
+                                       models.timers.c.kind == "supervise")
+    assert supervised["fire_at"] == handover["due_at"] + dt.timedelta(seconds=30)     # 30 minutes at 60 times
 
 
 async def test_an_approved_extension_pauses_the_units_clock(dispatch):
@@ -217,11 +278,16 @@ async def test_an_approved_extension_pauses_the_units_clock(dispatch):
     await dispatch.service.act(HEAD, aid, "request_extension", Request(reason="需现场核实", minutes=240))
     with pytest.raises(Conflict):
         await dispatch.service.act(HEAD, aid, "request_extension", Request(reason="再延", minutes=60))
+    def pending_timers():
+        return dispatch.rows(models.timers, models.timers.c.deadline_id == before["deadline_id"],
+                             models.timers.c.fired_at.is_(None))
+
+    [warning] = await pending_timers()
     await dispatch.service.act(OFFICE, aid, "approve_extension", Request())
     after = (await dispatch.rows(models.deadlines, models.deadlines.c.deadline_id == before["deadline_id"]))[0]
     assert after["due_at"] - before["due_at"] == dt.timedelta(hours=4) and after["paused_minutes"] == 240
-    timers = {t["kind"]: t["fire_at"] for t in await dispatch.rows(models.timers, models.timers.c.deadline_id == before["deadline_id"])}
-    assert timers["overdue"] == after["due_at"]
+    [moved] = await pending_timers()
+    assert moved["kind"] == "warn_50" and moved["fire_at"] - warning["fire_at"] == dt.timedelta(hours=4)
     office_step = (await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == aid,
                                        models.deadlines.c.step == "handover"))[0]
     assert office_step["paused_minutes"] == 0      # the office's own clock does not pause
@@ -264,7 +330,7 @@ async def test_a_year_without_data_warns_until_an_admin_loads_it(dispatch):
     step = (await dispatch.rows(models.deadlines, models.deadlines.c.deadline_id == step["deadline_id"]))[0]
     assert step["warning"] == "" and step["due_at"] == dt.datetime(2027, 1, 4, 2, 0, tzinfo=dt.UTC)  # Monday 4 Jan
     timers = {t["kind"]: t["fire_at"] for t in await dispatch.rows(models.timers, models.timers.c.deadline_id == step["deadline_id"])}
-    assert timers["overdue"] == step["due_at"]
+    assert timers == {"warn_50": step["started_at"] + (step["due_at"] - step["started_at"]) / 2}   # halfway to Monday
 
 
 async def test_two_replicas_fire_each_due_timer_exactly_once(dispatch, backend):
@@ -272,7 +338,7 @@ async def test_two_replicas_fire_each_due_timer_exactly_once(dispatch, backend):
         pytest.skip("SQLite serialises writers: one dispatch process")
     for n in range(40):
         await dispatch.graded(f"bulk{n}", "II", text="河西镇某事")
-    total = await _count(dispatch, models.timers)
+    total = 4 * await _count(dispatch, models.deadlines)    # two warnings, 催办 and 督办 per deadline
     dispatch.clock.now += dt.timedelta(days=3)   # everything due
     replicas = [dispatch.make_service() for _ in range(2)]
 
@@ -284,6 +350,7 @@ async def test_two_replicas_fire_each_due_timer_exactly_once(dispatch, backend):
 
     counts = await asyncio.gather(*(drain(r) for r in replicas))
     assert sum(counts) == total and all(counts)
+    assert await _count(dispatch, models.timers, models.timers.c.outcome == "fired") == total
     assert await _count(dispatch, models.timers, models.timers.c.fired_at.is_(None)) == 0
     async with dispatch.sessions() as session:
         repeated = (await session.execute(select(models.notifications.c.dedup_key, func.count())
@@ -300,7 +367,7 @@ async def test_a_superior_notices_deadline_is_tracked_like_any_step(dispatch):
                                 models.deadlines.c.step == "superior_feedback"))[0]
     assert (step["due_at"], step["owner"], step["limit_text"]) == (four_hours, "office", "上级限定 2026-11-20 14:00")
     timers = {t["kind"]: t["fire_at"] for t in await dispatch.rows(models.timers, models.timers.c.deadline_id == step["deadline_id"])}
-    assert timers["overdue"] == four_hours and timers["warn_50"] == dispatch.clock.now + dt.timedelta(hours=2)
+    assert timers == {"warn_50": dispatch.clock.now + dt.timedelta(hours=2)}
     await dispatch.notice("n1", four_hours + dt.timedelta(hours=1))     # a later notice: the earlier limit stands
     await dispatch.notice("n1", dispatch.clock.now + dt.timedelta(hours=2))   # an earlier one tightens it
     step = (await dispatch.rows(models.deadlines, models.deadlines.c.deadline_id == step["deadline_id"]))[0]
