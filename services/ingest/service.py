@@ -251,6 +251,9 @@ class IngestService:
                  mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES, preparer: Preparer | None = None):
         self.sessions = sessions
         self.reading = reading_sessions(sessions)
+        # PostgreSQL commits a statement run outside a transaction on its own (SQLite writes a
+        # batch as several statements).
+        self.statements_commit_alone = sessions.kw["bind"].dialect.name == "postgresql"
         self.preparer = preparer or Preparer()
         self.outbox = outbox
         self.clock = clock
@@ -388,32 +391,40 @@ class IngestService:
 
     async def _write(self, decision: _Decision, now: dt.datetime) -> list[ItemOutcome]:
         new_events = decision.new_events
-        async with self.sessions() as session, session.begin():
-            repo = IngestRepository(session)
-            # Rows stored before are updated first (snapshots' figures, events' increments and
-            # what joins them) …
-            await repo.update_item_metrics(decision.stored_item_metrics)
-            stored_events = [c for event_id, c in decision.changes.items() if event_id not in new_events]
-            changed = await repo.apply_event_changes(stored_events, now)
-            events = {event_id: {**row, "reopened": False} for event_id, row in new_events.items()}
-            events.update(await self._finish_stored_events(repo, changed, decision.joined))
-            # … then everything the batch adds, in one statement.
-            ordered = sorted(decision.pending, key=lambda p: p.index)
-            current = inject_context()
-            await repo.add_batch(
-                events=list(new_events.values()), items=decision.items, item_snapshots=decision.item_snapshots,
-                attachments=decision.attachments, event_keys=decision.event_keys,
-                event_snapshots=repo.event_snapshot_rows(events.values()),
-                messages=(self.outbox.table, self.outbox.rows(
-                    streams.ITEMS, [self._announcement(p, events[p.event_id]) for p in ordered],
-                    [p.trace or current for p in ordered])),
-            )
-            outcomes = [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
-                        for p in ordered]
+        stored_events = [c for event_id, c in decision.changes.items() if event_id not in new_events]
+        if self.statements_commit_alone and not decision.stored_item_metrics and not stored_events:
+            # Nothing stored before changes: the batch is one statement, atomic by itself, so
+            # it runs without BEGIN and COMMIT (two of a single item's round trips).
+            async with self.reading() as session:
+                await self._add(IngestRepository(session), decision, {})
+        else:
+            async with self.sessions() as session, session.begin():
+                repo = IngestRepository(session)
+                # Rows stored before are updated first (snapshots' figures, events' increments
+                # and what joins them), then everything the batch adds, in one statement.
+                await repo.update_item_metrics(decision.stored_item_metrics)
+                changed = await repo.apply_event_changes(stored_events, now)
+                await self._add(repo, decision, await self._finish_stored_events(repo, changed, decision.joined))
         # Only once the batch has committed may its items serve as candidates from memory.
         for known, drill_id in decision.unsettled.fingerprints.values():
             self.recent.put(known, drill_id)
-        return outcomes
+        return [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
+                for p in sorted(decision.pending, key=lambda p: p.index)]
+
+    async def _add(self, repo: IngestRepository, decision: _Decision, stored_events: dict[str, dict]) -> None:
+        """Everything the batch adds, with its announcements, in one statement (on PostgreSQL)."""
+        events = {event_id: {**row, "reopened": False} for event_id, row in decision.new_events.items()}
+        events.update(stored_events)
+        ordered = sorted(decision.pending, key=lambda p: p.index)
+        current = inject_context()
+        await repo.add_batch(
+            events=list(decision.new_events.values()), items=decision.items, item_snapshots=decision.item_snapshots,
+            attachments=decision.attachments, event_keys=decision.event_keys,
+            event_snapshots=repo.event_snapshot_rows(events.values()),
+            messages=(self.outbox.table, self.outbox.rows(
+                streams.ITEMS, [self._announcement(p, events[p.event_id]) for p in ordered],
+                [p.trace or current for p in ordered])),
+        )
 
     @staticmethod
     def _announcement(p: _Pending, event: dict) -> ingest_pb2.ItemIngested:

@@ -6,7 +6,9 @@ import asyncio
 import datetime as dt
 import io
 
+import pytest
 from PIL import Image
+from sqlalchemy import event
 
 from services.ingest import models
 from services.ingest.clustering import fingerprint
@@ -14,6 +16,7 @@ from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
 from services.ingest.repository import PROBED_KEYS, IngestRepository
 from services.ingest.service import MAX_EVENTS_PER_KEY, IngestService
+from yuqing.core.bus import Outbox
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 
@@ -369,6 +372,52 @@ async def test_a_batch_decided_from_one_that_then_fails_is_decided_again(ingest)
     assert all(e["item_count"] == 1 for e in events.values())
     assert [m.item_id for m in await ingest.messages()] == [o.item_id for o in outcomes]
     assert ingest.service.unsettled == []
+
+
+async def test_new_matters_are_written_by_one_statement_outside_a_transaction_and_a_failed_one_leaves_nothing(ingest):
+    """On PostgreSQL a batch that changes nothing stored before is one statement, run without
+    BEGIN and COMMIT; it is atomic by itself: when another replica stored the same URL while it
+    was held, it fails whole (no event of its own is left) and is decided again as a snapshot."""
+    engine = ingest.sessions.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes a batch as several statements, in a transaction")
+    sent: list[str] = []
+    logged: set[int] = set()
+
+    def log_statements(dbapi_connection, record, proxy):
+        driver = dbapi_connection.driver_connection
+        if id(driver) not in logged:
+            logged.add(id(driver))
+            driver.add_query_logger(lambda query: sent.append(query.query.strip().upper()))
+
+    def written() -> list[str]:
+        """Transaction control and the batch's insert, of what asyncpg ran."""
+        return [q.split()[0].rstrip(";") for q in sent if q.startswith(("BEGIN", "COMMIT", 'WITH WRITTEN_0 AS (INSERT'))]
+    await ingest.service.submit_many([item(ingest, url="https://weibo.com/warm", content="城关镇路灯不亮")])  # types and topics read
+    event.listen(engine.sync_engine, "checkout", log_statements)
+    try:
+        await ingest.service.submit_many([item(ingest, url="https://weibo.com/alone", content=OTHER)])
+        assert written() == ["WITH"]
+        sent.clear()
+        await ingest.service.submit_many([item(ingest, url="https://weibo.com/alone-again", content="转发：" + OTHER)])
+        assert written() == ["BEGIN", "WITH", "COMMIT"]     # it changes the stored event
+    finally:
+        event.remove(engine.sync_engine, "checkout", log_statements)
+
+    held = HeldWrites(ingest.service)
+    first = asyncio.create_task(ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/raced", content=STORY, metrics=Metrics(views=10))]))
+    await held.holding.wait()
+    replica = IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), ingest.clock)
+    [theirs] = await replica.submit_many([item(ingest, url="https://weibo.com/raced", content=STORY,
+                                               metrics=Metrics(views=5))])
+    held.release.set()
+    [ours] = await first
+    assert (ours.status, ours.item_id, ours.event_id) == ("duplicate", theirs.item_id, theirs.event_id)
+    events = {e["event_id"] for e in await ingest.rows(models.events)}
+    assert theirs.event_id in events and len(events) == 3      # the two matters before and the replica's: none left over
+    [stored] = [i for i in await ingest.rows(models.items) if i["url"] == "https://weibo.com/raced"]
+    assert stored["views"] == 10 and stored["snapshot_count"] == 2
 
 
 async def test_a_stored_item_reported_twice_in_one_batch_counts_two_snapshots_and_keeps_the_last_figures(ingest):
