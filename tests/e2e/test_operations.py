@@ -4,6 +4,7 @@ overdue assignments, timer lateness, the gateway's request times."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import httpx
@@ -56,3 +57,9 @@ def test_every_process_serves_the_figures_an_operator_watches(suite, client):
     # Route templates, never raw paths: one series for every event's page.
     routes = {dict(labels).get("route") for (name, labels) in gateway if name == "yuqing_http_request_seconds_count"}
     assert "/api/v1/events/{event_id}" in routes and not any(accepted["event_id"] in (r or "") for r in routes)
+
+
+def test_the_services_working_from_streams_run_at_a_lower_cpu_priority_than_intake(suite):
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    lowered = {name: os.getpriority(os.PRIO_PROCESS, suite.processes[name].pid) - own for name in PROCESSES}
+    assert lowered == {"ingest": 0, "grading": 10, "dispatch": 10, "publish": 10, "gateway": 0}

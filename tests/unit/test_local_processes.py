@@ -47,3 +47,33 @@ def test_a_process_exiting_at_start_is_reported_with_the_end_of_its_log(tmp_path
         suite.wait_ready(timeout=5)
     assert "grading exited with 3" in str(raised.value)
     assert "端口已被占用: address already in use" in str(raised.value)
+
+
+def test_on_one_machine_the_services_working_from_streams_yield_the_cpu_to_intake(tmp_path):
+    suite = Suite(env={"PATH": "/bin"}, log_dir=tmp_path)
+    suite.add_replicas("dispatch", 1)
+    nice = {name: suite.process_environment(name).get("YQ_CPU_NICE")
+            for name in ("gateway", "ingest", "grading", "dispatch", "dispatch-2", "publish")}
+    assert nice == {"gateway": None, "ingest": None, "grading": "10", "dispatch": "10", "dispatch-2": "10",
+                    "publish": "10"}
+    chosen = Suite(env={"YQ_CPU_NICE": "3"}, log_dir=tmp_path)
+    assert chosen.process_environment("grading")["YQ_CPU_NICE"] == "3"     # the operator's choice stands
+
+
+@pytest.mark.parametrize("setting, niceness", [("7", 7), ("0", 0)])
+def test_a_service_process_lowers_its_cpu_priority_as_set(setting, niceness):
+    probe = ("import os; from yuqing.core.bootstrap import lower_cpu_priority; "
+             "from yuqing.core.settings import ServiceSettings; "
+             "start = os.nice(0); lower_cpu_priority(ServiceSettings()); print(os.nice(0) - start)")
+    shown = subprocess.run([sys.executable, "-c", probe], env={"YQ_CPU_NICE": setting, "PATH": "/usr/bin:/bin"},
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert int(shown.stdout) == niceness
+
+
+def test_a_niceness_outside_what_the_system_allows_is_refused():
+    from pydantic import ValidationError
+
+    from yuqing.core.settings import ServiceSettings
+    with pytest.raises(ValidationError):
+        ServiceSettings(cpu_nice=20)

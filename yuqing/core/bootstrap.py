@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -77,6 +78,13 @@ def tune_garbage_collector() -> None:
     gc.freeze()
 
 
+def lower_cpu_priority(settings: ServiceSettings) -> None:
+    """Yield the CPU to the processes requests wait on when the cores are busy (YQ_CPU_NICE);
+    worker processes started later inherit it."""
+    if settings.cpu_nice:
+        os.nice(settings.cpu_nice)
+
+
 def run_service(
     service: str,
     settings_class: type[ServiceSettings],
@@ -84,6 +92,7 @@ def run_service(
     build: Callable[[Runtime], Awaitable[ServiceParts]],
 ) -> None:
     settings = settings_class()
+    lower_cpu_priority(settings)
     setup_logging(service)
     setup_telemetry(service)
 
