@@ -122,26 +122,28 @@ class IngestRepository:
                 (await self.session.execute(select(*columns).where(table.c.key.in_(chunk))))]
 
     async def recent_items_by_authors(self, authors: list[tuple[str, str]], since: dt.datetime,
-                                      per_author: int) -> list[str]:
-        """Each (platform, author)'s items since `since`, newest first, at most per_author each."""
+                                      per_author: int) -> list[tuple[str, str, str]]:
+        """(platform, author, item id) of each author's items since `since`, newest first, at
+        most per_author each."""
         table = models.items
         if self._dialect is postgresql:
             # One index probe per author (ix_items_platform_author); a row-value IN list of a
             # thousand pairs makes PostgreSQL scan the whole table instead.
             return list((await self.session.execute(text(
-                "SELECT recent.item_id FROM unnest(CAST(:platforms AS varchar[]), CAST(:authors AS varchar[])) "
+                "SELECT wanted.platform, wanted.author, recent.item_id "
+                "FROM unnest(CAST(:platforms AS varchar[]), CAST(:authors AS varchar[])) "
                 "AS wanted(platform, author) CROSS JOIN LATERAL (SELECT item_id FROM items "
                 "WHERE items.platform = wanted.platform AND items.author = wanted.author "
                 "AND items.discovered_at >= :since ORDER BY items.discovered_at DESC LIMIT :per_author) AS recent"),
                 {"platforms": [p for p, _ in authors], "authors": [a for _, a in authors], "since": since,
-                 "per_author": per_author})).scalars())
-        item_ids: list[str] = []
+                 "per_author": per_author})).all())
+        found: list[tuple[str, str, str]] = []
         for chunk in _chunks(authors, CHUNK // 2):
-            item_ids += (await self.session.execute(
-                select(table.c.item_id).where(tuple_(table.c.platform, table.c.author).in_(chunk),
-                                              table.c.discovered_at >= since)
-                .order_by(table.c.discovered_at.desc()).limit(per_author * len(chunk)))).scalars()
-        return item_ids
+            found += (await self.session.execute(
+                select(table.c.platform, table.c.author, table.c.item_id)
+                .where(tuple_(table.c.platform, table.c.author).in_(chunk), table.c.discovered_at >= since)
+                .order_by(table.c.discovered_at.desc()).limit(per_author * len(chunk)))).all()
+        return found
 
     async def items_for_matching(self, item_ids: list[str]):
         table = models.items

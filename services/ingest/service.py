@@ -231,6 +231,14 @@ class Unsettled:
         return batch
 
 
+@dataclass
+class _Stored:
+    """What the database holds about a batch's items, read before deciding it."""
+    items: list       # stored items with the batch's canonical URLs or source ids
+    key_rows: list    # (key, event id, item id) of the batch's event keys
+    by_author: list   # (platform, author, item id) of the batch's authors' recent items
+
+
 class PreviousBatchFailed(Exception):
     """The batch written before this one failed: what this one decided from it may not hold."""
 
@@ -356,10 +364,9 @@ class IngestService:
         for p in pending:   # a batch decided again starts afresh
             p.item_id = p.event_id = p.reason = ""
             p.new_event = p.duplicate = False
-        async with self.reading() as session:
-            repo = IngestRepository(session)
-            new, duplicates, known_items = await self._split_known(repo, pending, unsettled)
-            stored_keys, boilerplate = await self._cluster(repo, new, now, unsettled)
+        stored = await self._look_up(pending, now)
+        new, duplicates, known_items = self._split_known(stored.items, pending, unsettled)
+        stored_keys, boilerplate = await self._cluster(stored, new, now, unsettled)
         changes = self._event_changes(new, duplicates)
         joined = self._joined(pending)
         # A new event is written once with its figures; only events stored before are updated.
@@ -438,14 +445,43 @@ class IngestService:
             discovered_at=timestamp(p.item.discovered_at),
         )
 
-    async def _split_known(self, repo: IngestRepository, pending: list[_Pending], unsettled: list[Unsettled]):
+    async def _look_up(self, pending: list[_Pending], now: dt.datetime) -> _Stored:
+        """The three reads a batch is decided from. They do not depend on each other (keys and
+        authors are read for every item; those of duplicates are ignored later), so on
+        PostgreSQL they run at once, each on a connection of its own: a single item waits for
+        one round trip instead of three."""
+        urls = [p.item.canonical_url for p in pending if p.item.canonical_url]
+        source_ids = [(p.item.source, p.item.source_item_id) for p in pending if p.item.source_item_id]
+        keys = list(dict.fromkeys(k for p in pending for k in p.fp.keys))
+        authors = list(dict.fromkeys((p.item.platform, p.item.author) for p in pending if p.item.author))
+
+        async def items(repo: IngestRepository) -> list:
+            return await repo.known_items(urls, source_ids) if urls or source_ids else []
+
+        async def key_rows(repo: IngestRepository) -> list:
+            return await repo.event_key_rows(keys, MAX_EVENTS_PER_KEY + 1) if keys else []
+
+        async def by_author(repo: IngestRepository) -> list:
+            return await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES) if authors else []
+
+        reads = (items, key_rows, by_author)
+        if self.statements_commit_alone:
+            async def alone(read):
+                async with self.reading() as session:
+                    return await read(IngestRepository(session))
+            return _Stored(*await asyncio.gather(*map(alone, reads)))
+        async with self.reading() as session:
+            repo = IngestRepository(session)
+            return _Stored(*[await read(repo) for read in reads])
+
+    def _split_known(self, stored_items: list, pending: list[_Pending], unsettled: list[Unsettled]):
         """Exact duplicates (same canonical URL or same source id) — stored, being written, or
         earlier in this batch — become snapshots of that item; the rest are new items. Returns
         also every item the batch touches, by id, with its newest figures."""
         urls = [p.item.canonical_url for p in pending if p.item.canonical_url]
         source_ids = [(p.item.source, p.item.source_item_id) for p in pending if p.item.source_item_id]
         found: dict[str, dict] = {}
-        for row in await repo.known_items(urls, source_ids):
+        for row in stored_items:
             found[row["item_id"]] = {
                 "item_id": row["item_id"], "event_id": row["event_id"], **Metrics.of(row).values(),
                 "canonical_url": row["canonical_url"], "source": row["source"], "source_item_id": row["source_item_id"]}
@@ -483,12 +519,12 @@ class IngestService:
                 by_source_id[source_id] = known
         return new, duplicates, found
 
-    async def _cluster(self, repo: IngestRepository, new: list[_Pending], now: dt.datetime,
+    async def _cluster(self, stored: _Stored, new: list[_Pending], now: dt.datetime,
                        unsettled: list[Unsettled]) -> tuple[dict[str, set[int]], set[int]]:
         """Places each new item in an event; returns the keys each event has stored (or is
         storing), and the boilerplate keys (those that match nothing): neither is stored again."""
         batch_keys = Counter(k for p in new for k in p.fp.keys)
-        key_rows = await repo.event_key_rows(list(batch_keys), MAX_EVENTS_PER_KEY + 1) if batch_keys else []
+        key_rows = [row for row in stored.key_rows if row[0] in batch_keys]
         if unsettled:
             # A batch that committed meanwhile is in both: each (key, event) once.
             seen = {(key, event_id) for key, event_id, _ in key_rows}
@@ -503,10 +539,10 @@ class IngestService:
         # A key shared by many events is boilerplate, not a sign of one matter: it is ignored
         # so it cannot flood the candidates.
         candidate_ids = [i for ids in by_key.values() if len(ids) <= MAX_EVENTS_PER_KEY for i in ids]
-        authors = list({(p.item.platform, p.item.author) for p in new if p.item.author})
+        authors = {(p.item.platform, p.item.author) for p in new if p.item.author}
         if authors:
             candidate_ids += [i for batch in unsettled for author in authors for i in batch.by_author.get(author, ())]
-            candidate_ids += await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES)
+            candidate_ids += [item_id for platform, author, item_id in stored.by_author if (platform, author) in authors]
         # Only keys that can pair two items go into the indexes: stored ones, and those two or
         # more items of this batch carry. The decisions are the same; most keys are in neither.
         pairing = set(by_key) | {k for k, count in batch_keys.items() if count > 1}
@@ -524,7 +560,10 @@ class IngestService:
                 missing.append(item_id)
             else:
                 indexes[cached[1]].add(cached[0], pairing_keys(cached[0].fingerprint))
-        rows = await repo.items_for_matching(missing) if missing else []
+        rows = []
+        if missing:
+            async with self.reading() as session:
+                rows = await IngestRepository(session).items_for_matching(missing)
         places = [frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
                   for row in rows]
         for row, fp in zip(rows, fingerprints([row["clean_text"] for row in rows], places)):
