@@ -61,5 +61,7 @@ def test_every_process_serves_the_figures_an_operator_watches(suite, client):
 
 def test_the_services_working_from_streams_run_at_a_lower_cpu_priority_than_intake(suite):
     own = os.getpriority(os.PRIO_PROCESS, 0)
-    lowered = {name: os.getpriority(os.PRIO_PROCESS, suite.processes[name].pid) - own for name in PROCESSES}
-    assert lowered == {"ingest": 0, "grading": 10, "dispatch": 10, "publish": 10, "gateway": 0}
+    niceness = {name: os.getpriority(os.PRIO_PROCESS, suite.processes[name].pid) for name in PROCESSES}
+    background = min(own + 10, 19)       # the system caps niceness at 19
+    assert niceness == {"ingest": own, "grading": background, "dispatch": background, "publish": background,
+                        "gateway": own}
