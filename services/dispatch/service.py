@@ -132,6 +132,12 @@ class DispatchService:
         """One level change on its own (as a batch of one)."""
         await handle_alone(self.graded_events, session, envelope)
 
+    async def policy_of(self, repo: DispatchRepository, drill_id: str) -> TimerPolicy:
+        """Real work's timer policy, or a drill's at its speed."""
+        if not drill_id:
+            return self.policy
+        return self.policy_at((await repo.drill_speeds([drill_id])).get(drill_id, 1.0))
+
     def policy_at(self, speed: float) -> TimerPolicy:
         """A drill's 督办 grace runs faster like its other clocks."""
         return self.policy if speed == 1.0 else TimerPolicy(self.policy.warnings, self.policy.supervise_after / speed)
@@ -172,7 +178,7 @@ class DispatchService:
             await repo.update_deadline(existing["deadline_id"], due_at=deadline, limit_text=limit, warning=warning)
         else:
             return []
-        return await repo.reschedule(row, self.policy)
+        return await repo.reschedule(row, await self.policy_of(repo, lead["drill_id"]))
 
     async def on_statement_published(self, session: AsyncSession, envelope: Envelope) -> None:
         """Stream handler for publish: what went public meets the spokesperson's plan steps."""
@@ -280,7 +286,7 @@ class DispatchService:
                                         decided_by=caller.username, decided_at=now, decision_note=request.reason.strip())
             details = {"request_id": pending["request_id"], "minutes": pending["minutes"]}
             if approved:
-                details["deadlines"] = await self._pause(repo, assignment_id, pending["minutes"], now)
+                details["deadlines"] = await self._pause(repo, row, pending["minutes"], now)
         elif action == "reassign":
             shown = await self._reassign(repo, row, request.target_unit, caller, now)
             values.update(successor_id=shown, closed_at=now)
@@ -299,18 +305,19 @@ class DispatchService:
         await repo.update_assignment(assignment_id, **values)
         return shown, details
 
-    async def _pause(self, repo: DispatchRepository, assignment_id: str, minutes: int, now: dt.datetime) -> list[str]:
+    async def _pause(self, repo: DispatchRepository, assignment, minutes: int, now: dt.datetime) -> list[str]:
         """An approved extension stops the unit's clocks for its length: open unit deadlines move
         later by that much, and their timers with them."""
         moved, timers = [], []
-        for deadline in await repo.deadline_rows(assignment_id):
+        policy = await self.policy_of(repo, assignment["drill_id"])
+        for deadline in await repo.deadline_rows(assignment["assignment_id"]):
             if deadline["owner"] != "unit" or deadline["met_at"] is not None:
                 continue
             updated = {**deadline, "due_at": deadline["due_at"] + dt.timedelta(minutes=minutes),
                        "paused_minutes": deadline["paused_minutes"] + minutes}
             await repo.update_deadline(deadline["deadline_id"], due_at=updated["due_at"],
                                        paused_minutes=updated["paused_minutes"])
-            timers += await repo.reschedule(updated, self.policy)
+            timers += await repo.reschedule(updated, policy)
             moved.append(deadline["step"])
         self.wake_for(timers)
         return moved
@@ -325,13 +332,13 @@ class DispatchService:
             raise Conflict(f"单位 {unit_code} 已办理过该事件，请改用并单或选择其他单位")
         new_assignment = await repo.add_assignment(row["event_id"], unit_code, row["role"], row["level"],
                                                    row["plan_version"], now, row["drill_id"])
-        timers = []
+        timers, policy = [], await self.policy_of(repo, row["drill_id"])
         for deadline in await repo.deadline_rows(row["assignment_id"]):
             if deadline["met_at"] is not None:
                 continue
             copy = {**deadline, "deadline_id": new_id(), "assignment_id": new_assignment}
             await repo.copy_deadline(copy)
-            timers += await repo.reschedule(copy, self.policy)
+            timers += await repo.reschedule(copy, policy)
         self.wake_for(timers)
         await self._record(repo, new_assignment, row["event_id"], "assigned", caller.username, "", "pending_ack", now,
                            details={"unit": unit_code, "role": row["role"], "from_assignment": row["assignment_id"]})
@@ -675,13 +682,16 @@ class DispatchService:
             await repo.save_holiday_year(schedule, filename or "api", caller.username, now)
             calendar = await self.calendar(repo)
             timers = []
-            for deadline in await repo.open_working_deadlines_with_warnings():
+            deadlines = await repo.open_working_deadlines_with_warnings()
+            drill_of = {a: row["drill_id"] for a, row in
+                        (await repo.assignments_by_id(list({d["assignment_id"] for d in deadlines}))).items()}
+            for deadline in deadlines:
                 plan_days = int(deadline["limit_text"].removesuffix("个工作日"))
                 reckoned = calendar.add_working_days(deadline["started_at"], plan_days)
                 updated = {**deadline, "due_at": reckoned.due_at + dt.timedelta(minutes=deadline["paused_minutes"]),
                            "warning": reckoned.warning}
                 await repo.update_deadline(deadline["deadline_id"], due_at=updated["due_at"], warning=reckoned.warning)
-                timers += await repo.reschedule(updated, self.policy)
+                timers += await repo.reschedule(updated, await self.policy_of(repo, drill_of.get(deadline["assignment_id"], "")))
             self.wake_for(timers)
             rows = await repo.holiday_year_rows()
         return [dict(r) for r in rows]

@@ -253,14 +253,19 @@ async def test_a_deadline_written_with_all_its_timers_fires_each_once(dispatch):
         (kind, at, "fired") for kind, at in kinds.items())
 
 
-async def test_a_drills_supervision_grace_runs_at_its_speed(dispatch):
+async def _drill_event(dispatch, event_id: str, speed: float) -> None:
+    """A drill running `speed` times faster, and an event of it graded IV in 河西镇."""
     async with dispatch.sessions() as session, session.begin():
         await session.execute(models.drills.insert().values(
-            drill_id="d60", name="演练", speed=60.0, status="running", scenario={}, started_by="admin",
+            drill_id=f"d-{event_id}", name="演练", speed=speed, status="running", scenario={}, started_by="admin",
             started_at=dispatch.clock.now))
-    envelope = dispatch.level_message("drill1", "IV", text="河西镇演练事件", drill_id="d60")
+    envelope = dispatch.level_message(event_id, "IV", text="河西镇演练事件", drill_id=f"d-{event_id}")
     async with dispatch.sessions() as session, session.begin():
         await dispatch.service.on_event_graded(session, envelope)
+
+
+async def test_a_drills_supervision_grace_runs_at_its_speed(dispatch):
+    await _drill_event(dispatch, "drill1", 60.0)
     handover = await _handover(dispatch, "drill1")
     assert handover["due_at"] - dispatch.clock.now == dt.timedelta(minutes=2)     # 2 hours at 60 times
     assert await _fire_everything_due(dispatch, handover["due_at"] + dt.timedelta(seconds=29)) == 3
@@ -268,6 +273,21 @@ async def test_a_drills_supervision_grace_runs_at_its_speed(dispatch):
     [supervised] = await dispatch.rows(models.timers, models.timers.c.deadline_id == handover["deadline_id"],
                                        models.timers.c.kind == "supervise")
     assert supervised["fire_at"] == handover["due_at"] + dt.timedelta(seconds=30)     # 30 minutes at 60 times
+
+
+async def test_a_drills_extension_moves_its_timers_at_the_drills_speed(dispatch):
+    await _drill_event(dispatch, "drill2", 60.0)
+    aid = (await _lead(dispatch, "drill2"))["assignment_id"]
+    [verify] = await dispatch.rows(models.deadlines, models.deadlines.c.assignment_id == aid,
+                                   models.deadlines.c.step == "verify_explain")
+    await _fire_everything_due(dispatch, verify["due_at"])            # warnings and 催办 fired; 督办 pending
+    await dispatch.service.act(HEAD, aid, "request_extension", Request(reason="演练：需现场核实", minutes=60))
+    await dispatch.service.act(OFFICE, aid, "approve_extension", Request())
+    [moved] = await dispatch.rows(models.deadlines, models.deadlines.c.deadline_id == verify["deadline_id"])
+    [pending] = await dispatch.rows(models.timers, models.timers.c.deadline_id == verify["deadline_id"],
+                                    models.timers.c.fired_at.is_(None))
+    assert moved["due_at"] - verify["due_at"] == dt.timedelta(minutes=60)
+    assert (pending["kind"], pending["fire_at"]) == ("supervise", moved["due_at"] + dt.timedelta(seconds=30))
 
 
 async def test_an_approved_extension_pauses_the_units_clock(dispatch):
