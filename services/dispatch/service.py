@@ -4,7 +4,7 @@ the assignment workflow, fire durable timers (warnings, 催办, 督办) and tell
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
@@ -132,11 +132,15 @@ class DispatchService:
         """One level change on its own (as a batch of one)."""
         await handle_alone(self.graded_events, session, envelope)
 
+    async def policies_of(self, repo: DispatchRepository, drill_ids: Iterable[str]) -> dict[str, TimerPolicy]:
+        """drill id → its timer policy at its speed ("" → real work's), read in one query."""
+        wanted = set(drill_ids)
+        speeds = await repo.drill_speeds(sorted(wanted - {""}))
+        return {drill_id: self.policy_at(speeds.get(drill_id, 1.0)) for drill_id in wanted}
+
     async def policy_of(self, repo: DispatchRepository, drill_id: str) -> TimerPolicy:
         """Real work's timer policy, or a drill's at its speed."""
-        if not drill_id:
-            return self.policy
-        return self.policy_at((await repo.drill_speeds([drill_id])).get(drill_id, 1.0))
+        return (await self.policies_of(repo, [drill_id]))[drill_id]
 
     def policy_at(self, speed: float) -> TimerPolicy:
         """A drill's 督办 grace runs faster like its other clocks."""
@@ -436,10 +440,10 @@ class DispatchService:
         if not fired:
             return []
         kinds_written = await repo.timer_kinds([t["deadline_id"] for t in fired])
-        speeds = await repo.drill_speeds(sorted({assignments[t["assignment_id"]]["drill_id"] for t in fired} - {""}))
+        drill_of = {t["timer_id"]: assignments[t["assignment_id"]]["drill_id"] for t in fired}
+        policies = await self.policies_of(repo, drill_of.values())
         rows = [row for t in fired for row in next_timer_rows(
-            deadlines[t["deadline_id"]], self.policy_at(speeds.get(assignments[t["assignment_id"]]["drill_id"], 1.0)),
-            kinds_written[t["deadline_id"]])]
+            deadlines[t["deadline_id"]], policies[drill_of[t["timer_id"]]], kinds_written[t["deadline_id"]])]
         await repo.add_timers(rows)
         return rows
 
@@ -685,13 +689,14 @@ class DispatchService:
             deadlines = await repo.open_working_deadlines_with_warnings()
             drill_of = {a: row["drill_id"] for a, row in
                         (await repo.assignments_by_id(list({d["assignment_id"] for d in deadlines}))).items()}
+            policies = await self.policies_of(repo, [*drill_of.values(), ""])
             for deadline in deadlines:
                 plan_days = int(deadline["limit_text"].removesuffix("个工作日"))
                 reckoned = calendar.add_working_days(deadline["started_at"], plan_days)
                 updated = {**deadline, "due_at": reckoned.due_at + dt.timedelta(minutes=deadline["paused_minutes"]),
                            "warning": reckoned.warning}
                 await repo.update_deadline(deadline["deadline_id"], due_at=updated["due_at"], warning=reckoned.warning)
-                timers += await repo.reschedule(updated, await self.policy_of(repo, drill_of.get(deadline["assignment_id"], "")))
+                timers += await repo.reschedule(updated, policies[drill_of.get(deadline["assignment_id"], "")])
             self.wake_for(timers)
             rows = await repo.holiday_year_rows()
         return [dict(r) for r in rows]

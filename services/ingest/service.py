@@ -399,11 +399,12 @@ class IngestService:
     async def _write(self, decision: _Decision, now: dt.datetime) -> list[ItemOutcome]:
         new_events = decision.new_events
         stored_events = [c for event_id, c in decision.changes.items() if event_id not in new_events]
+        ordered = sorted(decision.pending, key=lambda p: p.index)
         if self.statements_commit_alone and not decision.stored_item_metrics and not stored_events:
             # Nothing stored before changes: the batch is one statement, atomic by itself, so
             # it runs without BEGIN and COMMIT (two of a single item's round trips).
             async with self.reading() as session:
-                await self._add(IngestRepository(session), decision, {})
+                await self._add(IngestRepository(session), decision, ordered, {})
         else:
             async with self.sessions() as session, session.begin():
                 repo = IngestRepository(session)
@@ -411,18 +412,18 @@ class IngestService:
                 # and what joins them), then everything the batch adds, in one statement.
                 await repo.update_item_metrics(decision.stored_item_metrics)
                 changed = await repo.apply_event_changes(stored_events, now)
-                await self._add(repo, decision, await self._finish_stored_events(repo, changed, decision.joined))
+                await self._add(repo, decision, ordered, await self._finish_stored_events(repo, changed, decision.joined))
         # Only once the batch has committed may its items serve as candidates from memory.
         for known, drill_id in decision.unsettled.fingerprints.values():
             self.recent.put(known, drill_id)
-        return [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
-                for p in sorted(decision.pending, key=lambda p: p.index)]
+        return [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id) for p in ordered]
 
-    async def _add(self, repo: IngestRepository, decision: _Decision, stored_events: dict[str, dict]) -> None:
-        """Everything the batch adds, with its announcements, in one statement (on PostgreSQL)."""
+    async def _add(self, repo: IngestRepository, decision: _Decision, ordered: list[_Pending],
+                   stored_events: dict[str, dict]) -> None:
+        """Everything the batch adds, with its announcements (ordered: the batch's items in
+        request order), in one statement (on PostgreSQL)."""
         events = {event_id: {**row, "reopened": False} for event_id, row in decision.new_events.items()}
         events.update(stored_events)
-        ordered = sorted(decision.pending, key=lambda p: p.index)
         current = inject_context()
         await repo.add_batch(
             events=list(decision.new_events.values()), items=decision.items, item_snapshots=decision.item_snapshots,
