@@ -26,7 +26,7 @@ async def build(runtime: Runtime) -> ServiceParts:
     preparer = Preparer(settings.prepare_workers)
     preparer.start()
     service = IngestService(runtime.sessions, runtime.outbox, mainstream_sites=settings.mainstream_sites,
-                            preparer=preparer)
+                            preparer=preparer, driver_pool=runtime.driver_pool)
     poller = FeedPoller(service, fetch_timeout=settings.feed_fetch_timeout_seconds)
     servicer = IngestServicer(service, FeedAdmin(service, poller))
     return ServiceParts(

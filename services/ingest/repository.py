@@ -8,11 +8,19 @@ from collections.abc import Iterable
 
 from sqlalchemy import Table, and_, bindparam, delete, func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ingest import models
 from services.ingest.matching import Place, Topic, WordList
-from yuqing.core.db import UtcDateTime, as_columns, fetch_rows, insert_tables, new_id
+from yuqing.core.db import (
+    Database,
+    UtcDateTime,
+    as_columns,
+    fetch_rows,
+    insert_tables,
+    is_postgresql,
+    new_id,
+    update_rows,
+)
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 
 # Bound parameters per statement stay well under SQLite's and asyncpg's limits.
@@ -64,13 +72,41 @@ _SQLITE_EVENT_CHANGES = text(
 ).bindparams(bindparam("discovered_at", type_=UtcDateTime), bindparam("updated_at", type_=UtcDateTime))
 
 
+# What a batch is decided from needs of a stored item: its id, event, unique keys and figures.
+_KNOWN_COLUMNS = ("item_id", "event_id", "canonical_url", "source", "source_item_id", *METRIC_FIELDS)
+_KNOWN = ", ".join(f"found.{c}" for c in _KNOWN_COLUMNS)
+_KNOWN_BY_URL = ("FROM unnest({urls}::varchar[]) AS wanted(url) CROSS JOIN LATERAL "
+                 "(SELECT * FROM items WHERE items.canonical_url = wanted.url LIMIT 1) AS found")
+_KNOWN_BY_SOURCE_ID = ("FROM unnest({sources}::varchar[], {ids}::varchar[]) AS wanted(source, source_item_id) "
+                       "CROSS JOIN LATERAL (SELECT * FROM items WHERE items.source = wanted.source "
+                       "AND items.source_item_id = wanted.source_item_id LIMIT 1) AS found")
+_PROBED_KEY_ROWS = ("FROM unnest({keys}::bigint[]) AS wanted(key) CROSS JOIN LATERAL (SELECT event_id, item_id "
+                    "FROM event_keys WHERE event_keys.key = wanted.key LIMIT {per_key}) AS found")
+_RECENT_BY_AUTHORS = ("FROM unnest({platforms}::varchar[], {authors}::varchar[]) AS wanted(platform, author) "
+                      "CROSS JOIN LATERAL (SELECT item_id FROM items WHERE items.platform = wanted.platform "
+                      "AND items.author = wanted.author AND items.discovered_at >= {since} "
+                      "ORDER BY items.discovered_at DESC LIMIT {per_author}) AS recent")
+# The three reads a few items are decided from, as one statement (one round trip, one
+# connection): each row is tagged with the read it answers, the others' columns left empty.
+_EMPTY_KNOWN = ", ".join(["NULL"] * len(_KNOWN_COLUMNS))
+_LOOK_UP = (
+    f"SELECT 'item', {_KNOWN}, NULL::bigint, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar "
+    + _KNOWN_BY_URL.format(urls="$1")
+    + f" UNION ALL SELECT 'item', {_KNOWN}, NULL, NULL, NULL, NULL, NULL "
+    + _KNOWN_BY_SOURCE_ID.format(sources="$2", ids="$3")
+    + f" UNION ALL SELECT 'key', {_EMPTY_KNOWN}, wanted.key, found.event_id, found.item_id, NULL, NULL "
+    + _PROBED_KEY_ROWS.format(keys="$4", per_key="$5")
+    + f" UNION ALL SELECT 'author', {_EMPTY_KNOWN}, NULL, NULL, recent.item_id, wanted.platform, wanted.author "
+    + _RECENT_BY_AUTHORS.format(platforms="$6", authors="$7", since="$8", per_author="$9"))
+
+
 class IngestRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Database) -> None:
         self.session = session
 
     @property
     def _dialect(self):
-        return postgresql if self.session.bind.dialect.name == "postgresql" else sqlite
+        return postgresql if is_postgresql(self.session) else sqlite
 
     # --- items and events -------------------------------------------------------------
 
@@ -82,17 +118,12 @@ class IngestRepository:
             # IN list lets the planner scan the whole table while its statistics are young.
             rows = []
             if canonical_urls:
-                rows += (await self.session.execute(text(
-                    "SELECT found.* FROM unnest(CAST(:urls AS varchar[])) AS wanted(url) CROSS JOIN LATERAL "
-                    "(SELECT * FROM items WHERE items.canonical_url = wanted.url LIMIT 1) AS found"
-                ).columns(*table.c), {"urls": canonical_urls})).mappings().all()
+                rows += await fetch_rows(self.session, f"SELECT {_KNOWN} " + _KNOWN_BY_URL.format(urls="$1"),
+                                         canonical_urls)
             if source_ids:
-                rows += (await self.session.execute(text(
-                    "SELECT found.* FROM unnest(CAST(:sources AS varchar[]), CAST(:ids AS varchar[])) "
-                    "AS wanted(source, source_item_id) CROSS JOIN LATERAL (SELECT * FROM items "
-                    "WHERE items.source = wanted.source AND items.source_item_id = wanted.source_item_id LIMIT 1) AS found"
-                ).columns(*table.c), {"sources": [s for s, _ in source_ids], "ids": [i for _, i in source_ids]}
-                )).mappings().all()
+                rows += await fetch_rows(
+                    self.session, f"SELECT {_KNOWN} " + _KNOWN_BY_SOURCE_ID.format(sources="$1", ids="$2"),
+                    [source for source, _ in source_ids], [item_id for _, item_id in source_ids])
             return rows
         rows = []
         for chunk in _chunks(canonical_urls):
@@ -112,10 +143,8 @@ class IngestRepository:
             # (= ANY makes the planner scan the whole table while its statistics are young); a
             # batch's thousands: one array parameter, the planner picks the scan.
             if len(keys) <= PROBED_KEYS:
-                return await fetch_rows(
-                    self.session, "SELECT wanted.key, found.event_id, found.item_id FROM unnest($1::bigint[]) AS "
-                    "wanted(key) CROSS JOIN LATERAL (SELECT event_id, item_id FROM event_keys "
-                    "WHERE event_keys.key = wanted.key LIMIT $2) AS found", keys, per_key)
+                return await fetch_rows(self.session, "SELECT wanted.key, found.event_id, found.item_id "
+                                        + _PROBED_KEY_ROWS.format(keys="$1", per_key="$2"), keys, per_key)
             return await fetch_rows(self.session, "SELECT key, event_id, item_id FROM event_keys WHERE key = ANY($1)",
                                     keys)
         return [row for chunk in _chunks(keys) for row in
@@ -129,14 +158,10 @@ class IngestRepository:
         if self._dialect is postgresql:
             # One index probe per author (ix_items_platform_author); a row-value IN list of a
             # thousand pairs makes PostgreSQL scan the whole table instead.
-            return list((await self.session.execute(text(
-                "SELECT wanted.platform, wanted.author, recent.item_id "
-                "FROM unnest(CAST(:platforms AS varchar[]), CAST(:authors AS varchar[])) "
-                "AS wanted(platform, author) CROSS JOIN LATERAL (SELECT item_id FROM items "
-                "WHERE items.platform = wanted.platform AND items.author = wanted.author "
-                "AND items.discovered_at >= :since ORDER BY items.discovered_at DESC LIMIT :per_author) AS recent"),
-                {"platforms": [p for p, _ in authors], "authors": [a for _, a in authors], "since": since,
-                 "per_author": per_author})).all())
+            return await fetch_rows(
+                self.session, "SELECT wanted.platform, wanted.author, recent.item_id " + _RECENT_BY_AUTHORS.format(
+                    platforms="$1", authors="$2", since="$3", per_author="$4"),
+                [platform for platform, _ in authors], [author for _, author in authors], since, per_author)
         found: list[tuple[str, str, str]] = []
         for chunk in _chunks(authors, CHUNK // 2):
             found += (await self.session.execute(
@@ -145,8 +170,29 @@ class IngestRepository:
                 .order_by(table.c.discovered_at.desc()).limit(per_author * len(chunk)))).all()
         return found
 
+    async def look_up_few(self, canonical_urls: list[str], source_ids: list[tuple[str, str]], keys: list[int],
+                          per_key: int, authors: list[tuple[str, str]], since: dt.datetime, per_author: int):
+        """PostgreSQL, up to PROBED_KEYS keys: known_items, event_key_rows and
+        recent_items_by_authors in one statement; returns their three answers."""
+        items, key_rows, by_author = [], [], []
+        for row in await fetch_rows(
+                self.session, _LOOK_UP, canonical_urls, [s for s, _ in source_ids], [i for _, i in source_ids], keys,
+                per_key, [p for p, _ in authors], [a for _, a in authors], since, per_author):
+            part, (key, event_id, item_id, platform, author) = row[0], row[-5:]
+            if part == "item":
+                items.append(dict(zip(_KNOWN_COLUMNS, row[1:-5], strict=True)))
+            elif part == "key":
+                key_rows.append((key, event_id, item_id))
+            else:
+                by_author.append((platform, author, item_id))
+        return items, key_rows, by_author
+
     async def items_for_matching(self, item_ids: list[str]):
         table = models.items
+        if self._dialect is postgresql:
+            return await fetch_rows(
+                self.session, "SELECT item_id, event_id, clean_text, matches, platform, author, drill_id FROM items "
+                "WHERE item_id = ANY($1::varchar[])", item_ids)
         rows = []
         for chunk in _chunks(item_ids):
             rows += (await self.session.execute(
@@ -211,7 +257,7 @@ class IngestRepository:
         return [dict(row) for row in await self.events([c["event_id"] for c in changes])]
 
     async def set_event_fields(self, event_id: str, **values) -> None:
-        await self.session.execute(update(models.events).where(models.events.c.event_id == event_id).values(**values))
+        await update_rows(self.session, models.events, "event_id", [{"event_id": event_id, **values}])
 
     async def event(self, event_id: str):
         return (await self.session.execute(

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -38,10 +39,10 @@ from services.ingest.matching import (
     validate_word_list,
 )
 from services.ingest.preparing import Preparer
-from services.ingest.repository import IngestRepository
+from services.ingest.repository import PROBED_KEYS, IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
-from yuqing.core.db import new_id, reading_sessions, utcnow
+from yuqing.core.db import driver_connection, new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unavailable
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
@@ -256,12 +257,14 @@ def _headline(title: str, content: str) -> str:
 
 class IngestService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
-                 mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES, preparer: Preparer | None = None):
+                 mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES, preparer: Preparer | None = None,
+                 driver_pool: asyncpg.Pool | None = None):
+        """driver_pool: on PostgreSQL (required there), the connections items are decided and
+        written on, without a session each (see db.open_driver_pool)."""
         self.sessions = sessions
-        self.reading = reading_sessions(sessions)
-        # PostgreSQL commits a statement run outside a transaction on its own (SQLite writes a
-        # batch as several statements).
-        self.statements_commit_alone = sessions.kw["bind"].dialect.name == "postgresql"
+        if sessions.kw["bind"].dialect.name == "postgresql" and driver_pool is None:
+            raise ValueError("ingest on PostgreSQL needs the driver pool")
+        self.driver_pool = driver_pool
         self.preparer = preparer or Preparer()
         self.outbox = outbox
         self.clock = clock
@@ -400,14 +403,13 @@ class IngestService:
         new_events = decision.new_events
         stored_events = [c for event_id, c in decision.changes.items() if event_id not in new_events]
         ordered = sorted(decision.pending, key=lambda p: p.index)
-        if self.statements_commit_alone and not decision.stored_item_metrics and not stored_events:
-            # Nothing stored before changes: the batch is one statement, atomic by itself, so
-            # it runs without BEGIN and COMMIT (two of a single item's round trips).
-            async with self.reading() as session:
-                await self._add(IngestRepository(session), decision, ordered, {})
+        if self.driver_pool is not None and not decision.stored_item_metrics and not stored_events:
+            # Nothing stored before changes: the batch is one statement (PostgreSQL), atomic by
+            # itself, so it runs without BEGIN and COMMIT (two of a single item's round trips).
+            async with driver_connection(self.driver_pool) as connection:
+                await self._add(IngestRepository(connection), decision, ordered, {})
         else:
-            async with self.sessions() as session, session.begin():
-                repo = IngestRepository(session)
+            async with self._transaction() as repo:
                 # Rows stored before are updated first (snapshots' figures, events' increments
                 # and what joins them), then everything the batch adds, in one statement.
                 await repo.update_item_metrics(decision.stored_item_metrics)
@@ -447,14 +449,18 @@ class IngestService:
         )
 
     async def _look_up(self, pending: list[_Pending], now: dt.datetime) -> _Stored:
-        """The three reads a batch is decided from. They do not depend on each other (keys and
-        authors are read for every item; those of duplicates are ignored later), so on
-        PostgreSQL they run at once, each on a connection of its own: a single item waits for
-        one round trip instead of three."""
+        """The three reads a batch is decided from (keys and authors are read for every item;
+        those of duplicates are ignored later). On PostgreSQL a few items' are one statement; a
+        big batch's run at once, each on a connection of its own."""
         urls = [p.item.canonical_url for p in pending if p.item.canonical_url]
         source_ids = [(p.item.source, p.item.source_item_id) for p in pending if p.item.source_item_id]
         keys = list(dict.fromkeys(k for p in pending for k in p.fp.keys))
         authors = list(dict.fromkeys((p.item.platform, p.item.author) for p in pending if p.item.author))
+        author_since = now - AUTHOR_WINDOW
+        if self.driver_pool is not None and len(keys) <= PROBED_KEYS:
+            async with driver_connection(self.driver_pool) as connection:
+                return _Stored(*await IngestRepository(connection).look_up_few(
+                    urls, source_ids, keys, MAX_EVENTS_PER_KEY + 1, authors, author_since, MAX_AUTHOR_CANDIDATES))
 
         async def items(repo: IngestRepository) -> list:
             return await repo.known_items(urls, source_ids) if urls or source_ids else []
@@ -463,15 +469,15 @@ class IngestService:
             return await repo.event_key_rows(keys, MAX_EVENTS_PER_KEY + 1) if keys else []
 
         async def by_author(repo: IngestRepository) -> list:
-            return await repo.recent_items_by_authors(authors, now - AUTHOR_WINDOW, MAX_AUTHOR_CANDIDATES) if authors else []
+            return await repo.recent_items_by_authors(authors, author_since, MAX_AUTHOR_CANDIDATES) if authors else []
 
         reads = (items, key_rows, by_author)
-        if self.statements_commit_alone:
+        if self.driver_pool is not None:
             async def alone(read):
-                async with self.reading() as session:
-                    return await read(IngestRepository(session))
+                async with driver_connection(self.driver_pool) as connection:
+                    return await read(IngestRepository(connection))
             return _Stored(*await asyncio.gather(*map(alone, reads)))
-        async with self.reading() as session:
+        async with self.sessions() as session:
             repo = IngestRepository(session)
             return _Stored(*[await read(repo) for read in reads])
 
@@ -563,8 +569,8 @@ class IngestService:
                 indexes[cached[1]].add(cached[0], pairing_keys(cached[0].fingerprint))
         rows = []
         if missing:
-            async with self.reading() as session:
-                rows = await IngestRepository(session).items_for_matching(missing)
+            async with self._reading() as repo:
+                rows = await repo.items_for_matching(missing)
         places = [frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
                   for row in rows]
         for row, fp in zip(rows, fingerprints([row["clean_text"] for row in rows], places)):
@@ -710,6 +716,25 @@ class IngestService:
                 await repo.set_event_fields(event_id, **values)
             events[event_id] = {**row, **values, "reopened": reopened}
         return events
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[IngestRepository]:
+        """Reads that see what is committed as each statement runs (no transaction on PostgreSQL)."""
+        if self.driver_pool is not None:
+            async with driver_connection(self.driver_pool) as connection:
+                yield IngestRepository(connection)
+        else:
+            async with self.sessions() as session:
+                yield IngestRepository(session)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[IngestRepository]:
+        if self.driver_pool is not None:
+            async with driver_connection(self.driver_pool) as connection, connection.transaction():
+                yield IngestRepository(connection)
+        else:
+            async with self.sessions() as session, session.begin():
+                yield IngestRepository(session)
 
     # --- reading ---------------------------------------------------------------------------
 

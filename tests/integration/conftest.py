@@ -27,7 +27,7 @@ from tests.conftest import run_id
 from yuqing.common.v1 import common_pb2
 from yuqing.core import migrations
 from yuqing.core.bus import Envelope, Outbox
-from yuqing.core.db import create_engine, new_id, schema_name, session_factory
+from yuqing.core.db import create_engine, new_id, open_driver_pool, schema_name, session_factory
 from yuqing.core.levels import LEVELS
 from yuqing.core.ports import free_port
 from yuqing.core.protobuf import timestamp
@@ -78,8 +78,11 @@ async def ingest(backend, tmp_path):
     sessions = session_factory(engine)
     await seed_gazetteer(sessions)
     clock = Clock(dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC))
-    yield IngestHarness(IngestService(sessions, Outbox(models.outbox, settings.stream_prefix), clock), sessions, clock,
-                        settings)
+    driver_pool = await open_driver_pool(settings, "ingest")
+    yield IngestHarness(IngestService(sessions, Outbox(models.outbox, settings.stream_prefix), clock,
+                                      driver_pool=driver_pool), sessions, clock, settings)
+    if driver_pool is not None:
+        await driver_pool.close()
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "ingest")}" CASCADE'))

@@ -18,12 +18,14 @@ from yuqing.core.db import (
     fetch_rows,
     insert_rows,
     insert_tables,
+    open_driver_pool,
     reading_sessions,
     schema_name,
     service_metadata,
     session_factory,
     update_rows,
 )
+from yuqing.core.ports import free_port
 from yuqing.core.redis import EmbeddedRedis, HiredisPackingConnection, client
 from yuqing.core.settings import CoreSettings
 from yuqing.ingest.v1 import ingest_pb2
@@ -37,9 +39,13 @@ children = Table("children", metadata, Column("child_id", String(32), primary_ke
 
 
 @pytest.fixture
-async def bus(backend, tmp_path):
-    rid = run_id()
-    settings = CoreSettings.from_env(backend.env(tmp_path, rid))
+def bus_settings(backend, tmp_path) -> CoreSettings:
+    return CoreSettings.from_env(backend.env(tmp_path, run_id()))
+
+
+@pytest.fixture
+async def bus(backend, tmp_path, bus_settings):
+    settings = bus_settings
     engine = create_engine(settings, "bustest")
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
@@ -58,6 +64,15 @@ async def bus(backend, tmp_path):
         async with engine.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA "{schema_name(settings, "bustest")}" CASCADE'))
     await engine.dispose()
+
+
+@pytest.fixture
+async def bus_driver_pool(bus, bus_settings):
+    pool = await open_driver_pool(bus_settings, "bustest")
+    if pool is None:
+        pytest.skip("PostgreSQL only: on SQLite a service has no driver pool")
+    yield pool
+    await pool.close()
 
 
 async def produce(sessions, outbox, item_id: str, fail: bool = False) -> None:
@@ -111,6 +126,26 @@ async def test_trace_context_travels_in_the_message(bus):
     await OutboxRelay(engine, redis, outbox).relay_once()
     (_, fields), = await redis.xrange(stream)
     assert fields[b"traceparent"].decode().split("-")[1] == trace_id
+
+
+async def test_a_relay_on_the_driver_pool_sends_what_committed_with_its_trace_and_keeps_it_while_redis_fails(
+        bus, bus_driver_pool):
+    from opentelemetry.sdk.trace import TracerProvider
+
+    engine, sessions, redis, outbox, stream = bus
+    with TracerProvider().get_tracer("test").start_as_current_span("producer") as span:
+        await produce(sessions, outbox, "committed")
+        trace_id = format(span.get_span_context().trace_id, "032x")
+    unreachable = client(f"redis://127.0.0.1:{free_port()}/0")
+    with pytest.raises(aioredis.ConnectionError):
+        await OutboxRelay(engine, unreachable, outbox, driver_pool=bus_driver_pool).relay_once()
+    await unreachable.aclose()
+    relay = OutboxRelay(engine, redis, outbox, driver_pool=bus_driver_pool)
+    assert await relay.relay_once() == 1, "a failed send must leave its rows in the outbox"
+    (_, fields), = await redis.xrange(stream)
+    assert ingest_pb2.ItemIngested.FromString(fields[b"payload"]).item_id == "committed"
+    assert fields[b"traceparent"].decode().split("-")[1] == trace_id
+    assert await relay.relay_once() == 0, "relayed rows must leave the outbox"
 
 
 async def test_redelivered_and_repeated_messages_take_effect_once(bus):

@@ -8,7 +8,6 @@ import io
 
 import pytest
 from PIL import Image
-from sqlalchemy import event
 
 from services.ingest import models
 from services.ingest.clustering import fingerprint
@@ -264,8 +263,49 @@ async def test_key_lookups_by_probe_and_by_array_see_the_same_matching_keys(inge
         assert per_key <= len(events[22]) <= MAX_EVENTS_PER_KEY + 10
 
 
+async def test_a_few_items_reads_in_one_statement_answer_as_the_three_reads_do(ingest):
+    """PostgreSQL decides a few items from one statement; it must find what the separate reads
+    find: stored items by URL and by source id, each key's events (at most per_key), each
+    author's recent items — and nothing for what is not stored."""
+    pool = ingest.service.driver_pool
+    if pool is None:
+        pytest.skip("PostgreSQL only: SQLite reads a batch on one session, one read after another")
+    stored = await ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/s1", content=STORY, author="甲"),
+        item(ingest, url="https://weibo.com/s2", content=OTHER, author="甲", source_item_id="wb-2"),
+        item(ingest, source="monitor_patrol", source_item_id="p-9", content="龙潭镇一处仓库昨夜发生火灾，无人员伤亡。",
+             author="乙", platform="douyin")])
+    boilerplate = [{"key": 77, "event_id": f"e{n}", "item_id": f"i{n}"} for n in range(MAX_EVENTS_PER_KEY + 5)]
+    async with ingest.sessions() as session, session.begin():
+        await session.execute(models.event_keys.insert(), boilerplate)
+    stored_keys = [row["key"] for row in await ingest.rows(models.event_keys) if row["key"] != 77]
+    urls = ["https://weibo.com/s1", "https://weibo.com/unknown"]
+    source_ids = [("platform", "wb-2"), ("monitor_patrol", "p-9"), ("platform", "p-9")]
+    keys = [*stored_keys[:8], 77, 123456789]
+    authors = [("", "甲"), ("douyin", "乙"), ("", "丙")]
+    since, per_key = ingest.clock() - dt.timedelta(days=1), MAX_EVENTS_PER_KEY + 1
+    async with pool.acquire() as connection:
+        repo = IngestRepository(connection)
+        items, key_rows, by_author = await repo.look_up_few(urls, source_ids, keys, per_key, authors, since, 3)
+        separately = (await repo.known_items(urls, source_ids), await repo.event_key_rows(keys, per_key),
+                      await repo.recent_items_by_authors(authors, since, 3))
+
+    def known(rows) -> list[tuple]:
+        return sorted((r["item_id"], r["event_id"], r["canonical_url"], r["source_item_id"], r["views"]) for r in rows)
+
+    assert known(items) == known(separately[0])
+    assert {r[0] for r in known(items)} == {o.item_id for o in stored}     # one by URL, two by source id
+    assert sorted(map(tuple, key_rows)) == sorted(map(tuple, separately[1]))
+    assert {k for k, _, _ in key_rows} == {*stored_keys[:8], 77}
+    assert sum(1 for k, _, _ in key_rows if k == 77) == per_key
+    assert sorted(map(tuple, by_author)) == sorted(map(tuple, separately[2]))
+    assert sorted(by_author) == sorted([("", "甲", stored[0].item_id), ("", "甲", stored[1].item_id),
+                                        ("douyin", "乙", stored[2].item_id)])
+
+
 async def test_a_topic_applies_at_once_here_and_within_the_check_interval_on_another_replica(ingest):
-    other = IngestService(ingest.sessions, ingest.service.outbox, ingest.clock)
+    other = IngestService(ingest.sessions, ingest.service.outbox, ingest.clock,
+                          driver_pool=ingest.service.driver_pool)
     other.matchers.max_age_seconds = 1.5
     posts = iter(["龙潭镇一处仓库昨夜发生火灾，无人员伤亡。", "河西镇滨江小区地下车库起火，火灾原因待查。",
                   "白水乡敬老院厨房发生火灾，老人已被转移。", "青山乡一辆货车在国道上发生火灾。"])
@@ -382,19 +422,23 @@ async def test_new_matters_are_written_by_one_statement_outside_a_transaction_an
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite writes a batch as several statements, in a transaction")
     sent: list[str] = []
-    logged: set[int] = set()
 
-    def log_statements(dbapi_connection, record, proxy):
-        driver = dbapi_connection.driver_connection
-        if id(driver) not in logged:
-            logged.add(id(driver))
-            driver.add_query_logger(lambda query: sent.append(query.query.strip().upper()))
+    def log_statement(query) -> None:
+        sent.append(query.query.strip().upper())
 
     def written() -> list[str]:
         """Transaction control and the batch's insert, of what asyncpg ran."""
         return [q.split()[0].rstrip(";") for q in sent if q.startswith(("BEGIN", "COMMIT", 'WITH WRITTEN_0 AS (INSERT'))]
     await ingest.service.submit_many([item(ingest, url="https://weibo.com/warm", content="城关镇路灯不亮")])  # types and topics read
-    event.listen(engine.sync_engine, "checkout", log_statements)
+    pool = ingest.service.driver_pool
+
+    async def on_every_connection(act) -> None:
+        held = [await pool.acquire() for _ in range(pool.get_max_size())]
+        for connection in held:
+            act(connection)
+            await pool.release(connection)
+
+    await on_every_connection(lambda connection: connection.add_query_logger(log_statement))
     try:
         await ingest.service.submit_many([item(ingest, url="https://weibo.com/alone", content=OTHER)])
         assert written() == ["WITH"]
@@ -402,13 +446,14 @@ async def test_new_matters_are_written_by_one_statement_outside_a_transaction_an
         await ingest.service.submit_many([item(ingest, url="https://weibo.com/alone-again", content="转发：" + OTHER)])
         assert written() == ["BEGIN", "WITH", "COMMIT"]     # it changes the stored event
     finally:
-        event.remove(engine.sync_engine, "checkout", log_statements)
+        await on_every_connection(lambda connection: connection.remove_query_logger(log_statement))
 
     held = HeldWrites(ingest.service)
     first = asyncio.create_task(ingest.service.submit_many([
         item(ingest, url="https://weibo.com/raced", content=STORY, metrics=Metrics(views=10))]))
     await held.holding.wait()
-    replica = IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), ingest.clock)
+    replica = IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), ingest.clock,
+                            driver_pool=ingest.service.driver_pool)
     [theirs] = await replica.submit_many([item(ingest, url="https://weibo.com/raced", content=STORY,
                                                metrics=Metrics(views=5))])
     held.release.set()

@@ -10,6 +10,7 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import asyncpg
 import grpc
 import prometheus_client
 import redis.asyncio as aioredis
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from yuqing.core import monitoring, service_token
 from yuqing.core import redis as redis_core
 from yuqing.core.bus import InboxPruner, Outbox, OutboxRelay, StreamConsumer, stream_name
-from yuqing.core.db import create_engine, session_factory
+from yuqing.core.db import create_engine, open_driver_pool, session_factory
 from yuqing.core.grpc_server import serve
 from yuqing.core.logging import setup_logging
 from yuqing.core.migrations import require_current_schema
@@ -36,6 +37,8 @@ class Runtime:
     redis: aioredis.Redis
     outbox: Outbox
     inbox: Table
+    # PostgreSQL: connections for the hottest statements, without a session (None on SQLite).
+    driver_pool: asyncpg.Pool | None = None
     consumers: list[StreamConsumer] = field(default_factory=list)
 
     def consumer(self, stream: str, handler, **kwargs) -> StreamConsumer:
@@ -66,6 +69,7 @@ async def open_runtime(service: str, settings: ServiceSettings, outbox_table: Ta
     return Runtime(
         service=service, settings=settings, engine=engine, sessions=session_factory(engine),
         redis=redis_core.connect(settings), outbox=Outbox(outbox_table, settings.stream_prefix), inbox=inbox_table,
+        driver_pool=await open_driver_pool(settings, service),
     )
 
 
@@ -103,7 +107,7 @@ def run_service(
         await require_current_schema(runtime.engine, service, settings)
         parts = await build(runtime)
         tune_garbage_collector()
-        relay = OutboxRelay(runtime.engine, runtime.redis, runtime.outbox)
+        relay = OutboxRelay(runtime.engine, runtime.redis, runtime.outbox, driver_pool=runtime.driver_pool)
         pruner = InboxPruner(runtime.engine, runtime.inbox, retention=dt.timedelta(days=settings.inbox_retention_days))
         background = [relay.run, pruner.run, *parts.background]
         if settings.metrics_port:
@@ -117,6 +121,8 @@ def run_service(
             for stop in parts.on_stop:
                 stop()
             await runtime.redis.aclose()
+            if runtime.driver_pool is not None:
+                await runtime.driver_pool.close()
             await runtime.engine.dispose()
 
         await serve(

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import asyncpg
 import redis.asyncio as aioredis
 from google.protobuf.message import Message
 from opentelemetry import trace
@@ -41,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from yuqing.core.db import UtcDateTime, fetch_rows, insert_rows, new_id, utcnow
+from yuqing.core.db import UtcDateTime, driver_connection, fetch_rows, insert_rows, new_id, utcnow
 from yuqing.core.monitoring import MESSAGE_LATENCY, stream_entry_age
 from yuqing.core.telemetry import extract_context, inject_context
 
@@ -136,8 +137,10 @@ class Outbox:
 
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, redis: aioredis.Redis, outbox: Outbox, *, batch: int = 500,
-                 idle_poll_seconds: float = 0.5, stream_maxlen: int = 1_000_000) -> None:
+                 idle_poll_seconds: float = 0.5, stream_maxlen: int = 1_000_000,
+                 driver_pool: asyncpg.Pool | None = None) -> None:
         self.engine = engine
+        self.driver_pool = driver_pool
         self.redis = redis
         self.outbox = outbox
         self.batch = batch
@@ -145,23 +148,31 @@ class OutboxRelay:
         self.stream_maxlen = stream_maxlen
 
     async def relay_once(self) -> int:
-        table = self.outbox.table
+        if self.driver_pool is not None:
+            async with driver_connection(self.driver_pool) as connection, connection.transaction():
+                return await self._relay(await self._take_postgresql(connection))
         async with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
-                # Taken and deleted in one statement; the deletion commits only after Redis has
-                # the messages (a failure rolls it back). Other relays skip the locked rows.
-                rows = sorted(await fetch_rows(
-                    conn, f'DELETE FROM "{table.name}" WHERE seq IN (SELECT seq FROM "{table.name}" ORDER BY seq '
-                    "LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING seq, message_id, stream, type, payload, headers",
-                    self.batch), key=lambda row: row["seq"])
-            else:
-                rows = (await conn.execute(select(table).order_by(table.c.seq).limit(self.batch))).mappings().all()
-                if rows:
-                    await conn.execute(delete(table).where(table.c.seq.in_([r["seq"] for r in rows])))
-            if not rows:
-                return 0
+                return await self._relay(await self._take_postgresql(conn))
+            table = self.outbox.table
+            rows = (await conn.execute(select(table).order_by(table.c.seq).limit(self.batch))).mappings().all()
+            if rows:
+                await conn.execute(delete(table).where(table.c.seq.in_([r["seq"] for r in rows])))
+            return await self._relay(rows)
+
+    async def _take_postgresql(self, connection) -> list:
+        """Taken and deleted in one statement; the deletion commits only after Redis has the
+        messages (a failure rolls it back). Other relays skip the locked rows."""
+        table = self.outbox.table.name
+        return sorted(await fetch_rows(
+            connection, f'DELETE FROM "{table}" WHERE seq IN (SELECT seq FROM "{table}" ORDER BY seq '
+            "LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING seq, message_id, stream, type, payload, headers",
+            self.batch), key=lambda row: row["seq"])
+
+    async def _relay(self, rows) -> int:
+        if rows:
             pipe = self.redis.pipeline(transaction=False)
-            for row in rows:   # headers: decoded by SQLAlchemy's JSON type, or its asyncpg codec
+            for row in rows:   # headers: decoded by SQLAlchemy's JSON type, or the asyncpg codec
                 fields = {"id": row["message_id"], "type": row["type"], "payload": row["payload"], **row["headers"]}
                 pipe.xadd(row["stream"], fields, maxlen=self.stream_maxlen, approximate=True)
             await pipe.execute()
