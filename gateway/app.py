@@ -81,6 +81,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         telemetry={"metrics": False, "logs": False, "operation_spans": False, "exclude": _untraced},
     )
     problems.install(app)
+    # Routes are tried in order: intake, the busiest by far, first (its paths have no
+    # parameters, so it can take no other router's request; last, it cost ≈ 0.1 ms a request).
+    app.include_router(intake.router)
     app.include_router(api.router)
     app.include_router(grading_api.router)
     app.include_router(dispatch_api.router)
@@ -89,7 +92,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(bulletins_api.router)
     app.include_router(archive.router)
     app.include_router(users_api.router)
-    app.include_router(intake.router)
     app.include_router(ingest_admin.router)
     app.include_router(console.router)
     app.include_router(console_work.router)
