@@ -277,7 +277,7 @@ class StreamConsumer:
         batch: int = 400,
         block_ms: int = 1000,
         claim_idle_ms: int = 15_000,
-        linger_ms: int = 40,
+        linger_ms: int = 100,
     ) -> None:
         self.redis = redis
         self.sessions = sessions
@@ -293,7 +293,10 @@ class StreamConsumer:
         self.block_ms = block_ms
         self.claim_idle_ms = claim_idle_ms
         # While messages keep coming, a batch that is not full waits this long for more: a
-        # steady trickle then costs one transaction per few dozen milliseconds, not one each.
+        # steady trickle then costs one transaction per tenth of a second, not one each. On one
+        # machine the consumers' batches share the cores with intake; at 200 items/s (bench/latency.py,
+        # two runs each) 40, 100, 120, 250 ms gave HTTP p50 9–11, 9, 7–8, 7–8 ms, p99 34–37,
+        # 29–33, 27–29, 30 ms, and assignment p99 0.23–0.25, 0.37, 0.38–0.40, 0.73–0.77 s.
         self.linger_ms = linger_ms
 
     async def ensure_group(self) -> None:
