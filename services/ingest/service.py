@@ -406,8 +406,8 @@ class IngestService:
         if self.driver_pool is not None and not decision.stored_item_metrics and not stored_events:
             # Nothing stored before changes: the batch is one statement (PostgreSQL), atomic by
             # itself, so it runs without BEGIN and COMMIT (two of a single item's round trips).
-            async with driver_connection(self.driver_pool) as connection:
-                await self._add(IngestRepository(connection), decision, ordered, {})
+            async with self._statements() as repo:
+                await self._add(repo, decision, ordered, {})
         else:
             async with self._transaction() as repo:
                 # Rows stored before are updated first (snapshots' figures, events' increments
@@ -458,9 +458,9 @@ class IngestService:
         authors = list(dict.fromkeys((p.item.platform, p.item.author) for p in pending if p.item.author))
         author_since = now - AUTHOR_WINDOW
         if self.driver_pool is not None and len(keys) <= PROBED_KEYS:
-            async with driver_connection(self.driver_pool) as connection:
-                return _Stored(*await IngestRepository(connection).look_up_few(
-                    urls, source_ids, keys, MAX_EVENTS_PER_KEY + 1, authors, author_since, MAX_AUTHOR_CANDIDATES))
+            async with self._statements() as repo:
+                return _Stored(*await repo.look_up_few(urls, source_ids, keys, MAX_EVENTS_PER_KEY + 1, authors,
+                                                       author_since, MAX_AUTHOR_CANDIDATES))
 
         async def items(repo: IngestRepository) -> list:
             return await repo.known_items(urls, source_ids) if urls or source_ids else []
@@ -474,8 +474,8 @@ class IngestService:
         reads = (items, key_rows, by_author)
         if self.driver_pool is not None:
             async def alone(read):
-                async with driver_connection(self.driver_pool) as connection:
-                    return await read(IngestRepository(connection))
+                async with self._statements() as repo:
+                    return await read(repo)
             return _Stored(*await asyncio.gather(*map(alone, reads)))
         async with self.sessions() as session:
             repo = IngestRepository(session)
@@ -569,7 +569,7 @@ class IngestService:
                 indexes[cached[1]].add(cached[0], pairing_keys(cached[0].fingerprint))
         rows = []
         if missing:
-            async with self._reading() as repo:
+            async with self._statements() as repo:
                 rows = await repo.items_for_matching(missing)
         places = [frozenset(place_key(m["name"], m["ref"]) for m in row["matches"] if m["kind"] == "place")
                   for row in rows]
@@ -718,8 +718,9 @@ class IngestService:
         return events
 
     @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[IngestRepository]:
-        """Reads that see what is committed as each statement runs (no transaction on PostgreSQL)."""
+    async def _statements(self) -> AsyncIterator[IngestRepository]:
+        """PostgreSQL: statements outside a transaction, each seeing what is committed when it
+        runs and committing alone. (SQLite's session holds one transaction.)"""
         if self.driver_pool is not None:
             async with driver_connection(self.driver_pool) as connection:
                 yield IngestRepository(connection)

@@ -8,13 +8,14 @@ import datetime as dt
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, event, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.conftest import run_id
 from yuqing.core.bus import InboxPruner, Outbox, OutboxRelay, StreamConsumer, add_bus_tables, stream_name
 from yuqing.core.db import (
     FEW_ROWS,
     create_engine,
+    driver_connection,
     fetch_rows,
     insert_rows,
     insert_tables,
@@ -146,6 +147,26 @@ async def test_a_relay_on_the_driver_pool_sends_what_committed_with_its_trace_an
     assert ingest_pb2.ItemIngested.FromString(fields[b"payload"]).item_id == "committed"
     assert fields[b"traceparent"].decode().split("-")[1] == trace_id
     assert await relay.relay_once() == 0, "relayed rows must leave the outbox"
+
+
+async def test_a_pooled_connection_the_server_dropped_is_not_handed_out_and_errors_read_as_sqlalchemys(
+        bus, bus_driver_pool):
+    engine, *_ = bus
+    async with driver_connection(bus_driver_pool) as first, driver_connection(bus_driver_pool) as second:
+        pids = {first.get_server_pid(), second.get_server_pid()}
+    async with engine.connect() as admin:    # as a restart of the server does to every connection
+        for pid in pids:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    await asyncio.sleep(0.1)
+    async with driver_connection(bus_driver_pool) as connection:
+        assert await connection.fetchval("SELECT 1") == 1 and connection.get_server_pid() not in pids
+    with pytest.raises(IntegrityError):      # run on the connection directly, in a transaction
+        async with driver_connection(bus_driver_pool) as connection, connection.transaction():
+            await connection.execute(f'INSERT INTO "{effects.name}" (item_id) VALUES ($1), ($1)', "twice")
+    with pytest.raises(OperationalError):
+        async with driver_connection(bus_driver_pool) as connection:
+            await connection.execute("SELECT 1 / 0")
+    assert await effect_count(bus[1]) == 0
 
 
 async def test_redelivered_and_repeated_messages_take_effect_once(bus):

@@ -188,17 +188,14 @@ async def open_driver_pool(settings: CoreSettings, service: str, max_size: int =
 
 @contextlib.asynccontextmanager
 async def driver_connection(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    """A connection of a driver pool. One the server dropped has the pool replace them all
-    (after a restart each would fail once), as SQLAlchemy does with its pool."""
+    """A connection of a driver pool (asyncpg replaces one the server closed before handing it
+    out). Errors of the driver — a transaction's BEGIN or COMMIT included — come out as the ones
+    SQLAlchemy raises, so callers' retry rules see them alike."""
     with _driver_errors("connect"):
         connection = await pool.acquire()
     try:
-        with _driver_errors("on a pooled connection"):   # BEGIN and COMMIT of a transaction in it too
+        with _driver_errors("on a pooled connection"):
             yield connection
-    except BaseException:
-        if connection.is_closed():
-            pool.expire_connections()
-        raise
     finally:
         await pool.release(connection)
 
