@@ -88,3 +88,18 @@ async def test_wake_does_the_due_work_and_reads_the_database_at_once(running):
     assert len(recorder.work_at) == 2 and recorder.work_at[1] < stored   # at once
     await until(lambda: len(recorder.work_at) == 3)       # then at the moment the database named
     assert stored <= recorder.work_at[2] < stored + dt.timedelta(seconds=1)
+
+
+async def test_a_periodic_look_reads_the_earliest_moment_and_works_only_when_something_is_due():
+    recorder = Recorder()
+    loop = DueWorkLoop("test", recorder.work, recorder.next_due, utcnow, batch=100, max_sleep=0.05)
+    task = asyncio.create_task(loop.run())
+    try:
+        await until(lambda: recorder.queries >= 10)
+        assert len(recorder.work_at) == 1            # at start only: nothing was ever due
+        recorder.stored = utcnow()                   # another replica stored work due now
+        await until(lambda: len(recorder.work_at) == 2, timeout=1.0)
+        assert recorder.stored is None               # worked at the next look
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -44,20 +44,26 @@ class DueWorkLoop:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        work_due = True   # on start: whatever is due
         while True:
             # Moments announced from here on are kept: the queries may not see their rows.
             self.recheck, self.next_at = False, None
             try:
-                done = await self.work()
-                if done >= self.batch:
-                    continue  # more is due right now
+                if work_due:
+                    done = await self.work()
+                    if done >= self.batch:
+                        continue  # more is due right now
                 stored = await self.next_due()
             except Exception:
                 logger.exception("%s failed; retrying", self.name)
                 await asyncio.sleep(1)
+                work_due = True
                 continue
             if stored is not None and (self.next_at is None or stored < self.next_at):
                 self.next_at = stored
+            if not work_due and self.next_at is not None and self.next_at <= self.clock():
+                work_due = True   # a periodic look found work due (another replica's)
+                continue
             checked_at = loop.time()
             while not self.recheck:
                 delay = self.max_sleep - (loop.time() - checked_at)
@@ -70,3 +76,6 @@ class DueWorkLoop:
                     await asyncio.wait_for(self.wakeup.wait(), delay)
                 except TimeoutError:
                     break
+            # A periodic look with nothing known to be due only reads the earliest moment: the
+            # idle cost is that one query per max_sleep, not a claiming transaction as well.
+            work_due = self.recheck or (self.next_at is not None and self.next_at <= self.clock())
