@@ -477,8 +477,7 @@ class IngestService:
                 async with self._statements() as repo:
                     return await read(repo)
             return _Stored(*await asyncio.gather(*map(alone, reads)))
-        async with self.sessions() as session:
-            repo = IngestRepository(session)
+        async with self._statements() as repo:
             return _Stored(*[await read(repo) for read in reads])
 
     def _split_known(self, stored_items: list, pending: list[_Pending], unsettled: list[Unsettled]):

@@ -20,7 +20,6 @@ from yuqing.core.db import (
     insert_rows,
     insert_tables,
     open_driver_pool,
-    reading_sessions,
     schema_name,
     service_metadata,
     session_factory,
@@ -483,25 +482,21 @@ async def test_update_rows_sets_each_named_row_and_leaves_the_others(bus):
                                           ("m3", "t", {}, at), ("m4", "改", {"n": [1, 2]}, later)]
 
 
-async def test_reading_sessions_see_each_commit_and_hold_no_transaction_on_postgresql(bus):
-    """On PostgreSQL a reading session's statements run outside a transaction, each in its own
-    (no BEGIN or ROLLBACK is sent), so a commit between two of them shows in the second.
-    SQLite's sessions open their transaction with BEGIN IMMEDIATE and are used as they are."""
+async def test_statements_on_a_pooled_connection_see_each_commit_and_run_outside_a_transaction(
+        bus, bus_driver_pool):
+    """Ingest decides from statements on a driver-pool connection outside a transaction: each
+    runs in a transaction of its own (no BEGIN or ROLLBACK is sent), so a commit between two of
+    them shows in the second."""
     engine, sessions, redis, outbox, stream = bus
-    reading = reading_sessions(sessions)
-    if engine.dialect.name != "postgresql":
-        assert reading is sessions
-        return
     at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
-    count = select(func.count()).select_from(outbox_table)
-    async with reading() as session:
-        before = (await session.execute(count)).scalar_one()
+    count = f'SELECT count(*) FROM "{outbox_table.name}"'
+    async with driver_connection(bus_driver_pool) as connection:
+        before = (await fetch_rows(connection, count))[0][0]
         async with sessions() as writer, writer.begin():
             await insert_tables(writer, [(outbox_table, {"message_id": ["r1"], "stream": ["s"], "type": ["t"],
                                                          "payload": [b""], "headers": [{}], "created_at": [at]}, ())])
-        assert (await fetch_rows(session, f'SELECT count(*) FROM "{outbox_table.name}"'))[0][0] == before + 1
-        first, second = [(await session.execute(text("SELECT pg_current_xact_id()::text"))).scalar_one()
-                         for _ in range(2)]
+        assert (await fetch_rows(connection, count))[0][0] == before + 1
+        first, second = [await connection.fetchval("SELECT pg_current_xact_id()::text") for _ in range(2)]
         assert first != second                        # each statement its own transaction
 
 

@@ -148,16 +148,6 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def reading_sessions(sessions: async_sessionmaker) -> async_sessionmaker:
-    """Sessions for reads only, each statement seeing what is committed when it runs. On
-    PostgreSQL without BEGIN and ROLLBACK (two round trips of a small transaction); SQLite's
-    sessions open their transaction with BEGIN IMMEDIATE and stay as they are."""
-    engine: AsyncEngine = sessions.kw["bind"]
-    if engine.dialect.name != "postgresql":
-        return sessions
-    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
-
-
 async def _same_codecs_as_sqlalchemy(connection: asyncpg.Connection) -> None:
     """JSON as SQLAlchemy's asyncpg dialect sets it up: sent as text the caller encoded
     (`_for_driver`), read back decoded; so a row reads alike from either pool."""
