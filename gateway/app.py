@@ -28,6 +28,7 @@ from gateway import (
     publish_api,
     users_api,
 )
+from gateway.auth import VerifiedTokens
 from gateway.clients import ServiceClients
 from gateway.inputs import unstorable_url_part
 from gateway.limits import BodySizeLimit
@@ -59,6 +60,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         engine = create_engine(settings, "gateway")
         await require_current_schema(engine, "gateway", settings)
         app.state.settings = settings
+        app.state.verified_tokens = VerifiedTokens()
         app.state.sessions = session_factory(engine)
         app.state.clients = ServiceClients.connect(settings)
         app.state.redis = redis_core.connect(settings)

@@ -148,6 +148,43 @@ async def test_a_relay_on_the_driver_pool_sends_what_committed_with_its_trace_an
     assert await relay.relay_once() == 0, "relayed rows must leave the outbox"
 
 
+async def test_a_relay_sends_a_commit_after_a_quiet_spell_at_once_and_takes_a_busy_while_together(bus):
+    engine, sessions, redis, outbox, stream = bus
+    takes: list[int] = []
+
+    class CountedRelay(OutboxRelay):
+        async def relay_once(self) -> int:
+            sent = await super().relay_once()
+            if sent:
+                takes.append(sent)
+            return sent
+
+    relay = CountedRelay(engine, redis, outbox, linger_ms=2_000, idle_poll_seconds=60)
+    running = asyncio.create_task(relay.run())
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.sleep(0.2)   # the relay has looked once and waits
+        started = loop.time()
+        await produce(sessions, outbox, "after-quiet")
+        outbox.notify()
+        await run_until(lambda: _stream_length_is(redis, stream, 1))
+        assert loop.time() - started < 1.5, "after a quiet spell a commit must not wait out the linger"
+        for n in range(5):   # single items under load: a commit every few tens of ms, each notifying
+            await produce(sessions, outbox, f"busy-{n}")
+            outbox.notify()
+            await asyncio.sleep(0.05)
+        await run_until(lambda: _stream_length_is(redis, stream, 6))
+    finally:
+        running.cancel()
+    assert takes == [1, 5], "the commits of one busy while go in one take"
+    ids = [ingest_pb2.ItemIngested.FromString(fields[b"payload"]).item_id for _, fields in await redis.xrange(stream)]
+    assert ids == ["after-quiet", *(f"busy-{n}" for n in range(5))]
+
+
+async def _stream_length_is(redis, stream: str, length: int) -> bool:
+    return await redis.xlen(stream) == length
+
+
 async def test_a_pooled_connection_the_server_dropped_is_not_handed_out_and_errors_read_as_sqlalchemys(
         bus, bus_driver_pool):
     engine, *_ = bus
