@@ -167,22 +167,18 @@ async def test_a_relay_sends_a_commit_after_a_quiet_spell_at_once_and_takes_a_bu
         started = loop.time()
         await produce(sessions, outbox, "after-quiet")
         outbox.notify()
-        await run_until(lambda: _stream_length_is(redis, stream, 1))
+        await run_until(lambda: _equals(redis.xlen(stream), 1))
         assert loop.time() - started < 1.5, "after a quiet spell a commit must not wait out the linger"
         for n in range(5):   # single items under load: a commit every few tens of ms, each notifying
             await produce(sessions, outbox, f"busy-{n}")
             outbox.notify()
             await asyncio.sleep(0.05)
-        await run_until(lambda: _stream_length_is(redis, stream, 6))
+        await run_until(lambda: _equals(redis.xlen(stream), 6))
     finally:
         running.cancel()
     assert takes == [1, 5], "the commits of one busy while go in one take"
     ids = [ingest_pb2.ItemIngested.FromString(fields[b"payload"]).item_id for _, fields in await redis.xrange(stream)]
     assert ids == ["after-quiet", *(f"busy-{n}" for n in range(5))]
-
-
-async def _stream_length_is(redis, stream: str, length: int) -> bool:
-    return await redis.xlen(stream) == length
 
 
 async def test_a_pooled_connection_the_server_dropped_is_not_handed_out_and_errors_read_as_sqlalchemys(

@@ -50,9 +50,14 @@ logger = logging.getLogger(__name__)
 _tracer = trace.get_tracer(__name__)
 
 MAX_DELIVERIES = 5
-# A consumer lingers for a fuller batch when its previous batch ended less than this many
-# lingers ago.
+# A consumer lingers for a fuller batch, and a relay for more commits, when its previous batch
+# or take ended less than this many lingers ago.
 BUSY_WITHIN_LINGERS = 5
+
+
+def _busy(last_at: float, linger_ms: int) -> bool:
+    """Lingering is on and the last batch (or take) ended within BUSY_WITHIN_LINGERS lingers."""
+    return bool(linger_ms) and asyncio.get_running_loop().time() - last_at < BUSY_WITHIN_LINGERS * linger_ms / 1000
 
 
 def add_bus_tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -206,7 +211,7 @@ class OutboxRelay:
                 await asyncio.wait_for(self.outbox.wakeup.wait(), self.idle_poll_seconds)
             except TimeoutError:
                 continue
-            if self.linger_ms and loop.time() - last_sent_at < BUSY_WITHIN_LINGERS * self.linger_ms / 1000:
+            if _busy(last_sent_at, self.linger_ms):
                 await asyncio.sleep(self.linger_ms / 1000)
 
 
@@ -338,8 +343,7 @@ class StreamConsumer:
                 next_claim = loop.time() + self.claim_idle_ms / 1000 / 2
             entries = await self._read(self.batch, self.block_ms)
             # Only while messages keep coming: the first one after a quiet spell goes at once.
-            busy = loop.time() - last_batch_at < BUSY_WITHIN_LINGERS * self.linger_ms / 1000
-            if entries and len(entries) < self.batch and self.linger_ms and busy:
+            if entries and len(entries) < self.batch and _busy(last_batch_at, self.linger_ms):
                 await asyncio.sleep(self.linger_ms / 1000)
                 entries += await self._read(self.batch - len(entries), None)
             if entries:
