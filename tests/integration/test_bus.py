@@ -128,6 +128,35 @@ async def test_trace_context_travels_in_the_message(bus):
     assert fields[b"traceparent"].decode().split("-")[1] == trace_id
 
 
+async def test_one_take_reaches_each_stream_in_commit_order_with_every_field_even_after_redis_forgot_scripts(bus):
+    from opentelemetry.sdk.trace import TracerProvider
+
+    engine, sessions, redis, outbox, stream = bus
+    tracer = TracerProvider().get_tracer("test")
+    streams = {"items": stream, "graded": stream_name(outbox.stream_prefix, "graded")}
+    sent: dict[str, list[tuple[str, str, str]]] = {name: [] for name in streams}   # (message id, item, trace id)
+    for n in range(7):
+        name = "items" if n % 3 else "graded"
+        async with sessions() as session, session.begin():
+            if n % 2:   # a traced producer's message carries its context; an untraced one none
+                with tracer.start_as_current_span("producer") as span:
+                    message_id = await outbox.add(session, name, ingest_pb2.ItemIngested(item_id=f"i{n}"))
+                    trace_id = format(span.get_span_context().trace_id, "032x")
+            else:
+                message_id, trace_id = await outbox.add(session, name, ingest_pb2.ItemIngested(item_id=f"i{n}")), ""
+        sent[name].append((message_id, f"i{n}", trace_id))
+    await redis.script_flush()   # as after a Redis restart: the relay loads its script again
+    try:
+        assert await OutboxRelay(engine, redis, outbox).relay_once() == 7
+        for name, expected in sent.items():
+            entries = [fields for _, fields in await redis.xrange(streams[name])]
+            assert [(f[b"id"].decode(), ingest_pb2.ItemIngested.FromString(f[b"payload"]).item_id,
+                     f[b"traceparent"].decode().split("-")[1] if b"traceparent" in f else "") for f in entries] == expected
+            assert {f[b"type"] for f in entries} == {b"yuqing.ingest.v1.ItemIngested"}
+    finally:
+        await redis.delete(streams["graded"])
+
+
 async def test_a_relay_on_the_driver_pool_sends_what_committed_with_its_trace_and_keeps_it_while_redis_fails(
         bus, bus_driver_pool):
     from opentelemetry.sdk.trace import TracerProvider

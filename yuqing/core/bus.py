@@ -140,6 +140,21 @@ class Outbox:
         self.wakeup.set()
 
 
+# Appends many messages, in order, to their streams (KEYS). ARGV: the streams' MAXLEN, then
+# per message the number of its stream in KEYS, its field count and its fields and values.
+# A failure part-way leaves the earlier messages appended: the relay sends the take again and
+# consumers drop what they have seen (every message carries its outbox id), as before.
+_APPEND_ALL = """
+local at, last = 2, #ARGV
+while at <= last do
+  local fields = tonumber(ARGV[at + 1])
+  redis.call('XADD', KEYS[tonumber(ARGV[at])], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, at + 2, at + 1 + 2 * fields))
+  at = at + 2 + 2 * fields
+end
+return 0
+"""
+
+
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, redis: aioredis.Redis, outbox: Outbox, *, batch: int = 500,
                  idle_poll_seconds: float = 0.5, stream_maxlen: int = 1_000_000,
@@ -156,6 +171,7 @@ class OutboxRelay:
         # round trips (BEGIN, DELETE … RETURNING, COMMIT) and a Redis call. After a quiet spell
         # the first commit is relayed at once.
         self.linger_ms = linger_ms
+        self.append_all = redis.register_script(_APPEND_ALL)
 
     async def relay_once(self) -> int:
         if self.driver_pool is not None:
@@ -180,12 +196,19 @@ class OutboxRelay:
             self.batch), key=lambda row: row["seq"])
 
     async def _relay(self, rows) -> int:
+        """All rows in one call of _APPEND_ALL: a pipeline of XADDs cost the relaying process
+        ≈ 10 µs a message to build and pack (a twentieth of batch ingest's CPU); one command
+        of many arguments is packed in C, and Redis, on its own core, loops."""
         if rows:
-            pipe = self.redis.pipeline(transaction=False)
+            streams: dict[str, int] = {}
+            arguments: list = [self.stream_maxlen]
             for row in rows:   # headers: decoded by SQLAlchemy's JSON type, or the asyncpg codec
-                fields = {"id": row["message_id"], "type": row["type"], "payload": row["payload"], **row["headers"]}
-                pipe.xadd(row["stream"], fields, maxlen=self.stream_maxlen, approximate=True)
-            await pipe.execute()
+                headers = row["headers"]
+                arguments += (streams.setdefault(row["stream"], len(streams) + 1), 3 + len(headers),
+                              "id", row["message_id"], "type", row["type"], "payload", row["payload"])
+                for name, value in headers.items():
+                    arguments += (name, value)
+            await self.append_all(keys=list(streams), args=arguments)
         return len(rows)
 
     async def run(self) -> None:
