@@ -41,6 +41,25 @@ def prepare_texts(titles: list[str], contents: list[str]) -> list[Prepared]:
     return [(title, content, fp.shingle_ids, fp.numbers, fp.keys) for (title, content), fp in zip(cleaned, prints)]
 
 
+def prepare_packed(titles: list[str], contents: list[str]) -> tuple:
+    """prepare_texts for the worker, with the arrays of all items packed into one each: a
+    thousand small arrays and key tuples cost this process ≈ 6 ms a batch to unpickle, the
+    packed batch ≈ 1.5 ms (see `unpack`)."""
+    prepared = prepare_texts(titles, contents)
+    shingles = np.concatenate([p[2] for p in prepared]) if prepared else np.zeros(0, dtype=np.uint64)
+    keys = np.fromiter((k for p in prepared for k in p[4]), dtype=np.int64)
+    return ([p[0] for p in prepared], [p[1] for p in prepared], [p[3] for p in prepared],
+            shingles, np.cumsum([0] + [len(p[2]) for p in prepared]), keys, np.cumsum([0] + [len(p[4]) for p in prepared]))
+
+
+def unpack(packed: tuple) -> list[Prepared]:
+    """The items of a packed batch; each item's shingle ids are a view of the batch's array."""
+    titles, contents, numbers, shingles, shingle_ends, keys, key_ends = packed
+    shingle_ends, key_list, key_ends = shingle_ends.tolist(), keys.tolist(), key_ends.tolist()
+    return [(titles[k], contents[k], shingles[shingle_ends[k]:shingle_ends[k + 1]], numbers[k],
+             tuple(key_list[key_ends[k]:key_ends[k + 1]])) for k in range(len(titles))]
+
+
 def _exit_with_parent() -> None:
     """Worker start: a worker whose service process is killed (SIGKILL leaves no time to stop
     it) exits too, instead of lingering as an orphan."""
@@ -78,7 +97,7 @@ class Preparer:
         if self.workers and len(titles) >= self.min_worker_items:
             pool = self._pool()
             try:
-                return await asyncio.get_running_loop().run_in_executor(pool, prepare_texts, titles, contents)
+                return unpack(await asyncio.get_running_loop().run_in_executor(pool, prepare_packed, titles, contents))
             except BrokenExecutor:
                 log.warning("ingest preparation worker died; replacing it, this batch is prepared in-process")
                 if self.pool is pool:
