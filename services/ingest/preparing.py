@@ -53,10 +53,11 @@ def prepare_packed(titles: list[str], contents: list[str]) -> tuple:
 
 
 def unpack(packed: tuple) -> list[Prepared]:
-    """The items of a packed batch; each item's shingle ids are a view of the batch's array."""
+    """The items of a packed batch. Each item's shingle ids are copied out of the batch's array:
+    a view would keep the whole batch's array alive as long as the item stays in RecentItems."""
     titles, contents, numbers, shingles, shingle_ends, keys, key_ends = packed
     shingle_ends, key_list, key_ends = shingle_ends.tolist(), keys.tolist(), key_ends.tolist()
-    return [(titles[k], contents[k], shingles[shingle_ends[k]:shingle_ends[k + 1]], numbers[k],
+    return [(titles[k], contents[k], shingles[shingle_ends[k]:shingle_ends[k + 1]].copy(), numbers[k],
              tuple(key_list[key_ends[k]:key_ends[k + 1]])) for k in range(len(titles))]
 
 

@@ -46,6 +46,7 @@ async def test_worker_prepares_like_this_process(worker):
         want_title, want_content, want_fp = expected(title, content)
         assert as_comparable(got) == (want_title, want_content, (want_fp.shingles, want_fp.numbers, want_fp.keys))
         assert got[2].dtype == np.uint64 and np.array_equal(got[2], want_fp.shingle_ids)   # in order: MinHash input
+        assert got[2].base is None, "an item's ids must not keep its whole batch's array alive"
     assert "script" not in prepared[1][1] and "onerror" not in prepared[1][1]
     assert isinstance(prepared[2][2], np.ndarray) and prepared[2][4]   # keyed: it can be clustered
 
