@@ -13,6 +13,7 @@ from services.ingest import models
 from services.ingest.matching import Place, Topic, WordList
 from yuqing.core.db import (
     Database,
+    Tokens,
     UtcDateTime,
     as_columns,
     fetch_rows,
@@ -215,7 +216,8 @@ class IngestRepository:
             (models.items, as_columns(items), ()),
             (models.item_snapshots, as_columns(item_snapshots), ()),
             (models.attachments, as_columns(attachments), ()),
-            (models.event_keys, {"key": keys, "event_id": event_ids, "item_id": item_ids}, ("key", "event_id")),
+            (models.event_keys, {"key": Tokens(keys), "event_id": Tokens(event_ids), "item_id": Tokens(item_ids)},
+             ("key", "event_id")),
             (models.event_snapshots, as_columns(event_snapshots), ()),
             (outbox, as_columns(outbox_rows), ()),
         ])

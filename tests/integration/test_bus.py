@@ -7,13 +7,14 @@ import datetime as dt
 
 import pytest
 import redis.asyncio as aioredis
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, event, func, select, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.conftest import run_id
 from yuqing.core.bus import InboxPruner, Outbox, OutboxRelay, StreamConsumer, add_bus_tables, stream_name
 from yuqing.core.db import (
     FEW_ROWS,
+    Tokens,
     create_engine,
     driver_connection,
     fetch_rows,
@@ -34,6 +35,8 @@ metadata = service_metadata()
 outbox_table, inbox_table = add_bus_tables(metadata)
 effects = Table("effects", metadata, Column("item_id", String(32), primary_key=True))
 parents = Table("parents", metadata, Column("parent_id", String(32), primary_key=True), Column("note", JSON))
+keyed = Table("keyed", metadata, Column("key", BigInteger, primary_key=True, autoincrement=False),
+              Column("owner", String(32), primary_key=True), Column("note", String(100)))
 children = Table("children", metadata, Column("child_id", String(32), primary_key=True),
                  Column("parent_id", String(32), ForeignKey("parents.parent_id"), nullable=False))
 
@@ -495,6 +498,25 @@ async def test_insert_tables_gives_a_value_shared_by_every_row_to_each_row(bus):
     assert notes == [{"县": "演示县"}] * 3
     assert [tuple(r) for r in messages] == [(m, "s", b"\x01", at) for m in ("m1", "m2", "m3")]
     assert effects_stored == 0
+
+
+async def test_insert_tables_stores_token_columns_value_for_value_beside_array_columns(bus):
+    """Integers (the whole signed 64-bit range) and ids given as Tokens land as given, in the
+    order asked for, beside a column given as a list; a conflict among them stores nothing."""
+    engine, sessions, redis, outbox, stream = bus
+    keys = [2**63 - 1, -(2**63), 0, -1, 42]
+    owners = ["b" * 32, "a" * 32, "e3", "e3", "e3"]
+    notes = ["甲,乙", None, "", "丙", "丁"]   # a plain column may hold commas and NULLs
+    async with sessions() as session, session.begin():
+        await insert_tables(session, [(keyed, {"key": Tokens(keys), "owner": Tokens(owners), "note": notes},
+                                       ("key", "owner"))])
+    with pytest.raises(IntegrityError):
+        async with sessions() as session, session.begin():
+            await insert_tables(session, [(keyed, {"key": Tokens([7, 42]), "owner": Tokens(["x", "e3"]),
+                                                   "note": ["n", "n"]}, ())])
+    async with sessions() as session:
+        stored = (await session.execute(select(keyed).order_by(keyed.c.key))).all()
+    assert [tuple(r) for r in stored] == sorted(zip(keys, owners, notes))
 
 
 async def test_inbox_rows_past_the_retention_are_pruned_and_recent_redeliveries_still_take_effect_once(bus):

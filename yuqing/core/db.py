@@ -288,26 +288,35 @@ def _for_driver(table: Table, column: str, values: list) -> list:
     return list(map(json.dumps, values)) if _is_json(table, column) else values
 
 
+class Tokens(list):
+    """A column's values that need no quoting — integers, or text without commas such as ids —
+    and are never NULL. insert_tables sends them as one comma-joined text that PostgreSQL
+    splits: the driver encodes an array element by element with type checks on each, which
+    for a batch's ≈ 11,000 event keys × 3 columns cost ingest ≈ 6 ms of CPU, the join ≈ 1 ms."""
+
+
 # A table, its rows column by column (equal-length lists), and the columns they are inserted
 # in order of (empty: as given).
 TableRows = tuple[Table, dict[str, list], tuple[str, ...]]
+_ONE, _ARRAY, _TOKENS = "one", "array", "tokens"   # how a column's values are given
 
 
 @functools.lru_cache(maxsize=64)
-def _tables_insert_statement(shape: tuple[tuple[Table, tuple[tuple[str, bool], ...], tuple[str, ...]], ...]) -> str:
+def _tables_insert_statement(shape: tuple[tuple[Table, tuple[tuple[str, str], ...], tuple[str, ...]], ...]) -> str:
     """INSERT … SELECT FROM unnest(one array per column) per table; all but the last as
     data-modifying WITH parts of one statement. shape: per table, its columns in parameter
-    order, each with whether it is given as one value for every row."""
+    order, each with how its values are given: one value for every row, an array, or Tokens."""
     inserts, number = [], 1
     for table, columns, order_by in shape:
         names = ", ".join(f'"{column}"' for column, _ in columns)
         arrays, given, selected = [], [], []
-        for column, same in columns:
+        for column, given_as in columns:
             sql_type = _pg_type(table, column)
-            if same:
+            if given_as == _ONE:
                 selected.append(f"${number}::{sql_type}")
             else:
-                arrays.append(f"${number}::{sql_type}[]")
+                arrays.append(f"string_to_array(${number}::text, ',')::{sql_type}[]" if given_as == _TOKENS
+                              else f"${number}::{sql_type}[]")
                 given.append(f'"{column}"')
                 selected.append(f'given."{column}"')
             number += 1
@@ -347,9 +356,11 @@ async def insert_tables(session: Database, writes: list[TableRows]) -> None:
         same = [len(v) > 1 and _same_throughout(v) for v in values]
         if all(same):   # unnest needs one array
             same[0] = False
-        arguments += [v[0] if one else v for v, one in zip(values, same)]
-        constant = {name for name, one in zip(columns, same) if one}
-        shape.append((table, tuple(zip(columns, same)), tuple(c for c in order_by if c not in constant)))
+        given_as = [_ONE if one else _TOKENS if isinstance(v, Tokens) else _ARRAY for v, one in zip(values, same)]
+        arguments += [v[0] if how == _ONE else ",".join(map(str, v)) if how == _TOKENS else v
+                      for v, how in zip(values, given_as)]
+        constant = {name for name, how in zip(columns, given_as) if how == _ONE}
+        shape.append((table, tuple(zip(columns, given_as)), tuple(c for c in order_by if c not in constant)))
     statement = _tables_insert_statement(tuple(shape))
     driver = await _driver(session)
     with _driver_errors("INSERT INTO " + ", ".join(table.name for table, _, _ in writes)):
