@@ -48,8 +48,10 @@ def prepare_packed(titles: list[str], contents: list[str]) -> tuple:
     prepared = prepare_texts(titles, contents)
     shingles = np.concatenate([p[2] for p in prepared]) if prepared else np.zeros(0, dtype=np.uint64)
     keys = np.fromiter((k for p in prepared for k in p[4]), dtype=np.int64)
+    shingle_ends = np.cumsum([0] + [len(p[2]) for p in prepared])
+    key_ends = np.cumsum([0] + [len(p[4]) for p in prepared])
     return ([p[0] for p in prepared], [p[1] for p in prepared], [p[3] for p in prepared],
-            shingles, np.cumsum([0] + [len(p[2]) for p in prepared]), keys, np.cumsum([0] + [len(p[4]) for p in prepared]))
+            shingles, shingle_ends, keys, key_ends)
 
 
 def unpack(packed: tuple) -> list[Prepared]:

@@ -154,7 +154,8 @@ async def test_one_take_reaches_each_stream_in_commit_order_with_every_field_eve
         for name, expected in sent.items():
             entries = [fields for _, fields in await redis.xrange(streams[name])]
             assert [(f[b"id"].decode(), ingest_pb2.ItemIngested.FromString(f[b"payload"]).item_id,
-                     f[b"traceparent"].decode().split("-")[1] if b"traceparent" in f else "") for f in entries] == expected
+                     f[b"traceparent"].decode().split("-")[1] if b"traceparent" in f else "")
+                    for f in entries] == expected
             assert {f[b"type"] for f in entries} == {b"yuqing.ingest.v1.ItemIngested"}
     finally:
         await redis.delete(streams["graded"])

@@ -294,9 +294,10 @@ def _for_driver(table: Table, column: str, values: list) -> list:
 
 class Tokens(list):
     """A column's values that need no quoting — integers, or text without commas such as ids —
-    and are never NULL nor empty text. insert_tables sends them as one comma-joined text that PostgreSQL
-    splits: the driver encodes an array element by element with type checks on each, which
-    for a batch's ≈ 11,000 event keys × 3 columns cost ingest ≈ 6 ms of CPU, the join ≈ 1 ms."""
+    and are never NULL nor empty text. insert_tables sends them as one comma-joined text that
+    PostgreSQL splits: the driver encodes an array element by element with type checks on each,
+    which for a batch's ≈ 11,000 event keys × 3 columns cost ingest ≈ 6 ms of CPU, the join
+    ≈ 1 ms."""
 
 
 # A table, its rows column by column (equal-length lists), and the columns they are inserted
