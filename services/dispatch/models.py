@@ -106,7 +106,8 @@ assignments = Table(
     "assignments",
     metadata,
     Column("assignment_id", String(32), primary_key=True),
-    Column("event_id", String(32), ForeignKey("event_plans.event_id"), nullable=False, index=True),
+    # Looked up by event through uq_assignments_event_unit, whose first column it is.
+    Column("event_id", String(32), ForeignKey("event_plans.event_id"), nullable=False),
     Column("unit_code", String(64), ForeignKey("units.code"), nullable=False, index=True),
     Column("role", String(8), nullable=False),
     Column("state", String(20), nullable=False),
@@ -182,7 +183,9 @@ deadlines = Table(
     "deadlines",
     metadata,
     Column("deadline_id", String(32), primary_key=True),
-    Column("assignment_id", String(32), ForeignKey("assignments.assignment_id"), nullable=False, index=True),
+    # No foreign key (docs/operations.md, "Child rows without foreign keys"), and no index of
+    # its own: uq_deadlines_assignment_step leads with it.
+    Column("assignment_id", String(32), nullable=False),
     Column("step", String(64), nullable=False),
     Column("step_name", String(200), nullable=False),
     Column("owner", String(16), nullable=False),
@@ -205,7 +208,7 @@ timers = Table(
     "timers",
     metadata,
     Column("timer_id", String(32), primary_key=True),
-    Column("deadline_id", String(32), ForeignKey("deadlines.deadline_id"), nullable=False, index=True),
+    Column("deadline_id", String(32), nullable=False, index=True),   # no foreign key: as deadlines'
     Column("assignment_id", String(32), nullable=False),
     Column("kind", String(16), nullable=False),     # warn_50, warn_80, overdue, supervise
     Column("fire_at", UtcDateTime, nullable=False),
@@ -285,3 +288,8 @@ accountability = Table(
 )
 
 outbox, inbox = add_bus_tables(metadata)
+
+# References the schema does not enforce (docs/operations.md, "Child rows without foreign keys"):
+# (child column, parent column), counted by yuqing.core.db.orphans.
+UNENFORCED_REFERENCES = ((deadlines.c.assignment_id, assignments.c.assignment_id),
+                         (timers.c.deadline_id, deadlines.c.deadline_id))

@@ -37,6 +37,7 @@ from tests.e2e.test_horizontal_scale import CHARACTERS, timers_fired_once
 from tests.servers import PrivatePostgres, RestartableRedis
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, stream_name
+from yuqing.core.db import orphans
 
 CHAOS_SECONDS = float(os.environ.get("YQ_CHAOS_SECONDS", "40"))
 SERVICE_MODELS = {"ingest": ingest_models, "grading": grading_models, "dispatch": dispatch_models,
@@ -269,6 +270,12 @@ def test_nothing_is_lost_or_repeated_through_kills_and_restarts(chaos_suite, ser
              lambda n: n == 0, timeout=120, interval=1)
     fired = timers_fired_once(suite)
 
+    # No child row without its parent where the schema does not check (docs/operations.md).
+    stray = {f"{child.table.name}.{child.name}": query_service(suite, service, orphans(child, parent))
+             for service, models in (("ingest", ingest_models), ("dispatch", dispatch_models))
+             for child, parent in models.UNENFORCED_REFERENCES}
+    assert set(stray.values()) == {0}, stray
+
     # The statement reached its channel under one Idempotency-Key, one version.
     wait_for(lambda: [b for _, b in channel.received if b.get("statement_id") == statement_id], bool, timeout=90)
     keys = {key for key, body in channel.received if body.get("statement_id") == statement_id}
@@ -281,7 +288,7 @@ def test_nothing_is_lost_or_repeated_through_kills_and_restarts(chaos_suite, ser
           f"Redis restart; PostgreSQL crash): sent {len(platform.sent)}, accepted {accepted}, stored {stored}, "
           f"graded {graded} events, assigned {assigned}, duplicates {duplicates}, lost {lost}; "
           f"{platform.failures} batches retried by the platform; {fired} timers fired, each once; "
-          f"statement notified under {len(keys)} key; {verified.stdout.strip()}")
+          f"statement notified under {len(keys)} key; no child row without its parent; {verified.stdout.strip()}")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert accepted == len(platform.sent) and duplicates == 0 and lost == 0
 

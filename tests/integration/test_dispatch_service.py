@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from services.dispatch import models
 from services.dispatch.domain import DEFAULT_PLAN, ResponsePlan, Step, TimerPolicy
 from services.dispatch.workflow import Request
-from yuqing.core.db import new_id
+from yuqing.core.db import new_id, orphans
 from yuqing.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.identity import Caller
 from yuqing.dispatch.v1 import dispatch_pb2
@@ -477,3 +477,26 @@ async def test_the_demo_roster_has_someone_on_duty_before_eight_in_the_morning(d
     await seed(dispatch.sessions, early)
     async with dispatch.sessions() as session:
         assert await DispatchRepository(session).on_duty(early) == ["jiance"]
+
+
+async def test_deadlines_and_timers_always_have_their_parents_and_a_stray_one_is_counted(dispatch):
+    """The schema no longer checks these references (docs/operations.md); what dispatch writes
+    through assignment, level change, acknowledgement and every timer firing has its parents,
+    and `orphans` finds the one row that does not."""
+    await dispatch.graded("e9", "IV", text="河西镇路灯不亮")
+    await dispatch.graded("e9", "III", text="河西镇路灯不亮")
+    lead = await _lead(dispatch, "e9")
+    await dispatch.service.act(HANDLER, lead["assignment_id"], "acknowledge", Request())
+    assert await _fire_everything_due(dispatch, dispatch.clock.now + dt.timedelta(days=30)) > 0
+
+    async def stray() -> list[int]:
+        async with dispatch.sessions() as session:
+            return [(await session.execute(orphans(child, parent))).scalar_one()
+                    for child, parent in models.UNENFORCED_REFERENCES]
+    assert await _count(dispatch, models.deadlines) > 0 and await _count(dispatch, models.timers) > 0
+    assert await stray() == [0, 0]
+    async with dispatch.sessions() as session, session.begin():
+        await session.execute(models.timers.insert().values(
+            timer_id=new_id(), deadline_id="no-such-deadline", assignment_id=lead["assignment_id"], kind="warn_50",
+            fire_at=dispatch.clock.now))
+    assert await stray() == [0, 1]

@@ -16,6 +16,7 @@ from services.ingest.matching import Topic, WordList
 from services.ingest.repository import PROBED_KEYS, IngestRepository
 from services.ingest.service import MAX_EVENTS_PER_KEY, IngestService
 from yuqing.core.bus import Outbox
+from yuqing.core.db import orphans
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 
@@ -477,3 +478,27 @@ async def test_a_stored_item_reported_twice_in_one_batch_counts_two_snapshots_an
     event = (await ingest.rows(models.events, models.events.c.event_id == stored.event_id))[0]
     assert (event["views"], event["comments"], event["item_count"]) == (180, 4, 1)   # 100 → 150 → 180
     assert await ingest.count(models.item_snapshots) == 3
+
+
+async def test_items_and_snapshots_always_have_their_parents_and_a_stray_one_is_counted(ingest):
+    """The schema no longer checks these references (docs/operations.md); what ingest writes —
+    new events, reposts joining stored ones, metrics reported again, alone and in a batch — has
+    its parents, and `orphans` finds the one row that does not."""
+    await ingest.service.submit_many([item(ingest, url="https://weibo.com/9", content=STORY, metrics=Metrics(views=9))])
+    await ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/10", content=STORY + "转发", metrics=Metrics(views=5)),
+        item(ingest, url="https://weibo.com/9", content=STORY, metrics=Metrics(views=40)),
+        item(ingest, url="https://tieba.baidu.com/p/11", content=OTHER),
+    ])
+
+    async def stray() -> list[int]:
+        async with ingest.sessions() as session:
+            return [(await session.execute(orphans(child, parent))).scalar_one()
+                    for child, parent in models.UNENFORCED_REFERENCES]
+    assert (await ingest.count(models.items), await ingest.count(models.item_snapshots)) == (3, 4)
+    assert await stray() == [0, 0, 0]
+    async with ingest.sessions() as session, session.begin():
+        await session.execute(models.event_snapshots.insert().values(
+            snapshot_id="stray", event_id="no-such-event", observed_at=ingest.clock(), item_count=1, views=0,
+            comments=0, reposts=0, likes=0, mainstream_sites=0))
+    assert await stray() == [0, 0, 1]
