@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 import redis.asyncio as aioredis
+from opentelemetry import trace
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -129,6 +130,48 @@ async def test_trace_context_travels_in_the_message(bus):
     await OutboxRelay(engine, redis, outbox).relay_once()
     (_, fields), = await redis.xrange(stream)
     assert fields[b"traceparent"].decode().split("-")[1] == trace_id
+
+
+async def test_messages_sharing_a_trace_context_are_processed_under_one_child_span_and_others_each_under_their_own(
+        bus, monkeypatch):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from yuqing.core import bus as bus_module
+
+    engine, sessions, redis, outbox, stream = bus
+    finished = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(finished))
+    monkeypatch.setattr(bus_module, "_tracer", provider.get_tracer("consumer"))
+    producer = TracerProvider().get_tracer("producer")
+    with producer.start_as_current_span("one request, three items") as request:
+        async with sessions() as session, session.begin():
+            for n in range(3):
+                await outbox.add(session, "items", ingest_pb2.ItemIngested(item_id=f"together{n}"))
+    with producer.start_as_current_span("another request") as other:
+        await produce(sessions, outbox, "alone")
+    await produce(sessions, outbox, "untraced")
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    seen: list[tuple[str, int]] = []    # (item, span id it was handled under)
+
+    async def handler(session, envelope):
+        item_id = envelope.parse(ingest_pb2.ItemIngested).item_id
+        seen.append((item_id, trace.get_current_span().get_span_context().span_id))
+        await record_effect(session, envelope)
+    await run_until_drained(consumer(redis, sessions, stream, "tracer", handler, batch=10))
+
+    spans = {span.context.span_id: span for span in finished.get_finished_spans()}
+    assert [item for item, _ in seen] == ["together0", "together1", "together2", "alone", "untraced"]
+    assert len({span_id for _, span_id in seen[:3]}) == 1 and len({span_id for _, span_id in seen}) == 3
+    shared, alone, untraced = (spans[seen[n][1]] for n in (0, 3, 4))
+    assert shared.parent.span_id == request.get_span_context().span_id
+    assert shared.context.trace_id == request.get_span_context().trace_id
+    assert shared.attributes["messaging.batch.message_count"] == 3 and "messaging.message.id" not in shared.attributes
+    assert alone.parent.span_id == other.get_span_context().span_id and alone.attributes["messaging.message.id"]
+    assert untraced.parent is None and untraced.attributes["messaging.destination.name"] == stream
+    assert await effect_count(sessions) == 5
 
 
 async def test_one_take_reaches_each_stream_in_commit_order_with_every_field_even_after_redis_forgot_scripts(bus):

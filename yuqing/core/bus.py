@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -283,8 +284,8 @@ Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 class BatchHandler(Protocol):
     """A handler that works a batch at a time inside the consumer's transaction: `start` reads
-    what the batch needs in a few queries, `handle` runs per message (inside that message's
-    span), `finish` writes the batch's effects in a few statements."""
+    what the batch needs in a few queries, `handle` runs per message (inside the span of its
+    run of messages sharing a trace context), `finish` writes the batch's effects in a few statements."""
 
     async def start(self, session: AsyncSession, envelopes: list[Envelope]) -> Any: ...
 
@@ -337,6 +338,8 @@ class StreamConsumer:
         # two runs each) 40, 100, 120, 250 ms gave HTTP p50 9–11, 9, 7–8, 7–8 ms, p99 34–37,
         # 29–33, 27–29, 30 ms, and assignment p99 0.23–0.25, 0.37, 0.38–0.40, 0.73–0.77 s.
         self.linger_ms = linger_ms
+        self.span_attributes = {"messaging.system": "redis", "messaging.destination.name": stream,
+                                "messaging.consumer.group.name": group}
 
     async def ensure_group(self) -> None:
         try:
@@ -456,17 +459,24 @@ class StreamConsumer:
         async with self.sessions() as session, session.begin():
             fresh = await self._first_seen(session, envelopes)
             batch = await self.handler.start(session, [e for e, _ in fresh]) if batched and fresh else None
-            for envelope, fields in fresh:
+            for headers, run in itertools.groupby(fresh, key=lambda pair: pair[1]):
+                # Messages one producer call sent together (a batch of items: one request) share
+                # its trace context; they are processed under one span, a child of that context,
+                # instead of one span each (the span and reading the context cost ≈ 30 µs a
+                # message, two fifths of publish's CPU under batch load). A message alone keeps
+                # its id on its span.
+                run = list(run)
                 with _tracer.start_as_current_span(
-                    f"{self.stream} process", context=extract_context(fields), kind=SpanKind.CONSUMER,
-                    attributes={"messaging.system": "redis", "messaging.destination.name": self.stream,
-                                "messaging.message.id": envelope.message_id,
-                                "messaging.consumer.group.name": self.group},
+                    f"{self.stream} process", context=extract_context(headers), kind=SpanKind.CONSUMER,
+                    attributes={**self.span_attributes, **(
+                        {"messaging.message.id": run[0][0].message_id} if len(run) == 1
+                        else {"messaging.batch.message_count": len(run)})},
                 ):
-                    if batched:
-                        await self.handler.handle(session, envelope, batch)
-                    else:
-                        await self.handler(session, envelope)
+                    for envelope, _ in run:
+                        if batched:
+                            await self.handler.handle(session, envelope, batch)
+                        else:
+                            await self.handler(session, envelope)
             if batched and fresh:
                 await self.handler.finish(session, batch)
         self.after_commit()
