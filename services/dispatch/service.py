@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.dispatch import models
@@ -39,7 +38,7 @@ from services.dispatch.repository import (
 from services.dispatch.workflow import OPEN_STATES, TERMINAL_STATES, Request, check
 from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
-from yuqing.core.bus import Envelope, Outbox, handle_alone
+from yuqing.core.bus import Envelope, Outbox, describe_message, handle_alone
 from yuqing.core.categories import SENSITIVE_CATEGORIES
 from yuqing.core.dates import SHANGHAI
 from yuqing.core.db import insert_rows, new_id, utcnow
@@ -874,12 +873,11 @@ class GradedEvents:
     async def handle(self, session: AsyncSession, envelope: Envelope, batch: _Graded) -> None:
         message = batch.messages[envelope.message_id]
         level = from_proto(message.level)
-        span = trace.get_current_span()
-        span.set_attribute("yuqing.event_id", message.event_id)
+        describe_message(**{"yuqing.event_id": message.event_id})
         frozen = batch.plans.get(message.event_id)
         if frozen is None:
             lead = self._assign(message, level, batch)
-            span.set_attribute("yuqing.lead_unit", lead)
+            describe_message(**{"yuqing.lead_unit": lead})
             notice = batch.notices.get(message.event_id)
             if notice is not None:   # a superior's notice arrived before the event was graded
                 await self.finish(session, batch)

@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from opentelemetry import trace
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,7 +15,7 @@ from services.grading.disposition import Classifier, Lexicon, validate_lexicon
 from services.grading.domain import HeatPoint, RuleSet, Signals, grade, next_level, validate_rule_set
 from services.grading.repository import GradingRepository
 from yuqing.core import streams
-from yuqing.core.bus import Envelope, Outbox, handle_alone
+from yuqing.core.bus import Envelope, Outbox, describe_message, handle_alone
 from yuqing.core.categories import DISPOSITIONS, HARMFUL_CATEGORIES
 from yuqing.core.db import utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
@@ -138,9 +137,7 @@ class GradingService:
         batch.runs.append({"message_id": envelope.message_id, "event_id": event_id, "item_id": message.item_id,
                            "computed_level": decision.level, "level_after": level_after, "heat": decision.heat,
                            "rule_set_version": decision.rule_set_version, "at": now})
-        span = trace.get_current_span()
-        span.set_attribute("yuqing.event_id", event_id)
-        span.set_attribute("yuqing.level", level_after)
+        describe_message(**{"yuqing.event_id": event_id, "yuqing.level": level_after})
         if raised_to:
             reasons = "；".join(c.text for c in decision.conditions)
             text = (f"自动定级为{LEVEL_NAMES[raised_to]}：{reasons}" if previous is None

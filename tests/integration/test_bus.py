@@ -12,7 +12,15 @@ from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, even
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.conftest import run_id
-from yuqing.core.bus import InboxPruner, Outbox, OutboxRelay, StreamConsumer, add_bus_tables, stream_name
+from yuqing.core.bus import (
+    InboxPruner,
+    Outbox,
+    OutboxRelay,
+    StreamConsumer,
+    add_bus_tables,
+    describe_message,
+    stream_name,
+)
 from yuqing.core.db import (
     FEW_ROWS,
     Tokens,
@@ -159,6 +167,7 @@ async def test_messages_sharing_a_trace_context_are_processed_under_one_child_sp
     async def handler(session, envelope):
         item_id = envelope.parse(ingest_pb2.ItemIngested).item_id
         seen.append((item_id, trace.get_current_span().get_span_context().span_id))
+        describe_message(**{"yuqing.item_id": item_id})
         await record_effect(session, envelope)
     await run_until_drained(consumer(redis, sessions, stream, "tracer", handler, batch=10))
 
@@ -170,6 +179,8 @@ async def test_messages_sharing_a_trace_context_are_processed_under_one_child_sp
     assert shared.context.trace_id == request.get_span_context().trace_id
     assert shared.attributes["messaging.batch.message_count"] == 3 and "messaging.message.id" not in shared.attributes
     assert alone.parent.span_id == other.get_span_context().span_id and alone.attributes["messaging.message.id"]
+    # What a handler says of its message goes on that message's own span, never on a shared one.
+    assert "yuqing.item_id" not in shared.attributes and alone.attributes["yuqing.item_id"] == "alone"
     assert untraced.parent is None and untraced.attributes["messaging.destination.name"] == stream
     assert await effect_count(sessions) == 5
 

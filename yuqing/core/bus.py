@@ -48,6 +48,7 @@ from yuqing.core.monitoring import MESSAGE_LATENCY, stream_entry_age
 from yuqing.core.telemetry import extract_context, inject_context
 
 logger = logging.getLogger(__name__)
+BATCH_COUNT = "messaging.batch.message_count"
 _tracer = trace.get_tracer(__name__)
 
 MAX_DELIVERIES = 5
@@ -279,6 +280,14 @@ class InboxPruner:
                 logger.info("inbox pruned", extra={"rows": pruned, "retention_days": self.retention.days})
 
 
+def describe_message(**attributes) -> None:
+    """Attributes of the message a handler is working on, set on its span; a span shared by a
+    run of messages (one producer call's batch) is left naming none of them."""
+    span = trace.get_current_span()
+    if BATCH_COUNT not in (getattr(span, "attributes", None) or {}):
+        span.set_attributes(attributes)
+
+
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 
@@ -470,7 +479,7 @@ class StreamConsumer:
                     f"{self.stream} process", context=extract_context(headers), kind=SpanKind.CONSUMER,
                     attributes={**self.span_attributes, **(
                         {"messaging.message.id": run[0][0].message_id} if len(run) == 1
-                        else {"messaging.batch.message_count": len(run)})},
+                        else {BATCH_COUNT: len(run)})},
                 ):
                     for envelope, _ in run:
                         if batched:
