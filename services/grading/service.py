@@ -115,11 +115,12 @@ class GradingService:
         baseline = batch.baselines.get(event_id) or batch.first_runs.get(event_id) if current is not None else None
         decision = grade(Metrics.of(message.event_metrics), batch.rule_set,
                          Signals(frozenset(message.sensitive_categories), now, baseline))
+        explanation = decision.explanation()   # stored twice and announced: built once
         values = {"heat": decision.heat, "updated_at": now, "computed_level": decision.level,
-                  "computed_conditions": decision.explanation(),
+                  "computed_conditions": explanation,
                   "locality": message.locality or (current["locality"] if current else ""),
                   **decision.metrics.values(), **self._disposition(batch.classifier, message, current)}
-        decided = {"level": decision.level, "conditions": decision.explanation(), "graded_at": now,
+        decided = {"level": decision.level, "conditions": explanation, "graded_at": now,
                    "rule_set_version": decision.rule_set_version, "decided_by": SYSTEM, "reason": ""}
         previous = current["level"] if current else None
         if current is None:
@@ -145,10 +146,10 @@ class GradingService:
             batch.changes.append(change_row(event_id, now, "graded" if previous is None else "raised", before=previous,
                                             after=raised_to, actor=SYSTEM, text=text,
                                             rule_set_version=decision.rule_set_version,
-                                            conditions=decision.explanation()))
+                                            conditions=explanation))
             batch.announcements.append(grading_pb2.EventGraded(
                 event_id=event_id, level=to_proto(raised_to), previous_level=to_proto(previous),
-                conditions=[condition_message(c) for c in decision.explanation()],
+                conditions=[condition_message(c) for c in explanation],
                 rule_set_version=decision.rule_set_version, graded_at=timestamp(now),
                 event_discovered_at=message.event_discovered_at, locality=message.locality,
                 title=message.title, text=message.text, actor=SYSTEM, heat=decision.heat, drill_id=message.drill_id,
