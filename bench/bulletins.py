@@ -300,7 +300,7 @@ def main() -> int:
             figures = asyncio.run(measure(suite.settings, args.runs, args.samples))
         finally:
             suite.stop()
-            suite.drop_schemas()
+            suite.drop_data()
     assert figures["items_counted"] == args.items and figures["events_counted"] == args.events, figures
     print(f"monthly bulletin over {figures['items_counted']:,} items / {figures['events_counted']:,} events "
           f"(PostgreSQL, {os.cpu_count()} cores), median of {args.runs}:")

@@ -155,7 +155,7 @@ def main() -> int:
             time.sleep(0.5)
     finally:
         suite.stop()
-        suite.drop_schemas()
+        suite.drop_data()
     missing = set(accepted) - set(assigned)
     waits = [(assigned[e] - at).total_seconds() * 1000 for e, at in accepted.items() if e in assigned]
     ours = http_figures(results)

@@ -133,7 +133,7 @@ def main() -> int:
         peak.join()
     finally:
         suite.stop()
-        suite.drop_schemas()
+        suite.drop_data()
     ours = len(items) / total_seconds
     figures = {"items": len(items), "events": events, "seconds": total_seconds, "items_per_second": ours,
                "calls_returned_seconds": send_seconds, "stored_items_per_second": len(items) / stored_seconds,

@@ -39,6 +39,7 @@ from services.dispatch import models  # noqa: E402
 from yuqing.core import migrations  # noqa: E402
 from yuqing.core.db import create_engine, schema_name, session_factory  # noqa: E402
 from yuqing.core.ports import free_port  # noqa: E402
+from yuqing.core.redis import delete_streams  # noqa: E402
 from yuqing.core.settings import CoreSettings  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -139,6 +140,8 @@ async def run(args) -> None:
             async with engine.begin() as conn:
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, "dispatch")}" CASCADE'))
         await engine.dispose()
+        if settings.redis_url:
+            await delete_streams(settings.redis_url, settings.stream_prefix)
 
 
 def main() -> int:

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from yuqing.core import migrations
 from yuqing.core.db import create_engine, schema_name, session_factory
 from yuqing.core.ports import free_port
-from yuqing.core.redis import EmbeddedRedis
+from yuqing.core.redis import EmbeddedRedis, delete_streams
 from yuqing.core.settings import SERVICES, CoreSettings
 
 PROCESSES = (*SERVICES, "gateway")
@@ -174,8 +174,9 @@ class Suite:
         if self.embedded_redis is not None:
             self.embedded_redis.stop()
 
-    def drop_schemas(self) -> None:
-        """PostgreSQL only: remove every schema of this suite (its prefix keeps others' apart)."""
+    def drop_data(self) -> None:
+        """On shared servers: remove every schema (PostgreSQL) and every stream (Redis) of this
+        suite; its prefixes keep others' apart. Benchmarks left ≈ 100 MB of streams in Redis a run."""
         async def drop():
             settings = self.settings
             engine = create_engine(settings, "gateway")
@@ -183,6 +184,8 @@ class Suite:
                 for name in PROCESSES:
                     await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
             await engine.dispose()
+            if settings.redis_url:
+                await delete_streams(settings.redis_url, settings.stream_prefix)
         asyncio.run(drop())
 
 

@@ -57,7 +57,7 @@ def running_suite(backend, tmp_path_factory, otlp, replicas: dict[str, int] | No
     finally:
         running.stop()
         if backend.database_url:
-            running.drop_schemas()
+            running.drop_data()
 
 
 @pytest.fixture(scope="session")

@@ -121,3 +121,14 @@ def connect(settings: CoreSettings) -> aioredis.Redis:
 def client(url: str) -> aioredis.Redis:
     packing = {"connection_class": HiredisPackingConnection} if url.startswith("redis://") else {}
     return aioredis.Redis.from_url(url, health_check_interval=10, socket_keepalive=True, **packing)
+
+
+async def delete_streams(url: str, prefix: str) -> None:
+    """Remove every stream named `<prefix>.…` (a benchmark's or test suite's own, on a shared server)."""
+    redis = client(url)
+    try:
+        streams = [key async for key in redis.scan_iter(match=f"{prefix}.*")]
+        if streams:
+            await redis.delete(*streams)
+    finally:
+        await redis.aclose()
