@@ -140,8 +140,7 @@ async def run(args) -> None:
             async with engine.begin() as conn:
                 await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, "dispatch")}" CASCADE'))
         await engine.dispose()
-        if settings.redis_url:
-            await delete_streams(settings.redis_url, settings.stream_prefix)
+        await delete_streams(settings)
 
 
 def main() -> int:

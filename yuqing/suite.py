@@ -184,8 +184,7 @@ class Suite:
                 for name in PROCESSES:
                     await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema_name(settings, name)}" CASCADE'))
             await engine.dispose()
-            if settings.redis_url:
-                await delete_streams(settings.redis_url, settings.stream_prefix)
+            await delete_streams(settings)
         asyncio.run(drop())
 
 

@@ -27,7 +27,7 @@ from tests.conftest import run_id
 from yuqing.common.v1 import common_pb2
 from yuqing.core import migrations
 from yuqing.core.bus import Envelope, Outbox
-from yuqing.core.db import create_engine, new_id, open_driver_pool, schema_name, session_factory
+from yuqing.core.db import create_engine, new_id, open_driver_pool, orphans, schema_name, session_factory
 from yuqing.core.levels import LEVELS
 from yuqing.core.ports import free_port
 from yuqing.core.protobuf import timestamp
@@ -68,6 +68,12 @@ class IngestHarness:
     async def messages(self) -> list[ingest_pb2.ItemIngested]:
         rows = await self.rows(models.outbox)
         return [ingest_pb2.ItemIngested.FromString(r["payload"]) for r in sorted(rows, key=lambda r: r["seq"])]
+
+
+async def stray_rows(sessions, references) -> list[int]:
+    """For each (child, parent) reference the schema leaves unenforced, the rows without a parent."""
+    async with sessions() as session:
+        return [(await session.execute(orphans(child, parent))).scalar_one() for child, parent in references]
 
 
 @pytest.fixture

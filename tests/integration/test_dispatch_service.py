@@ -13,7 +13,8 @@ from sqlalchemy import delete, func, select
 from services.dispatch import models
 from services.dispatch.domain import DEFAULT_PLAN, ResponsePlan, Step, TimerPolicy
 from services.dispatch.workflow import Request
-from yuqing.core.db import new_id, orphans
+from tests.integration.conftest import stray_rows
+from yuqing.core.db import new_id
 from yuqing.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yuqing.core.identity import Caller
 from yuqing.dispatch.v1 import dispatch_pb2
@@ -488,15 +489,10 @@ async def test_deadlines_and_timers_always_have_their_parents_and_a_stray_one_is
     lead = await _lead(dispatch, "e9")
     await dispatch.service.act(HANDLER, lead["assignment_id"], "acknowledge", Request())
     assert await _fire_everything_due(dispatch, dispatch.clock.now + dt.timedelta(days=30)) > 0
-
-    async def stray() -> list[int]:
-        async with dispatch.sessions() as session:
-            return [(await session.execute(orphans(child, parent))).scalar_one()
-                    for child, parent in models.UNENFORCED_REFERENCES]
     assert await _count(dispatch, models.deadlines) > 0 and await _count(dispatch, models.timers) > 0
-    assert await stray() == [0, 0]
+    assert await stray_rows(dispatch.sessions, models.UNENFORCED_REFERENCES) == [0, 0]
     async with dispatch.sessions() as session, session.begin():
         await session.execute(models.timers.insert().values(
             timer_id=new_id(), deadline_id="no-such-deadline", assignment_id=lead["assignment_id"], kind="warn_50",
             fire_at=dispatch.clock.now))
-    assert await stray() == [0, 1]
+    assert await stray_rows(dispatch.sessions, models.UNENFORCED_REFERENCES) == [0, 1]

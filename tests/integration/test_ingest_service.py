@@ -15,8 +15,8 @@ from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
 from services.ingest.repository import PROBED_KEYS, IngestRepository
 from services.ingest.service import MAX_EVENTS_PER_KEY, IngestService
+from tests.integration.conftest import stray_rows
 from yuqing.core.bus import Outbox
-from yuqing.core.db import orphans
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 
@@ -490,15 +490,10 @@ async def test_items_and_snapshots_always_have_their_parents_and_a_stray_one_is_
         item(ingest, url="https://weibo.com/9", content=STORY, metrics=Metrics(views=40)),
         item(ingest, url="https://tieba.baidu.com/p/11", content=OTHER),
     ])
-
-    async def stray() -> list[int]:
-        async with ingest.sessions() as session:
-            return [(await session.execute(orphans(child, parent))).scalar_one()
-                    for child, parent in models.UNENFORCED_REFERENCES]
     assert (await ingest.count(models.items), await ingest.count(models.item_snapshots)) == (3, 4)
-    assert await stray() == [0, 0, 0]
+    assert await stray_rows(ingest.sessions, models.UNENFORCED_REFERENCES) == [0, 0, 0]
     async with ingest.sessions() as session, session.begin():
         await session.execute(models.event_snapshots.insert().values(
             snapshot_id="stray", event_id="no-such-event", observed_at=ingest.clock(), item_count=1, views=0,
             comments=0, reposts=0, likes=0, mainstream_sites=0))
-    assert await stray() == [0, 0, 1]
+    assert await stray_rows(ingest.sessions, models.UNENFORCED_REFERENCES) == [0, 0, 1]

@@ -123,11 +123,14 @@ def client(url: str) -> aioredis.Redis:
     return aioredis.Redis.from_url(url, health_check_interval=10, socket_keepalive=True, **packing)
 
 
-async def delete_streams(url: str, prefix: str) -> None:
-    """Remove every stream named `<prefix>.…` (a benchmark's or test suite's own, on a shared server)."""
-    redis = client(url)
+async def delete_streams(settings: CoreSettings) -> None:
+    """On a shared Redis (YQ_REDIS_URL), remove every stream under this suite's prefix (a
+    benchmark's or test suite's own); an embedded Redis goes with its data directory."""
+    if not settings.redis_url:
+        return
+    redis = client(settings.redis_url)
     try:
-        streams = [key async for key in redis.scan_iter(match=f"{prefix}.*")]
+        streams = [key async for key in redis.scan_iter(match=f"{settings.stream_prefix}.*")]
         if streams:
             await redis.delete(*streams)
     finally:
