@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import pickle
 import time
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -38,7 +39,7 @@ from services.ingest.matching import (
     validate_topic,
     validate_word_list,
 )
-from services.ingest.preparing import Preparer
+from services.ingest.preparing import Prepared, Preparer, new_item
 from services.ingest.repository import PROBED_KEYS, IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
@@ -155,6 +156,13 @@ class MatcherCache:
         self.max_age_seconds = max_age_seconds
         self.checked_at = float("-inf")
         self.invalidations = 0
+        self._pickled: tuple[Matcher, bytes] | None = None
+
+    def pickled(self) -> bytes:
+        """The current matcher pickled for the preparation worker (once per configuration)."""
+        if self._pickled is None or self._pickled[0] is not self.matcher:
+            self._pickled = (self.matcher, pickle.dumps(self.matcher))
+        return self._pickled[1]
 
     def invalidate(self) -> None:
         self.checked_at = float("-inf")
@@ -255,6 +263,24 @@ def _headline(title: str, content: str) -> str:
     return title or content[:60]
 
 
+def _check_batch_size(count: int) -> None:
+    if count > MAX_BATCH_ITEMS:
+        raise InvalidInput(f"一批最多 {MAX_BATCH_ITEMS} 条，本批 {count} 条",
+                           [FieldProblem("items", f"最多 {MAX_BATCH_ITEMS} 条")])
+
+
+def _rejected(index: int, error: InvalidInput) -> ItemOutcome:
+    return ItemOutcome(index, REJECTED, message=error.message, problems=tuple(error.problems))
+
+
+def _set_prepared(p: _Pending, prepared: Prepared, scan: ScanResult) -> None:
+    title, content, shingle_ids, numbers, keys = prepared
+    p.cleaned = f"{title}\n{content}".strip()
+    p.headline = _headline(title, content)[:1000]
+    p.scan = scan
+    p.fp = Fingerprint(shingle_ids, numbers, scan.places, keys)
+
+
 class IngestService:
     def __init__(self, sessions: async_sessionmaker, outbox: Outbox, clock: Callable[[], dt.datetime] = utcnow,
                  mainstream_sites: tuple[str, ...] = MAINSTREAM_SITES, preparer: Preparer | None = None,
@@ -288,24 +314,56 @@ class IngestService:
 
     async def submit_many(self, items: list[NewItem], traces: list[dict[str, str]] | None = None) -> list[ItemOutcome]:
         """traces: each item's trace context for its message (default: the current one)."""
-        if len(items) > MAX_BATCH_ITEMS:
-            raise InvalidInput(f"一批最多 {MAX_BATCH_ITEMS} 条，本批 {len(items)} 条",
-                               [FieldProblem("items", f"最多 {MAX_BATCH_ITEMS} 条")])
+        _check_batch_size(len(items))
         now = self.clock()
         outcomes: list[ItemOutcome | None] = [None] * len(items)
         pending: list[_Pending] = []
         for index, item in enumerate(items):
             try:
                 validate_item(item, now)
-                evidence, problems = check_attachments(list(item.attachments))
-                if problems:
-                    raise InvalidInput("附件不符合要求", problems)
             except InvalidInput as error:
-                outcomes[index] = ItemOutcome(index, REJECTED, message=error.message, problems=tuple(error.problems))
+                outcomes[index] = _rejected(index, error)
                 continue
-            pending.append(_Pending(index, item, evidence, trace=traces[index] if traces else {}))
+            self._admit(index, item, outcomes, pending, traces[index] if traces else {})
         if pending:
             await self._prepare(pending)
+        return await self._submit_prepared(outcomes, pending, now)
+
+    async def submit_messages(self, request: ingest_pb2.SubmitItemsRequest) -> list[ItemOutcome]:
+        """A batch as it came over gRPC. A big one is turned into items, validated, cleaned,
+        fingerprinted and matched in the preparation worker (see preparing.py)."""
+        _check_batch_size(len(request.items))
+        now = self.clock()
+        admitted = None
+        if self.preparer.in_worker(len(request.items)):
+            await self.matchers.current(self.sessions)
+            admitted = await self.preparer.admit(request, now, self.matchers.pickled())
+        if admitted is None:
+            return await self.submit_many([new_item(message, now) for message in request.items])
+        outcomes: list[ItemOutcome | None] = [None] * len(request.items)
+        for index, message, problems in admitted.rejected:
+            outcomes[index] = ItemOutcome(index, REJECTED, message=message, problems=problems)
+        pending: list[_Pending] = []
+        scans = dict(zip((index for index, _ in admitted.items), admitted.scans, strict=True))
+        prepared = dict(zip((index for index, _ in admitted.items), admitted.prepared, strict=True))
+        for index, item in admitted.items:
+            self._admit(index, item, outcomes, pending, {})
+        for p in pending:
+            _set_prepared(p, prepared[p.index], scans[p.index])
+        return await self._submit_prepared(outcomes, pending, now)
+
+    @staticmethod
+    def _admit(index: int, item: NewItem, outcomes: list, pending: list[_Pending], trace: dict[str, str]) -> None:
+        """A valid item whose attachments pass joins the batch's pending items."""
+        evidence, problems = check_attachments(list(item.attachments))
+        if problems:
+            outcomes[index] = _rejected(index, InvalidInput("附件不符合要求", problems))
+        else:
+            pending.append(_Pending(index, item, evidence, trace=trace))
+
+    async def _submit_prepared(self, outcomes: list[ItemOutcome | None], pending: list[_Pending],
+                               now: dt.datetime) -> list[ItemOutcome]:
+        if pending:
             # Another replica's batch may win a unique index (same URL, same event key at the
             # same moment): the retry finds that row and records a snapshot instead. PostgreSQL
             # may also pick this batch as a deadlock victim; the whole batch is then retried.
@@ -331,11 +389,8 @@ class IngestService:
         is being stored (cleaning and fingerprints of a big batch in the worker process)."""
         matcher = await self.matchers.current(self.sessions)
         prepared = await self.preparer.prepare([p.item.title for p in pending], [p.item.content for p in pending])
-        for p, (title, content, shingle_ids, numbers, keys) in zip(pending, prepared, strict=True):
-            p.cleaned = f"{title}\n{content}".strip()
-            p.headline = _headline(title, content)[:1000]
-            p.scan = matcher.scan(title, content, p.item.region_hint)
-            p.fp = Fingerprint(shingle_ids, numbers, p.scan.places, keys)
+        for p, one in zip(pending, prepared, strict=True):
+            _set_prepared(p, one, matcher.scan(one[0], one[1], p.item.region_hint))
 
     async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
         async with self.deciding:

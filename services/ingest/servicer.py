@@ -9,10 +9,11 @@ from opentelemetry import trace
 from services.ingest.domain import NewItem
 from services.ingest.feeds import FeedAdmin
 from services.ingest.matching import Place, Topic, WordList
+from services.ingest.preparing import new_item
 from services.ingest.service import ACCEPTED, DUPLICATE, REJECTED, IngestService, ItemOutcome
 from yuqing.core.grpc_server import caller_of
 from yuqing.core.metrics import Metrics
-from yuqing.core.protobuf import from_timestamp, metrics_message, page_bounds, timestamp
+from yuqing.core.protobuf import metrics_message, page_bounds, timestamp
 from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 
 # Who may feed items in: people who report, and machines (import, platforms) with no roles
@@ -23,21 +24,6 @@ STREAM_CHUNK = 500
 STREAM_IDLE_FLUSH_SECONDS = 0.2
 _STATUS = {ACCEPTED: ingest_pb2.ItemResult.ACCEPTED, DUPLICATE: ingest_pb2.ItemResult.DUPLICATE,
            REJECTED: ingest_pb2.ItemResult.REJECTED}
-
-
-def new_item(message: ingest_pb2.ItemInput, now) -> NewItem:
-    return NewItem(
-        source=message.source.strip(), platform=message.platform.strip(), url=message.url.strip(),
-        title=message.title.strip(), content=message.content, author=message.author.strip(),
-        published_at=from_timestamp(message.published_at, message.HasField("published_at")),
-        discovered_at=from_timestamp(message.discovered_at, message.HasField("discovered_at")) or now,
-        region_hint=message.region_hint.strip(), metrics=Metrics.of(message.metrics),
-        source_item_id=message.source_item_id.strip(), reporter=message.reporter,
-        attachments=tuple((a.filename, a.data) for a in message.attachments),
-        reporter_contact=message.reporter_contact.strip(),
-        feedback_deadline=from_timestamp(message.feedback_deadline, message.HasField("feedback_deadline")),
-        issuing_agency=message.issuing_agency.strip(), drill_id=message.drill_id.strip()[:32],
-    )
 
 
 def result_message(outcome: ItemOutcome, offset: int = 0) -> ingest_pb2.ItemResult:
@@ -61,8 +47,7 @@ class IngestServicer(ingest_pb2_grpc.IngestServiceServicer):
                                              duplicate=outcome.status == DUPLICATE)
 
     async def SubmitItems(self, request, context):
-        now = self.service.clock()
-        outcomes = await self.service.submit_many([new_item(m, now) for m in request.items])
+        outcomes = await self.service.submit_messages(request)
         trace.get_current_span().set_attribute("yuqing.batch_size", len(request.items))
         return ingest_pb2.SubmitItemsResponse(results=[result_message(o) for o in outcomes])
 

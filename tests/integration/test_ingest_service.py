@@ -13,12 +13,14 @@ from services.ingest import models
 from services.ingest.clustering import fingerprint
 from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
+from services.ingest.preparing import Preparer
 from services.ingest.repository import PROBED_KEYS, IngestRepository
 from services.ingest.service import MAX_EVENTS_PER_KEY, IngestService
 from tests.integration.conftest import stray_rows
 from yuqing.core.bus import Outbox
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
+from yuqing.ingest.v1 import ingest_pb2
 
 STORY = ("城关镇幸福路菜市场11月18日晚发生火灾，现场浓烟滚滚，消防部门出动3辆消防车前往扑救。"
          "据现场群众反映，火灾造成2人轻微烧伤，已送往县人民医院救治。起火原因正在调查中。")
@@ -53,6 +55,43 @@ async def test_batch_answers_per_item_and_one_bad_item_changes_nothing(ingest):
     assert event["views"] == 300 and event["item_count"] == 1 and event["locality"] == "chengguan"
     messages = await ingest.messages()
     assert [m.duplicate for m in messages] == [False, True] and messages[0].new_event
+
+
+async def test_a_grpc_batch_admitted_in_the_worker_answers_and_stores_as_in_process(ingest):
+    await ingest.service.save_topic(Topic("", "消防安全", (("火灾", "失火"), ("菜市场", "商场"))))
+    traditional = "城關鎮幸福路菜市場11月18日晚發生火災，現場濃煙滾滾，消防部門出動3輛消防車前往撲救。據現場群眾反映，火災造成2人輕微燒傷。"
+    request = ingest_pb2.SubmitItemsRequest(items=[
+        ingest_pb2.ItemInput(source="platform", url="https://weibo.com/1", content=STORY),
+        ingest_pb2.ItemInput(source="", title="没有来源"),
+        ingest_pb2.ItemInput(source="platform", url="ftp://bad", title="错误网址"),
+        ingest_pb2.ItemInput(source="platform", url="https://m.weibo.cn/1?spm=abc", content="再次报送"),
+        ingest_pb2.ItemInput(source="monitor_report", title="假图片",
+                             attachments=[ingest_pb2.AttachmentInput(filename="x.png", data=b"<svg onload=alert(1)>")]),
+        ingest_pb2.ItemInput(source="platform", url="https://weibo.com/2", content=traditional),
+        ingest_pb2.ItemInput(source="platform", url="https://weibo.com/3", content=OTHER),
+    ])
+    request.items[0].metrics.views, request.items[3].metrics.views = 100, 300
+    preparer = Preparer(workers=1, min_worker_items=2)
+    service = IngestService(ingest.sessions, ingest.service.outbox, ingest.clock, preparer=preparer,
+                            driver_pool=ingest.service.driver_pool)
+    try:
+        outcomes = await service.submit_messages(request)
+        assert preparer.worker_pids(), "the batch was admitted in the worker"
+    finally:
+        preparer.close()
+    assert [o.status for o in outcomes] == ["accepted", "rejected", "rejected", "duplicate", "rejected", "accepted",
+                                            "accepted"]
+    assert [o.problems[0].field for o in outcomes if o.status == "rejected"] == ["source", "url", "attachments[0]"]
+    assert outcomes[3].item_id == outcomes[0].item_id
+    assert outcomes[5].event_id == outcomes[0].event_id != outcomes[6].event_id
+    items = {row["url"]: row for row in await ingest.rows(models.items)}
+    assert len(items) == 3 and items["https://weibo.com/1"]["views"] == 300
+    assert items["https://weibo.com/1"]["canonical_url"] == "https://weibo.com/1"
+    assert {m["name"] for m in items["https://weibo.com/1"]["matches"]} >= {"消防安全", "township"}
+    assert items["https://weibo.com/2"]["attach_reason"] == "near_duplicate" and "城关镇" in items["https://weibo.com/2"]["clean_text"]
+    event = (await ingest.rows(models.events, models.events.c.event_id == outcomes[0].event_id))[0]
+    assert event["topics"] == ["消防安全"] and event["item_count"] == 2 and event["locality"] == "chengguan"
+    assert await ingest.count(models.attachments) == 0
 
 
 async def test_near_duplicates_join_across_batches_and_different_matters_stay_apart(ingest):

@@ -1,7 +1,10 @@
-"""Big batches are cleaned and fingerprinted in a worker process: same results as in-process,
-and a worker that dies costs nothing but time."""
+"""Big batches are admitted (messages to items, validation, cleaning, fingerprints, topic
+matching) in a worker process: same results as in-process, and a worker that dies costs
+nothing but time."""
 
+import datetime as dt
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -13,7 +16,12 @@ import pytest
 
 from services.ingest.cleaning import clean_text
 from services.ingest.clustering import fingerprint
-from services.ingest.preparing import Preparer
+from services.ingest.domain import validate_item
+from services.ingest.matching import Matcher, Place, Topic
+from services.ingest.preparing import Preparer, new_item
+from yuqing import demo
+from yuqing.core.errors import InvalidInput
+from yuqing.ingest.v1 import ingest_pb2
 
 TITLES = ["網(wǎng)絡謠言：縣醫院停診", "<b>城关镇</b>自来水浑浊", ""] * 30
 CONTENTS = ["縣醫院今日起全部停診，請大家轉發擴散周知！！！本文來源網絡",
@@ -70,6 +78,59 @@ async def test_a_killed_worker_is_replaced_and_its_batch_still_prepared(worker):
     assert [as_comparable(p) for p in again] == [as_comparable(p) for p in first]
     await worker.prepare(TITLES, CONTENTS)              # and a new worker takes the next batch
     assert worker.worker_pids() and pid not in worker.worker_pids()
+
+
+NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+
+
+def messages() -> ingest_pb2.SubmitItemsRequest:
+    request = ingest_pb2.SubmitItemsRequest()
+    for n, (title, content) in enumerate(zip(TITLES, CONTENTS, strict=True)):
+        request.items.add(source="platform", title=title, content=content, author=f" 网友{n} ",
+                          url=f"https://m.weibo.cn/{n}?spm=share" if n % 3 else "", region_hint="城关镇")
+    request.items[4].source = ""                       # rejected: no source
+    request.items[7].url = "ftp://example.cn/x"        # rejected: not a web address
+    request.items[9].metrics.views = 300
+    request.items[9].published_at.FromDatetime(NOW + dt.timedelta(days=1))   # rejected: in the future
+    return request
+
+
+def admitted_in_process(request, matcher):
+    items, rejected = [], []
+    for index, message in enumerate(request.items):
+        try:
+            items.append((index, validate_item(new_item(message, NOW), NOW)))
+        except InvalidInput as error:
+            rejected.append((index, error.message, tuple(error.problems)))
+    scans = [matcher.scan(clean_text(item.title), clean_text(item.content), item.region_hint) for _, item in items]
+    return items, rejected, scans
+
+
+async def test_worker_admits_messages_like_this_process(worker):
+    matcher = Matcher([Topic("t1", "供水", (("自来水",), ("浑浊", "发黄")))], places=[Place(*p) for p in demo.PLACES])
+    request = messages()
+    admitted = await worker.admit(request, NOW, pickle.dumps(matcher))
+    assert worker.worker_pids()
+    items, rejected, scans = admitted_in_process(request, matcher)
+    assert admitted.items == items and [i.canonical_url for _, i in admitted.items] == [i.canonical_url for _, i in items]
+    assert admitted.rejected == rejected and [r[2][0].field for r in rejected] == ["source", "url", "published_at"]
+    assert admitted.scans == scans and any(scan.topics == ["供水"] for scan in scans)
+    assert all(scan.locality == "chengguan" for scan in scans)
+    assert [as_comparable(p) for p in admitted.prepared] == [
+        as_comparable(p) for p in await Preparer().prepare([i.title for _, i in items], [i.content for _, i in items])]
+    # A changed configuration reaches the worker with the next batch.
+    again = await worker.admit(request, NOW, pickle.dumps(Matcher(places=[Place(*p) for p in demo.PLACES])))
+    assert not any(scan.topics for scan in again.scans)
+
+
+async def test_a_worker_killed_while_admitting_leaves_the_batch_to_this_process(worker):
+    matcher = pickle.dumps(Matcher())
+    await worker.admit(messages(), NOW, matcher)
+    [pid] = worker.worker_pids()
+    os.kill(pid, signal.SIGKILL)
+    assert await worker.admit(messages(), NOW, matcher) is None
+    assert (await worker.admit(messages(), NOW, matcher)).items    # a new worker takes the next batch
+    assert pid not in worker.worker_pids()
 
 
 SERVICE_KILLED = """
