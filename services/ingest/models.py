@@ -105,13 +105,17 @@ event_snapshots = Table(
 )
 
 # Near-duplicate index (services/ingest/clustering.py): each LSH band or sentence key of an
-# event, with the first item that carried it. Lookups are primary-key probes.
+# event, with the first item that carried it. Lookups are probes of a hash index on the key
+# (PostgreSQL; SQLite has none and takes a B-tree): keys are hashes, so a B-tree would put
+# each new one on a random page. No primary key: a process stores each (key, event) once by
+# itself (docs/ingest.md, "Event keys").
 event_keys = Table(
     "event_keys",
     metadata,
-    Column("key", BigInteger, primary_key=True, autoincrement=False),
-    Column("event_id", String(32), primary_key=True),
+    Column("key", BigInteger, nullable=False, autoincrement=False),
+    Column("event_id", String(32), nullable=False),
     Column("item_id", String(32), nullable=False),
+    Index("ix_event_keys_key", "key", postgresql_using="hash"),
 )
 
 # Screenshots and other evidence, stored with their SHA-256 (services/ingest/evidence.py).

@@ -205,10 +205,9 @@ class IngestRepository:
                         attachments: list[dict], event_keys: tuple[list[int], list[str], list[str]],
                         event_snapshots: list[dict], messages: tuple[Table, list[dict]]) -> None:
         """Everything a batch adds, in one statement on PostgreSQL (parents first for SQLite).
-        Items come sorted by their unique keys and event keys are inserted in key order: one
-        lock order for every batch, so concurrent batches queue instead of deadlocking. A
-        concurrent batch that stored the same URL or (key, event) first makes this one fail on
-        the unique index, and the caller retries."""
+        Items come sorted by their unique keys: one lock order for every batch, so concurrent
+        batches queue instead of deadlocking. A concurrent batch that stored the same URL
+        first makes this one fail on the unique index, and the caller retries."""
         keys, event_ids, item_ids = event_keys
         outbox, outbox_rows = messages
         await insert_tables(self.session, [
@@ -216,8 +215,7 @@ class IngestRepository:
             (models.items, as_columns(items), ()),
             (models.item_snapshots, as_columns(item_snapshots), ()),
             (models.attachments, as_columns(attachments), ()),
-            (models.event_keys, {"key": Tokens(keys), "event_id": Tokens(event_ids), "item_id": Tokens(item_ids)},
-             ("key", "event_id")),
+            (models.event_keys, {"key": Tokens(keys), "event_id": Tokens(event_ids), "item_id": Tokens(item_ids)}, ()),
             (models.event_snapshots, as_columns(event_snapshots), ()),
             (outbox, as_columns(outbox_rows), ()),
         ])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import pickle
 import time
 from collections import Counter, OrderedDict, defaultdict
@@ -585,15 +586,14 @@ class IngestService:
         """Places each new item in an event; returns the keys each event has stored (or is
         storing), and the boilerplate keys (those that match nothing): neither is stored again."""
         batch_keys = Counter(k for p in new for k in p.fp.keys)
-        key_rows = [row for row in stored.key_rows if row[0] in batch_keys]
-        if unsettled:
-            # A batch that committed meanwhile is in both: each (key, event) once.
-            seen = {(key, event_id) for key, event_id, _ in key_rows}
-            for batch in unsettled:
-                for key, event_id, item_id in zip(*batch.event_keys):
-                    if key in batch_keys and (key, event_id) not in seen:
-                        seen.add((key, event_id))
-                        key_rows.append((key, event_id, item_id))
+        # Each (key, event) once: a batch that committed meanwhile is both stored and unsettled,
+        # and two replicas giving one event a key at the same moment both store it.
+        seen: set[tuple[int, str]] = set()
+        key_rows = []
+        for key, event_id, item_id in itertools.chain(stored.key_rows, *(zip(*b.event_keys) for b in unsettled)):
+            if key in batch_keys and (key, event_id) not in seen:
+                seen.add((key, event_id))
+                key_rows.append((key, event_id, item_id))
         by_key: dict[int, list[str]] = defaultdict(list)
         for key, _, item_id in key_rows:
             by_key[key].append(item_id)
