@@ -489,6 +489,23 @@ async def test_insert_rows_stores_each_value_as_given_and_a_conflict_stores_noth
     assert [{k: r[k] for k in rows[0]} for r in stored] == rows
 
 
+async def test_json_values_repeated_in_a_batch_are_stored_each_as_itself(bus):
+    """A batch's JSON values repeat (one trace context for every message, empty lists): each
+    object is encoded once, and every row still reads back its own value."""
+    engine, sessions, redis, outbox, stream = bus
+    at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    shared, nested = {"traceparent": "00-ab-cd-01"}, {"列表": [1, {"深": None}], "空": []}
+    headers = [shared, {}, shared, [], nested, {"traceparent": "00-ab-cd-01"}, shared, []]
+    ids = [f"m{n}" for n in range(len(headers))]
+    columns = {"message_id": ids, "stream": ["s"] * len(ids), "type": ["t"] * len(ids),
+               "payload": [b"x"] * len(ids), "headers": headers, "created_at": [at] * len(ids)}
+    async with sessions() as session, session.begin():
+        await insert_tables(session, [(outbox_table, columns, ("message_id",))])
+    async with sessions() as session:
+        stored = dict((await session.execute(select(outbox_table.c.message_id, outbox_table.c.headers))).all())
+    assert [stored[i] for i in ids] == headers
+
+
 async def test_insert_tables_stores_rows_in_the_given_order_and_a_conflict_stores_nothing(bus):
     """Column lists become rows inserted in `order_by` order (the outbox's sequence shows the
     order); a duplicate key fails the whole call with IntegrityError and stores nothing."""

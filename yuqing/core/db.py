@@ -297,10 +297,24 @@ def _is_json(table: Table, column: str) -> bool:
     return isinstance(table.c[column].type, JSON)
 
 
+def _json_texts(values: list) -> list[str]:
+    """The JSON text of each value. A batch repeats a few values many times — empty lists, the
+    one trace context of all its messages — so each object is encoded once (the list holds
+    every value alive meanwhile, so no two of them share an id)."""
+    texts: dict[int, str] = {}
+    encoded = []
+    for value in values:
+        text = texts.get(id(value))
+        if text is None:
+            text = texts[id(value)] = "[]" if value == [] else json.dumps(value)
+        encoded.append(text)
+    return encoded
+
+
 def _for_driver(table: Table, column: str, values: list) -> list:
     """A column's values as asyncpg takes them: JSON encoded here (the driver bypasses
     SQLAlchemy's types)."""
-    return list(map(json.dumps, values)) if _is_json(table, column) else values
+    return _json_texts(values) if _is_json(table, column) else values
 
 
 class Tokens(list):

@@ -26,8 +26,10 @@ class Metrics:
     def of(cls, source) -> Metrics:
         """From any object or mapping that has the five figures."""
         if hasattr(source, "keys"):
-            return cls(**{f: int(source[f]) for f in METRIC_FIELDS})
-        return cls(**{f: int(getattr(source, f)) for f in METRIC_FIELDS})
+            return cls(int(source["views"]), int(source["comments"]), int(source["reposts"]), int(source["likes"]),
+                       int(source["mainstream_sites"]))
+        return cls(int(source.views), int(source.comments), int(source.reposts), int(source.likes),
+                   int(source.mainstream_sites))
 
     def values(self) -> dict[str, int]:
         return {"views": self.views, "comments": self.comments, "reposts": self.reposts, "likes": self.likes,
