@@ -491,19 +491,25 @@ async def test_insert_rows_stores_each_value_as_given_and_a_conflict_stores_noth
 
 async def test_json_values_repeated_in_a_batch_are_stored_each_as_itself(bus):
     """A batch's JSON values repeat (one trace context for every message, empty lists): each
-    object is encoded once, and every row still reads back its own value."""
+    object is encoded once, and every row still reads back its own value — through the one
+    statement of insert_tables and through insert_rows' COPY alike."""
     engine, sessions, redis, outbox, stream = bus
     at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
     shared, nested = {"traceparent": "00-ab-cd-01"}, {"列表": [1, {"深": None}], "空": []}
-    headers = [shared, {}, shared, [], nested, {"traceparent": "00-ab-cd-01"}, shared, []]
+    headers = [shared, {}, shared, [], nested, {"traceparent": "00-ab-cd-01"}, shared, [], {}, None]
     ids = [f"m{n}" for n in range(len(headers))]
     columns = {"message_id": ids, "stream": ["s"] * len(ids), "type": ["t"] * len(ids),
                "payload": [b"x"] * len(ids), "headers": headers, "created_at": [at] * len(ids)}
     async with sessions() as session, session.begin():
         await insert_tables(session, [(outbox_table, columns, ("message_id",))])
+    copied = [{"message_id": f"c{n}", "stream": "s", "type": "t", "payload": b"x", "headers": value, "created_at": at}
+              for n, value in enumerate(headers * 10)]   # enough rows for COPY
+    async with sessions() as session, session.begin():
+        await insert_rows(session, outbox_table, copied)
     async with sessions() as session:
         stored = dict((await session.execute(select(outbox_table.c.message_id, outbox_table.c.headers))).all())
     assert [stored[i] for i in ids] == headers
+    assert [stored[row["message_id"]] for row in copied] == headers * 10
 
 
 async def test_insert_tables_stores_rows_in_the_given_order_and_a_conflict_stores_nothing(bus):

@@ -298,15 +298,15 @@ def _is_json(table: Table, column: str) -> bool:
 
 
 def _json_texts(values: list) -> list[str]:
-    """The JSON text of each value. A batch repeats a few values many times — empty lists, the
-    one trace context of all its messages — so each object is encoded once (the list holds
-    every value alive meanwhile, so no two of them share an id)."""
+    """The JSON text of each value. A batch repeats a few values many times — empty lists and
+    objects, the one trace context of all its messages — so each object is encoded once (the
+    list holds every value alive meanwhile, so no two of them share an id)."""
     texts: dict[int, str] = {}
     encoded = []
     for value in values:
         text = texts.get(id(value))
         if text is None:
-            text = texts[id(value)] = "[]" if value == [] else json.dumps(value)
+            text = texts[id(value)] = "[]" if value == [] else "{}" if value == {} else json.dumps(value)
         encoded.append(text)
     return encoded
 
