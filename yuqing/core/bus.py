@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -194,7 +195,7 @@ class OutboxRelay:
         table = self.outbox.table.name
         return sorted(await fetch_rows(
             connection, f'DELETE FROM "{table}" WHERE seq IN (SELECT seq FROM "{table}" ORDER BY seq '
-            "LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING seq, message_id, stream, type, payload, headers",
+            "LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING seq, message_id, stream, type, payload, headers::text",
             self.batch), key=lambda row: row["seq"])
 
     async def _relay(self, rows) -> int:
@@ -204,8 +205,15 @@ class OutboxRelay:
         if rows:
             streams: dict[str, int] = {}
             arguments: list = [self.stream_maxlen]
-            for row in rows:   # headers: decoded by SQLAlchemy's JSON type, or the asyncpg codec
+            decoded: dict[str, dict] = {}
+            for row in rows:
+                # Decoded by SQLAlchemy's JSON type (SQLite), or taken as text (PostgreSQL) and
+                # decoded once per distinct text: a batch's messages share one trace context.
                 headers = row["headers"]
+                if isinstance(headers, str):
+                    if headers not in decoded:
+                        decoded[headers] = json.loads(headers)
+                    headers = decoded[headers]
                 arguments += (streams.setdefault(row["stream"], len(streams) + 1), 3 + len(headers),
                               "id", row["message_id"], "type", row["type"], "payload", row["payload"])
                 for name, value in headers.items():
