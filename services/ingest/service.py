@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import asyncpg
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -42,6 +43,7 @@ from services.ingest.matching import (
 )
 from services.ingest.preparing import Prepared, Preparer, new_item
 from services.ingest.repository import PROBED_KEYS, IngestRepository
+from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
 from yuqing.core.db import driver_connection, new_id, utcnow
@@ -49,7 +51,7 @@ from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, U
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 from yuqing.core.monitoring import ITEMS_INGESTED
-from yuqing.core.protobuf import metrics_message, timestamp
+from yuqing.core.protobuf import timestamp
 from yuqing.core.telemetry import inject_context
 from yuqing.ingest.v1 import ingest_pb2
 
@@ -274,6 +276,39 @@ def _rejected(index: int, error: InvalidInput) -> ItemOutcome:
     return ItemOutcome(index, REJECTED, message=error.message, problems=tuple(error.problems))
 
 
+def _announcements(ordered: list[_Pending], events: dict[str, dict]) -> list[bytes]:
+    """Each item's ItemIngested, serialized. The event's fields are serialized once per event
+    and the item's own appended: a serialized message followed by another parses as the two
+    merged, and no field is in both (built whole, a message cost ≈ 18 µs; a batch's items
+    share events and discovery times)."""
+    event_parts: dict[str, bytes] = {}
+    stamps: dict[dt.datetime | None, Timestamp | None] = {}
+
+    def stamp(value: dt.datetime | None) -> Timestamp | None:
+        if value not in stamps:
+            stamps[value] = timestamp(value)
+        return stamps[value]
+
+    payloads = []
+    for p in ordered:
+        event = events[p.event_id]
+        event_part = event_parts.get(p.event_id)
+        if event_part is None:
+            event_part = event_parts[p.event_id] = ingest_pb2.ItemIngested(
+                event_id=p.event_id, event_metrics=common_pb2.Metrics(
+                    views=event["views"], comments=event["comments"], reposts=event["reposts"], likes=event["likes"],
+                    mainstream_sites=event["mainstream_sites"]),
+                event_discovered_at=stamp(event["discovered_at"]), locality=event["locality"], title=event["title"],
+                reopened=event["reopened"], topics=event["topics"], sensitive_categories=event["sensitive_categories"],
+                event_item_count=event["item_count"], drill_id=event["drill_id"]).SerializeToString()
+        payloads.append(event_part + ingest_pb2.ItemIngested(
+            item_id=p.item_id, new_event=p.new_event, duplicate=p.duplicate,
+            text=((p.cleaned if not p.duplicate else "") or event["title"])[:4000],
+            feedback_deadline=stamp(p.item.feedback_deadline), source=p.item.source, platform=p.item.platform,
+            discovered_at=stamp(p.item.discovered_at)).SerializeToString())
+    return payloads
+
+
 def _set_prepared(p: _Pending, prepared: Prepared, scan: ScanResult) -> None:
     title, content, shingle_ids, numbers, keys = prepared
     p.cleaned = f"{title}\n{content}".strip()
@@ -487,21 +522,9 @@ class IngestService:
             events=list(decision.new_events.values()), items=decision.items, item_snapshots=decision.item_snapshots,
             attachments=decision.attachments, event_keys=decision.event_keys,
             event_snapshots=repo.event_snapshot_rows(events.values()),
-            messages=(self.outbox.table, self.outbox.rows(
-                streams.ITEMS, [self._announcement(p, events[p.event_id]) for p in ordered],
+            messages=(self.outbox.table, self.outbox.serialized_rows(
+                streams.ITEMS, ingest_pb2.ItemIngested, _announcements(ordered, events),
                 [p.trace or current for p in ordered])),
-        )
-
-    @staticmethod
-    def _announcement(p: _Pending, event: dict) -> ingest_pb2.ItemIngested:
-        return ingest_pb2.ItemIngested(
-            item_id=p.item_id, event_id=p.event_id, new_event=p.new_event, duplicate=p.duplicate,
-            event_metrics=metrics_message(Metrics.of(event)), event_discovered_at=timestamp(event["discovered_at"]),
-            locality=event["locality"], title=event["title"], text=((p.cleaned if not p.duplicate else "") or event["title"])[:4000],
-            reopened=event["reopened"], topics=event["topics"], sensitive_categories=event["sensitive_categories"],
-            feedback_deadline=timestamp(p.item.feedback_deadline), source=p.item.source,
-            event_item_count=event["item_count"], drill_id=event["drill_id"], platform=p.item.platform,
-            discovered_at=timestamp(p.item.discovered_at),
         )
 
     async def _look_up(self, pending: list[_Pending], now: dt.datetime) -> _Stored:

@@ -138,6 +138,13 @@ class Outbox:
         return [{"message_id": new_id(), "stream": name, "type": m.DESCRIPTOR.full_name,
                  "payload": m.SerializeToString(), "headers": h, "created_at": now} for m, h in zip(messages, headers)]
 
+    def serialized_rows(self, stream: str, message_type: type[Message], payloads: list[bytes],
+                        headers: list[dict[str, str]]) -> list[dict]:
+        """rows() for messages already serialized, all of one type."""
+        now, name, type_name = utcnow(), stream_name(self.stream_prefix, stream), message_type.DESCRIPTOR.full_name
+        return [{"message_id": new_id(), "stream": name, "type": type_name, "payload": payload, "headers": h,
+                 "created_at": now} for payload, h in zip(payloads, headers, strict=True)]
+
     def notify(self) -> None:
         """Call after a commit that added messages, so the relay sends them at once."""
         self.wakeup.set()
