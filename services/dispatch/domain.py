@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 from services.dispatch.calendar import WorkCalendar
@@ -99,7 +100,7 @@ def deadlines_for(plan: ResponsePlan, level: str, start: dt.datetime, owners: se
             due, warning = reckoned.due_at, reckoned.warning
         else:
             due, warning = start + dt.timedelta(minutes=step.minutes), ""
-        result.append(Deadline(step, start + (due - start) / speed, level, start, warning))
+        result.append(Deadline(step, due if speed == 1.0 else start + (due - start) / speed, level, start, warning))
     return result
 
 
@@ -148,23 +149,32 @@ class TimerPolicy:
     warnings: tuple[float, ...] = (0.5, 0.8)
     supervise_after: dt.timedelta = dt.timedelta(minutes=30)
 
+    @functools.cached_property
+    def _warning_kinds(self) -> tuple[tuple[str, float], ...]:
+        return tuple((f"warn_{round(f * 100)}", f) for f in sorted(self.warnings))
+
+    def _timeline(self, started_at: dt.datetime, due_at: dt.datetime,
+                  paused_minutes: int = 0) -> Iterator[tuple[str, dt.datetime]]:
+        running_from = started_at + dt.timedelta(minutes=paused_minutes) if paused_minutes else started_at
+        limit = due_at - running_from
+        for kind, fraction in self._warning_kinds:
+            yield kind, running_from + limit * fraction
+        yield "overdue", due_at
+        yield "supervise", due_at + self.supervise_after
+
     def fire_times(self, started_at: dt.datetime, due_at: dt.datetime, paused_minutes: int = 0) -> dict[str, dt.datetime]:
         """Timer kind → when it fires, earliest first. Paused time (approved extensions) is not
         working time."""
-        running_from = started_at + dt.timedelta(minutes=paused_minutes)
-        limit = due_at - running_from
-        times = {f"warn_{round(f * 100)}": running_from + limit * f for f in sorted(self.warnings)}
-        times["overdue"] = due_at
-        times["supervise"] = due_at + self.supervise_after
-        return times
+        return dict(self._timeline(started_at, due_at, paused_minutes))
 
     def next_timer(self, deadline: dict, fired: Iterable[str] = ()) -> tuple[str, dt.datetime] | None:
         """The deadline's earliest timer not yet fired. A deadline has one pending timer row at a
         time; firing it adds the next, so a deadline costs one row (not one per kind) until it
-        comes near, and a step met early never had the later ones written."""
-        fired = set(fired)
-        times = self.fire_times(deadline["started_at"], deadline["due_at"], deadline.get("paused_minutes") or 0)
-        return next(((kind, at) for kind, at in times.items() if kind not in fired), None)
+        comes near, and a step met early never had the later ones written. Works out only the
+        times it needs: a new deadline's first timer (every assignment writes ≈ 8) is one."""
+        fired = fired if isinstance(fired, set | frozenset) else set(fired)
+        timeline = self._timeline(deadline["started_at"], deadline["due_at"], deadline.get("paused_minutes") or 0)
+        return next(((kind, at) for kind, at in timeline if kind not in fired), None)
 
 
 @dataclass(frozen=True)

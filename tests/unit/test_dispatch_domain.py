@@ -153,3 +153,25 @@ def test_routing_competence_by_sensitive_category_before_keywords():
     assert route("chengguan", text, units, "wxb").co == ("jyj",)
     assert route("chengguan", text, units, "wxb", ("食品安全",)).co == ("scjg",)
     assert route("", "无关文字", units, "wxb", ("食品安全",)).lead == "scjg"
+
+
+def test_timer_policy_fires_warnings_overdue_and_supervision_in_order():
+    from services.dispatch.domain import TimerPolicy
+
+    start = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    deadline = {"started_at": start, "due_at": start + dt.timedelta(hours=10), "paused_minutes": 0}
+    policy, fired, sequence = TimerPolicy(), set(), []
+    while (timer := policy.next_timer(deadline, fired)) is not None:
+        sequence.append(timer)
+        fired.add(timer[0])
+    hours = dt.timedelta(hours=1)
+    assert sequence == [("warn_50", start + 5 * hours), ("warn_80", start + 8 * hours), ("overdue", start + 10 * hours),
+                        ("supervise", start + 10 * hours + dt.timedelta(minutes=30))]
+    assert list(policy.fire_times(start, start + 10 * hours).items()) == sequence
+    # An approved extension's paused time is not working time: warnings move, the due time stands.
+    paused = {**deadline, "paused_minutes": 120}
+    assert policy.next_timer(paused) == ("warn_50", start + 6 * hours)
+    assert policy.next_timer(paused, ["warn_50", "warn_80"]) == ("overdue", start + 10 * hours)
+    # Warnings configured in any order fire earliest first.
+    assert [kind for kind in TimerPolicy((0.9, 0.25)).fire_times(start, start + 10 * hours)] == [
+        "warn_25", "warn_90", "overdue", "supervise"]
