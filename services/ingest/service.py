@@ -371,7 +371,9 @@ class IngestService:
         _check_batch_size(len(request.items))
         now = self.clock()
         admitted = None
-        if self.preparer.in_worker(len(request.items)):
+        # Attachments (screenshots, up to megabytes each) would travel to the worker and back:
+        # such a batch is admitted here, as items are.
+        if self.preparer.in_worker(len(request.items)) and not any(m.attachments for m in request.items):
             await self.matchers.current(self.sessions)
             admitted = await self.preparer.admit(request, now, self.matchers.pickled())
         if admitted is None:

@@ -94,6 +94,25 @@ async def test_a_grpc_batch_admitted_in_the_worker_answers_and_stores_as_in_proc
     assert await ingest.count(models.attachments) == 0
 
 
+async def test_a_big_grpc_batch_with_screenshots_stores_them_with_their_items(ingest):
+    """Such a batch is admitted in this process (attachments would travel to the worker and
+    back; only its texts go there to be cleaned): its screenshots are stored with their items."""
+    image = png()
+    request = ingest_pb2.SubmitItemsRequest(items=[
+        ingest_pb2.ItemInput(source="monitor_report", url=f"https://weibo.com/shot{n}", content=f"{OTHER}（第{n}条）",
+                             attachments=[ingest_pb2.AttachmentInput(filename=f"{n}.png", data=image)])
+        for n in range(3)])
+    preparer = Preparer(workers=1, min_worker_items=2)
+    service = IngestService(ingest.sessions, ingest.service.outbox, ingest.clock, preparer=preparer,
+                            driver_pool=ingest.service.driver_pool)
+    try:
+        outcomes = await service.submit_messages(request)
+    finally:
+        preparer.close()
+    assert [o.status for o in outcomes] == ["accepted"] * 3
+    assert sorted(a["item_id"] for a in await ingest.rows(models.attachments)) == sorted(o.item_id for o in outcomes)
+
+
 async def test_near_duplicates_join_across_batches_and_different_matters_stay_apart(ingest):
     first = (await ingest.service.submit_many([item(ingest, url="https://weibo.com/a", content=STORY)]))[0]
     traditional = "城關鎮幸福路菜市場11月18日晚發生火災，現場濃煙滾滾，消防部門出動3輛消防車前往撲救。據現場群眾反映，火災造成2人輕微燒傷。"
