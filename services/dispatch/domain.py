@@ -172,7 +172,7 @@ class TimerPolicy:
         time; firing it adds the next, so a deadline costs one row (not one per kind) until it
         comes near, and a step met early never had the later ones written. Works out only the
         times it needs: a new deadline's first timer (every assignment writes ≈ 8) is one."""
-        fired = fired if isinstance(fired, set | frozenset) else set(fired)
+        fired = set(fired)
         timeline = self._timeline(deadline["started_at"], deadline["due_at"], deadline.get("paused_minutes") or 0)
         return next(((kind, at) for kind, at in timeline if kind not in fired), None)
 

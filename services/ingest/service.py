@@ -43,7 +43,6 @@ from services.ingest.matching import (
 )
 from services.ingest.preparing import Prepared, Preparer, new_item
 from services.ingest.repository import PROBED_KEYS, IngestRepository
-from yuqing.common.v1 import common_pb2
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
 from yuqing.core.db import driver_connection, new_id, utcnow
@@ -51,7 +50,7 @@ from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, U
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 from yuqing.core.monitoring import ITEMS_INGESTED
-from yuqing.core.protobuf import timestamp
+from yuqing.core.protobuf import metrics_message, timestamp
 from yuqing.core.telemetry import inject_context
 from yuqing.ingest.v1 import ingest_pb2
 
@@ -295,9 +294,7 @@ def _announcements(ordered: list[_Pending], events: dict[str, dict]) -> list[byt
         event_part = event_parts.get(p.event_id)
         if event_part is None:
             event_part = event_parts[p.event_id] = ingest_pb2.ItemIngested(
-                event_id=p.event_id, event_metrics=common_pb2.Metrics(
-                    views=event["views"], comments=event["comments"], reposts=event["reposts"], likes=event["likes"],
-                    mainstream_sites=event["mainstream_sites"]),
+                event_id=p.event_id, event_metrics=metrics_message(Metrics.of(event)),
                 event_discovered_at=stamp(event["discovered_at"]), locality=event["locality"], title=event["title"],
                 reopened=event["reopened"], topics=event["topics"], sensitive_categories=event["sensitive_categories"],
                 event_item_count=event["item_count"], drill_id=event["drill_id"]).SerializeToString()
@@ -382,28 +379,28 @@ class IngestService:
         for index, message, problems in admitted.rejected:
             outcomes[index] = ItemOutcome(index, REJECTED, message=message, problems=problems)
         pending: list[_Pending] = []
-        scans = dict(zip((index for index, _ in admitted.items), admitted.scans, strict=True))
-        prepared = dict(zip((index for index, _ in admitted.items), admitted.prepared, strict=True))
-        for index, item in admitted.items:
-            self._admit(index, item, outcomes, pending, {})
-        for p in pending:
-            _set_prepared(p, prepared[p.index], scans[p.index])
+        for (index, item), prepared, scan in zip(admitted.items, admitted.prepared, admitted.scans, strict=True):
+            p = self._admit(index, item, outcomes, pending, {})
+            if p is not None:
+                _set_prepared(p, prepared, scan)
         return await self._submit_prepared(outcomes, pending, now)
 
     @staticmethod
-    def _admit(index: int, item: NewItem, outcomes: list, pending: list[_Pending], trace: dict[str, str]) -> None:
-        """A valid item whose attachments pass joins the batch's pending items."""
+    def _admit(index: int, item: NewItem, outcomes: list, pending: list[_Pending],
+               trace: dict[str, str]) -> _Pending | None:
+        """A valid item whose attachments pass joins the batch's pending items (and is returned)."""
         evidence, problems = check_attachments(list(item.attachments))
         if problems:
             outcomes[index] = _rejected(index, InvalidInput("附件不符合要求", problems))
-        else:
-            pending.append(_Pending(index, item, evidence, trace=trace))
+            return None
+        pending.append(_Pending(index, item, evidence, trace=trace))
+        return pending[-1]
 
     async def _submit_prepared(self, outcomes: list[ItemOutcome | None], pending: list[_Pending],
                                now: dt.datetime) -> list[ItemOutcome]:
         if pending:
-            # Another replica's batch may win a unique index (same URL, same event key at the
-            # same moment): the retry finds that row and records a snapshot instead. PostgreSQL
+            # Another replica's batch may win a unique index (the same URL at the same moment):
+            # the retry finds that row and records a snapshot instead. PostgreSQL
             # may also pick this batch as a deadlock victim; the whole batch is then retried.
             for attempt in range(4):
                 try:

@@ -133,17 +133,19 @@ class Outbox:
 
     def rows(self, stream: str, messages: list[Message], headers: list[dict[str, str]] | None = None) -> list[dict]:
         """The outbox rows of these messages, for a caller that writes them with its own rows."""
-        now, name = utcnow(), stream_name(self.stream_prefix, stream)
-        headers = headers or [inject_context()] * len(messages)
-        return [{"message_id": new_id(), "stream": name, "type": m.DESCRIPTOR.full_name,
-                 "payload": m.SerializeToString(), "headers": h, "created_at": now} for m, h in zip(messages, headers)]
+        return self._rows(stream, [m.DESCRIPTOR.full_name for m in messages], [m.SerializeToString() for m in messages],
+                          headers or [inject_context()] * len(messages))
 
     def serialized_rows(self, stream: str, message_type: type[Message], payloads: list[bytes],
                         headers: list[dict[str, str]]) -> list[dict]:
         """rows() for messages already serialized, all of one type."""
-        now, name, type_name = utcnow(), stream_name(self.stream_prefix, stream), message_type.DESCRIPTOR.full_name
+        return self._rows(stream, [message_type.DESCRIPTOR.full_name] * len(payloads), payloads, headers)
+
+    def _rows(self, stream: str, type_names: list[str], payloads: list[bytes],
+              headers: list[dict[str, str]]) -> list[dict]:
+        now, name = utcnow(), stream_name(self.stream_prefix, stream)
         return [{"message_id": new_id(), "stream": name, "type": type_name, "payload": payload, "headers": h,
-                 "created_at": now} for payload, h in zip(payloads, headers, strict=True)]
+                 "created_at": now} for type_name, payload, h in zip(type_names, payloads, headers, strict=True)]
 
     def notify(self) -> None:
         """Call after a commit that added messages, so the relay sends them at once."""
