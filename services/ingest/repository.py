@@ -13,13 +13,15 @@ from services.ingest import models
 from services.ingest.matching import Place, Topic, WordList
 from yuqing.core.db import (
     Database,
+    StagedRows,
     Tokens,
     UtcDateTime,
     as_columns,
     fetch_rows,
-    insert_tables,
+    insert_staged,
     is_postgresql,
     new_id,
+    stage_rows,
     update_rows,
 )
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
@@ -201,24 +203,32 @@ class IngestRepository:
                        table.c.author, table.c.drill_id).where(table.c.item_id.in_(chunk)))).mappings().all()
         return rows
 
-    async def add_batch(self, *, events: list[dict], items: list[dict], item_snapshots: list[dict],
-                        attachments: list[dict], event_keys: tuple[list[int], list[str], list[str]],
-                        event_snapshots: list[dict], messages: tuple[Table, list[dict]]) -> None:
-        """Everything a batch adds, in one statement on PostgreSQL (parents first for SQLite).
-        Items come sorted by their unique keys: one lock order for every batch, so concurrent
-        batches queue instead of deadlocking. A concurrent batch that stored the same URL
-        first makes this one fail on the unique index, and the caller retries."""
+    @staticmethod
+    def stage_batch(*, events: list[dict], items: list[dict], item_snapshots: list[dict], attachments: list[dict],
+                    event_keys: tuple[list[int], list[str], list[str]], on_postgresql: bool) -> list[StagedRows]:
+        """The rows a batch adds that its decision alone fixes, staged for add_batch before
+        the batch's transaction (and the one before it) is under way."""
         keys, event_ids, item_ids = event_keys
-        outbox, outbox_rows = messages
-        await insert_tables(self.session, [
+        return stage_rows([
             (models.events, as_columns(events), ()),
             (models.items, as_columns(items), ()),
             (models.item_snapshots, as_columns(item_snapshots), ()),
             (models.attachments, as_columns(attachments), ()),
             (models.event_keys, {"key": Tokens(keys), "event_id": Tokens(event_ids), "item_id": Tokens(item_ids)}, ()),
+        ], on_postgresql)
+
+    async def add_batch(self, staged: list[StagedRows], event_snapshots: list[dict],
+                        messages: tuple[Table, list[dict]]) -> None:
+        """Everything a batch adds — its staged rows, then its event snapshots and messages —
+        in one statement on PostgreSQL (parents first for SQLite). Items come sorted by their
+        unique keys: one lock order for every batch, so concurrent batches queue instead of
+        deadlocking. A concurrent batch that stored the same URL first makes this one fail on
+        the unique index, and the caller retries."""
+        outbox, outbox_rows = messages
+        await insert_staged(self.session, staged + stage_rows([
             (models.event_snapshots, as_columns(event_snapshots), ()),
             (outbox, as_columns(outbox_rows), ()),
-        ])
+        ], is_postgresql(self.session)))
 
     @staticmethod
     def event_snapshot_rows(events) -> list[dict]:

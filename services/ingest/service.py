@@ -45,7 +45,7 @@ from services.ingest.preparing import Prepared, Preparer, new_item
 from services.ingest.repository import PROBED_KEYS, IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
-from yuqing.core.db import driver_connection, new_id, utcnow
+from yuqing.core.db import StagedRows, driver_connection, new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unavailable
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
@@ -104,6 +104,17 @@ class _Decision:
     attachments: list[dict]
     event_keys: tuple[list[int], list[str], list[str]]
     unsettled: Unsettled
+
+
+@dataclass
+class _Staged:
+    """What a decision alone fixes of its batch's writing, made ready before the batch before
+    it is written: the batch's part of the write chain is then its statements alone."""
+
+    ordered: list[_Pending]                  # the batch's items in request order
+    rows: list[StagedRows]                   # events, items, item snapshots, attachments, event keys
+    new_event_snapshots: list[dict]
+    announcements: _Announcements
 
 
 class GroupCommit:
@@ -275,35 +286,50 @@ def _rejected(index: int, error: InvalidInput) -> ItemOutcome:
     return ItemOutcome(index, REJECTED, message=error.message, problems=tuple(error.problems))
 
 
-def _announcements(ordered: list[_Pending], events: dict[str, dict]) -> list[bytes]:
-    """Each item's ItemIngested, serialized. The event's fields are serialized once per event
-    and the item's own appended: a serialized message followed by another parses as the two
-    merged, and no field is in both (built whole, a message cost ≈ 18 µs; a batch's items
-    share events and discovery times)."""
-    event_parts: dict[str, bytes] = {}
-    stamps: dict[dt.datetime | None, Timestamp | None] = {}
+class _Announcements:
+    """A batch's ItemIngested messages, serialized in two parts: the event's fields once per
+    event, then each item's own appended (a serialized message followed by another parses as
+    the two merged, and no field is in both; built whole, a message cost ≈ 18 µs). The items'
+    parts and new events' are built when the batch is decided; a stored event's only once
+    its row is updated, in the batch's transaction."""
 
-    def stamp(value: dt.datetime | None) -> Timestamp | None:
-        if value not in stamps:
-            stamps[value] = timestamp(value)
-        return stamps[value]
-
-    payloads = []
-    for p in ordered:
-        event = events[p.event_id]
-        event_part = event_parts.get(p.event_id)
-        if event_part is None:
-            event_part = event_parts[p.event_id] = ingest_pb2.ItemIngested(
-                event_id=p.event_id, event_metrics=metrics_message(Metrics.of(event)),
-                event_discovered_at=stamp(event["discovered_at"]), locality=event["locality"], title=event["title"],
-                reopened=event["reopened"], topics=event["topics"], sensitive_categories=event["sensitive_categories"],
-                event_item_count=event["item_count"], drill_id=event["drill_id"]).SerializeToString()
-        payloads.append(event_part + ingest_pb2.ItemIngested(
+    def __init__(self, ordered: list[_Pending]) -> None:
+        self.ordered = ordered
+        self.event_parts: dict[str, bytes] = {}
+        self._stamps: dict[dt.datetime | None, Timestamp | None] = {}
+        stamp = self._stamp
+        self.item_parts = [ingest_pb2.ItemIngested(
             item_id=p.item_id, new_event=p.new_event, duplicate=p.duplicate,
-            text=((p.cleaned if not p.duplicate else "") or event["title"])[:4000],
+            text=(p.cleaned if not p.duplicate else "")[:4000],
             feedback_deadline=stamp(p.item.feedback_deadline), source=p.item.source, platform=p.item.platform,
-            discovered_at=stamp(p.item.discovered_at)).SerializeToString())
-    return payloads
+            discovered_at=stamp(p.item.discovered_at)).SerializeToString() for p in ordered]
+
+    def _stamp(self, value: dt.datetime | None) -> Timestamp | None:
+        # Timestamps converted once per distinct time: a batch's items share discovery times.
+        if value not in self._stamps:
+            self._stamps[value] = timestamp(value)
+        return self._stamps[value]
+
+    def add_events(self, events: dict[str, dict]) -> None:
+        """The event parts of these events (rows as written, with `reopened`)."""
+        for event_id, event in events.items():
+            self.event_parts[event_id] = ingest_pb2.ItemIngested(
+                event_id=event_id, event_metrics=metrics_message(Metrics.of(event)),
+                event_discovered_at=self._stamp(event["discovered_at"]), locality=event["locality"],
+                title=event["title"], reopened=event["reopened"], topics=event["topics"],
+                sensitive_categories=event["sensitive_categories"], event_item_count=event["item_count"],
+                drill_id=event["drill_id"]).SerializeToString()
+
+    def payloads(self, events: dict[str, dict]) -> list[bytes]:
+        """Each item's message; events: each event's row. An item without text of its own (a
+        snapshot of a stored item, or one whose cleaned text is empty) carries its event's title."""
+        payloads = []
+        for p, item_part in zip(self.ordered, self.item_parts, strict=True):
+            payload = self.event_parts[p.event_id] + item_part
+            if p.duplicate or not p.cleaned:
+                payload += ingest_pb2.ItemIngested(text=events[p.event_id]["title"][:4000]).SerializeToString()
+            payloads.append(payload)
+        return payloads
 
 
 def _set_prepared(p: _Pending, prepared: Prepared, scan: ScanResult) -> None:
@@ -438,18 +464,30 @@ class IngestService:
             self.last_written = written
             self.unsettled.append(decision.unsettled)
         try:
+            staged = self._stage(decision)
             # Written only once the batch decided before it is done, and decided again if that
             # one failed after being seen. (shield: cancelling this call must not cancel that.)
             if previous is not None and not await asyncio.shield(previous) and saw_previous:
                 raise PreviousBatchFailed()
-            outcomes = await self._write(decision, now)
+            await self._write(decision, staged, now)
         except BaseException:
             written.set_result(False)
-            raise
-        finally:
             self.unsettled.remove(decision.unsettled)
+            raise
         written.set_result(True)
-        return outcomes
+        try:
+            # The batch after this one starts writing first: what is left here is bookkeeping.
+            # (Two turns of the loop: the shielded wait of the next batch wakes on the second.)
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+        finally:
+            # Only once the batch has committed may its items serve as candidates from memory
+            # (until then, and until here, its Unsettled stands for them).
+            for known, drill_id in decision.unsettled.fingerprints.values():
+                self.recent.put(known, drill_id)
+            self.unsettled.remove(decision.unsettled)
+        return [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
+                for p in staged.ordered]
 
     async def _decide(self, pending: list[_Pending], now: dt.datetime, unsettled: list[Unsettled]) -> _Decision:
         """Which items are new and which event each joins, from the database and the batches
@@ -489,42 +527,43 @@ class IngestService:
             unsettled=Unsettled.of(known_items, new, event_keys, now - AUTHOR_WINDOW),
         )
 
-    async def _write(self, decision: _Decision, now: dt.datetime) -> list[ItemOutcome]:
+    def _stage(self, decision: _Decision) -> _Staged:
+        ordered = sorted(decision.pending, key=lambda p: p.index)
+        announcements = _Announcements(ordered)
+        announcements.add_events({event_id: {**row, "reopened": False} for event_id, row in decision.new_events.items()})
+        return _Staged(ordered, IngestRepository.stage_batch(
+            events=list(decision.new_events.values()), items=decision.items, item_snapshots=decision.item_snapshots,
+            attachments=decision.attachments, event_keys=decision.event_keys,
+            on_postgresql=self.driver_pool is not None),
+            IngestRepository.event_snapshot_rows(decision.new_events.values()), announcements)
+
+    async def _write(self, decision: _Decision, staged: _Staged, now: dt.datetime) -> None:
         new_events = decision.new_events
         stored_events = [c for event_id, c in decision.changes.items() if event_id not in new_events]
-        ordered = sorted(decision.pending, key=lambda p: p.index)
         if self.driver_pool is not None and not decision.stored_item_metrics and not stored_events:
             # Nothing stored before changes: the batch is one statement (PostgreSQL), atomic by
             # itself, so it runs without BEGIN and COMMIT (two of a single item's round trips).
             async with self._statements() as repo:
-                await self._add(repo, decision, ordered, {})
+                await self._add(repo, decision, staged, {})
         else:
             async with self._transaction() as repo:
                 # Rows stored before are updated first (snapshots' figures, events' increments
                 # and what joins them), then everything the batch adds, in one statement.
                 await repo.update_item_metrics(decision.stored_item_metrics)
                 changed = await repo.apply_event_changes(stored_events, now)
-                await self._add(repo, decision, ordered, await self._finish_stored_events(repo, changed, decision.joined))
-        # Only once the batch has committed may its items serve as candidates from memory.
-        for known, drill_id in decision.unsettled.fingerprints.values():
-            self.recent.put(known, drill_id)
-        return [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id) for p in ordered]
+                await self._add(repo, decision, staged, await self._finish_stored_events(repo, changed, decision.joined))
 
-    async def _add(self, repo: IngestRepository, decision: _Decision, ordered: list[_Pending],
+    async def _add(self, repo: IngestRepository, decision: _Decision, staged: _Staged,
                    stored_events: dict[str, dict]) -> None:
-        """Everything the batch adds, with its announcements (ordered: the batch's items in
-        request order), in one statement (on PostgreSQL)."""
-        events = {event_id: {**row, "reopened": False} for event_id, row in decision.new_events.items()}
-        events.update(stored_events)
+        """Everything the batch adds, with its announcements, in one statement (on PostgreSQL);
+        stored_events: the events stored before, as this batch left them."""
+        staged.announcements.add_events(stored_events)
         current = inject_context()
         await repo.add_batch(
-            events=list(decision.new_events.values()), items=decision.items, item_snapshots=decision.item_snapshots,
-            attachments=decision.attachments, event_keys=decision.event_keys,
-            event_snapshots=repo.event_snapshot_rows(events.values()),
-            messages=(self.outbox.table, self.outbox.serialized_rows(
-                streams.ITEMS, ingest_pb2.ItemIngested, _announcements(ordered, events),
-                [p.trace or current for p in ordered])),
-        )
+            staged.rows, staged.new_event_snapshots + repo.event_snapshot_rows(stored_events.values()),
+            (self.outbox.table, self.outbox.serialized_rows(
+                streams.ITEMS, ingest_pb2.ItemIngested, staged.announcements.payloads({**decision.new_events, **stored_events}),
+                [p.trace or current for p in staged.ordered])))
 
     async def _look_up(self, pending: list[_Pending], now: dt.datetime) -> _Stored:
         """The three reads a batch is decided from (keys and authors are read for every item;

@@ -427,14 +427,14 @@ class HeldWrites:
         self.release, self.holding, self.calls = asyncio.Event(), asyncio.Event(), 0
         service._write = self.write
 
-    async def write(self, decision, now):
+    async def write(self, decision, staged, now):
         self.calls += 1
         if self.calls == 1:
             self.holding.set()
             await self.release.wait()
             if self.fail_with is not None:
                 raise self.fail_with
-        return await self.real(decision, now)
+        return await self.real(decision, staged, now)
 
 
 async def test_a_batch_decided_while_the_one_before_is_written_sees_that_ones_items_events_and_authors(ingest):

@@ -1,12 +1,13 @@
 """The ItemIngested messages ingest announces are put together from per-event and per-item
-parts; each must read exactly as the message built whole from the same facts."""
+parts (the items' and new events' when the batch is decided, stored events' in its
+transaction); each must read exactly as the message built whole from the same facts."""
 
 import datetime as dt
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.ingest.domain import NewItem
-from services.ingest.service import _announcements, _Pending
+from services.ingest.service import _Announcements, _Pending
 from yuqing.common.v1 import common_pb2
 from yuqing.ingest.v1 import ingest_pb2
 
@@ -42,8 +43,13 @@ def test_each_announcement_reads_as_the_message_built_whole():
         pending(1, "e2", new_event=True, source="superior_notice", feedback_deadline=deadline, platform=""),
         pending(2, "e1", duplicate=True, discovered_at=NOW - dt.timedelta(minutes=5)),
         pending(3, "e1"),
+        pending(4, "e1"),
     ]
-    payloads = _announcements(ordered, events)
+    ordered[4].cleaned = ""                      # nothing left after cleaning: the event's title
+    announcements = _Announcements(ordered)
+    announcements.add_events({"e2": events["e2"]})      # new in the batch: staged with it
+    announcements.add_events({"e1": events["e1"]})      # stored before: once its row is updated
+    payloads = announcements.payloads(events)
     assert len(payloads) == len(ordered)
     for p, payload in zip(ordered, payloads, strict=True):
         event = events[p.event_id]
@@ -58,7 +64,7 @@ def test_each_announcement_reads_as_the_message_built_whole():
             discovered_at=stamp(p.item.discovered_at))
         if p.item.feedback_deadline:
             whole.feedback_deadline.CopyFrom(stamp(p.item.feedback_deadline))
-        if p.duplicate:
+        if p.duplicate or not p.cleaned:
             whole.text = event["title"]          # a snapshot carries the event's title as its text
         assert ingest_pb2.ItemIngested.FromString(payload) == whole
     assert not ingest_pb2.ItemIngested.FromString(payloads[0]).HasField("feedback_deadline")

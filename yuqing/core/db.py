@@ -10,6 +10,7 @@ import json
 import operator
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -362,6 +363,42 @@ def _same_throughout(values: list) -> bool:
     return values[0] == values[-1] and values.count(values[0]) == len(values)
 
 
+@dataclass(frozen=True)
+class StagedRows:
+    """A table's rows made ready to insert (stage_rows) before the transaction that inserts
+    them begins: on PostgreSQL its part of the statement's shape and its arguments, JSON
+    encoded and joined; on SQLite the rows themselves."""
+
+    table: Table
+    columns: dict[str, list]
+    order_by: tuple[str, ...]
+    shape: tuple | None = None            # PostgreSQL: (table, columns as given, order by)
+    arguments: tuple = ()                 # PostgreSQL: the values of its parameters
+
+
+def stage_rows(writes: list[TableRows], on_postgresql: bool) -> list[StagedRows]:
+    """TableRows (tables without rows left out) as insert_staged takes them. Staged ahead, a
+    batch's preparation (≈ 5 ms for a thousand items) is not part of its transaction."""
+    staged = []
+    for table, columns, order_by in writes:
+        if not columns or not next(iter(columns.values())):
+            continue
+        if not on_postgresql:
+            staged.append(StagedRows(table, columns, order_by))
+            continue
+        values = [_for_driver(table, name, v) for name, v in columns.items()]
+        same = [len(v) > 1 and _same_throughout(v) for v in values]
+        if all(same):   # unnest needs one array
+            same[0] = False
+        given_as = [_ONE if one else _TOKENS if isinstance(v, Tokens) else _ARRAY for v, one in zip(values, same)]
+        arguments = tuple(v[0] if how == _ONE else ",".join(map(str, v)) if how == _TOKENS else v
+                          for v, how in zip(values, given_as))
+        constant = {name for name, how in zip(columns, given_as) if how == _ONE}
+        shape = (table, tuple(zip(columns, given_as)), tuple(c for c in order_by if c not in constant))
+        staged.append(StagedRows(table, columns, order_by, shape, arguments))
+    return staged
+
+
 async def insert_tables(session: Database, writes: list[TableRows]) -> None:
     """Rows for several tables, given column by column, within the session's transaction.
     PostgreSQL: one statement for all of them — one round trip, no tuple or dict per row
@@ -370,31 +407,24 @@ async def insert_tables(session: Database, writes: list[TableRows]) -> None:
     timestamps, empty fields) is sent as that one value: the driver encodes arrays element
     by element. JSON columns are encoded here. SQLite: an executemany per table, in the
     order given (parents first)."""
-    writes = [(table, columns, order_by) for table, columns, order_by in writes if columns and next(iter(columns.values()))]
-    if not writes:
+    await insert_staged(session, stage_rows(writes, is_postgresql(session)))
+
+
+async def insert_staged(session: Database, staged: list[StagedRows]) -> None:
+    """insert_tables of rows staged before (all staged for the session's database)."""
+    if not staged:
         return
     if not is_postgresql(session):
-        for table, columns, order_by in writes:
-            rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-            if order_by:
-                rows.sort(key=operator.itemgetter(*order_by))
-            await session.execute(table.insert(), rows)
+        for part in staged:
+            rows = [dict(zip(part.columns, values, strict=True)) for values in zip(*part.columns.values(), strict=True)]
+            if part.order_by:
+                rows.sort(key=operator.itemgetter(*part.order_by))
+            await session.execute(part.table.insert(), rows)
         return
-    shape, arguments = [], []
-    for table, columns, order_by in writes:
-        values = [_for_driver(table, name, v) for name, v in columns.items()]
-        same = [len(v) > 1 and _same_throughout(v) for v in values]
-        if all(same):   # unnest needs one array
-            same[0] = False
-        given_as = [_ONE if one else _TOKENS if isinstance(v, Tokens) else _ARRAY for v, one in zip(values, same)]
-        arguments += [v[0] if how == _ONE else ",".join(map(str, v)) if how == _TOKENS else v
-                      for v, how in zip(values, given_as)]
-        constant = {name for name, how in zip(columns, given_as) if how == _ONE}
-        shape.append((table, tuple(zip(columns, given_as)), tuple(c for c in order_by if c not in constant)))
-    statement = _tables_insert_statement(tuple(shape))
+    statement = _tables_insert_statement(tuple(part.shape for part in staged))
     driver = await _driver(session)
-    with _driver_errors("INSERT INTO " + ", ".join(table.name for table, _, _ in writes)):
-        await driver.execute(statement, *arguments)
+    with _driver_errors("INSERT INTO " + ", ".join(part.table.name for part in staged)):
+        await driver.execute(statement, *(argument for part in staged for argument in part.arguments))
 
 
 @functools.lru_cache(maxsize=32)
