@@ -205,17 +205,30 @@ class IngestRepository:
 
     @staticmethod
     def stage_batch(*, events: list[dict], items: list[dict], item_snapshots: list[dict], attachments: list[dict],
-                    event_keys: tuple[list[int], list[str], list[str]], on_postgresql: bool) -> list[StagedRows]:
+                    event_keys: tuple[list[int], list[str], list[str]],
+                    on_postgresql: bool) -> tuple[list[StagedRows], list[StagedRows]]:
         """The rows a batch adds that its decision alone fixes, staged for add_batch before
-        the batch's transaction (and the one before it) is under way."""
+        the batch's transaction (and the one before it) is under way, in two parts:
+        - free: new events, item snapshots and event keys — new ids, no other unique key and
+          no foreign key, so no other transaction ever waits for them, nor they for another:
+          a batch may insert them while the batch decided before it is still being written;
+        - bound: items (their URLs and source ids are unique: a concurrent batch storing the
+          same one waits for this one) and attachments (they refer to items)."""
         keys, event_ids, item_ids = event_keys
-        return stage_rows([
+        free = stage_rows([
             (models.events, as_columns(events), ()),
-            (models.items, as_columns(items), ()),
             (models.item_snapshots, as_columns(item_snapshots), ()),
-            (models.attachments, as_columns(attachments), ()),
             (models.event_keys, {"key": Tokens(keys), "event_id": Tokens(event_ids), "item_id": Tokens(item_ids)}, ()),
         ], on_postgresql)
+        bound = stage_rows([
+            (models.items, as_columns(items), ()),
+            (models.attachments, as_columns(attachments), ()),
+        ], on_postgresql)
+        return free, bound
+
+    async def insert_free(self, free: list[StagedRows]) -> None:
+        """stage_batch's free rows, ahead of the rest of the batch (in its transaction)."""
+        await insert_staged(self.session, free)
 
     async def add_batch(self, staged: list[StagedRows], event_snapshots: list[dict],
                         messages: tuple[Table, list[dict]]) -> None:

@@ -112,7 +112,8 @@ class _Staged:
     it is written: the batch's part of the write chain is then its statements alone."""
 
     ordered: list[_Pending]                  # the batch's items in request order
-    rows: list[StagedRows]                   # events, items, item snapshots, attachments, event keys
+    free: list[StagedRows]                   # see IngestRepository.stage_batch
+    bound: list[StagedRows]
     new_event_snapshots: list[dict]
     announcements: _Announcements
 
@@ -467,9 +468,12 @@ class IngestService:
             staged = self._stage(decision)
             # Written only once the batch decided before it is done, and decided again if that
             # one failed after being seen. (shield: cancelling this call must not cancel that.)
-            if previous is not None and not await asyncio.shield(previous) and saw_previous:
-                raise PreviousBatchFailed()
-            await self._write(decision, staged, now)
+            if previous is not None and not previous.done() and self.driver_pool is not None:
+                await self._write_ahead(decision, staged, previous, now)
+            else:
+                if previous is not None and not await asyncio.shield(previous) and saw_previous:
+                    raise PreviousBatchFailed()
+                await self._write(decision, staged, now)
         except BaseException:
             written.set_result(False)
             self.unsettled.remove(decision.unsettled)
@@ -531,36 +535,56 @@ class IngestService:
         ordered = sorted(decision.pending, key=lambda p: p.index)
         announcements = _Announcements(ordered)
         announcements.add_events({event_id: {**row, "reopened": False} for event_id, row in decision.new_events.items()})
-        return _Staged(ordered, IngestRepository.stage_batch(
+        free, bound = IngestRepository.stage_batch(
             events=list(decision.new_events.values()), items=decision.items, item_snapshots=decision.item_snapshots,
             attachments=decision.attachments, event_keys=decision.event_keys,
-            on_postgresql=self.driver_pool is not None),
-            IngestRepository.event_snapshot_rows(decision.new_events.values()), announcements)
+            on_postgresql=self.driver_pool is not None)
+        return _Staged(ordered, free, bound, IngestRepository.event_snapshot_rows(decision.new_events.values()),
+                       announcements)
+
+    def _stored_events(self, decision: _Decision) -> list[dict]:
+        """The increments of the events stored before this batch."""
+        return [c for event_id, c in decision.changes.items() if event_id not in decision.new_events]
 
     async def _write(self, decision: _Decision, staged: _Staged, now: dt.datetime) -> None:
-        new_events = decision.new_events
-        stored_events = [c for event_id, c in decision.changes.items() if event_id not in new_events]
-        if self.driver_pool is not None and not decision.stored_item_metrics and not stored_events:
+        if self.driver_pool is not None and not decision.stored_item_metrics and not self._stored_events(decision):
             # Nothing stored before changes: the batch is one statement (PostgreSQL), atomic by
             # itself, so it runs without BEGIN and COMMIT (two of a single item's round trips).
             async with self._statements() as repo:
-                await self._add(repo, decision, staged, {})
+                await self._add(repo, decision, staged, staged.free + staged.bound, {})
         else:
             async with self._transaction() as repo:
-                # Rows stored before are updated first (snapshots' figures, events' increments
-                # and what joins them), then everything the batch adds, in one statement.
-                await repo.update_item_metrics(decision.stored_item_metrics)
-                changed = await repo.apply_event_changes(stored_events, now)
-                await self._add(repo, decision, staged, await self._finish_stored_events(repo, changed, decision.joined))
+                await self._update_and_add(repo, decision, staged, staged.free + staged.bound, now)
 
-    async def _add(self, repo: IngestRepository, decision: _Decision, staged: _Staged,
+    async def _write_ahead(self, decision: _Decision, staged: _Staged, previous: asyncio.Future[bool],
+                           now: dt.datetime) -> None:
+        """PostgreSQL, the batch decided before this one still being written: this batch's
+        transaction begins now with its free rows (event keys above all: half of the insert's
+        time), and the rest follows once that batch is done — or the whole is rolled back, to
+        be decided again, if that batch failed. Batch after batch, only the rest of each is
+        written one after another."""
+        async with self._transaction() as repo:
+            await repo.insert_free(staged.free)
+            if not await asyncio.shield(previous):
+                raise PreviousBatchFailed()
+            await self._update_and_add(repo, decision, staged, staged.bound, now)
+
+    async def _update_and_add(self, repo: IngestRepository, decision: _Decision, staged: _Staged,
+                              rows: list[StagedRows], now: dt.datetime) -> None:
+        """Rows stored before are updated first (snapshots' figures, events' increments and what
+        joins them), then `rows` and the rest of what the batch adds, in one statement."""
+        await repo.update_item_metrics(decision.stored_item_metrics)
+        changed = await repo.apply_event_changes(self._stored_events(decision), now)
+        await self._add(repo, decision, staged, rows, await self._finish_stored_events(repo, changed, decision.joined))
+
+    async def _add(self, repo: IngestRepository, decision: _Decision, staged: _Staged, rows: list[StagedRows],
                    stored_events: dict[str, dict]) -> None:
-        """Everything the batch adds, with its announcements, in one statement (on PostgreSQL);
-        stored_events: the events stored before, as this batch left them."""
+        """`rows` (staged), the event snapshots and the announcements, in one statement (on
+        PostgreSQL); stored_events: the events stored before, as this batch left them."""
         staged.announcements.add_events(stored_events)
         current = inject_context()
         await repo.add_batch(
-            staged.rows, staged.new_event_snapshots + repo.event_snapshot_rows(stored_events.values()),
+            rows, staged.new_event_snapshots + repo.event_snapshot_rows(stored_events.values()),
             (self.outbox.table, self.outbox.serialized_rows(
                 streams.ITEMS, ingest_pb2.ItemIngested, staged.announcements.payloads({**decision.new_events, **stored_events}),
                 [p.trace or current for p in staged.ordered])))

@@ -487,6 +487,51 @@ async def test_a_batch_decided_from_one_that_then_fails_is_decided_again(ingest)
     assert set(events) == {o.event_id for o in outcomes} and len(events) == 2
     assert all(e["item_count"] == 1 for e in events.values())
     assert [m.item_id for m in await ingest.messages()] == [o.item_id for o in outcomes]
+    # Nothing of the first decision is left (on PostgreSQL it began writing ahead, see below).
+    assert sorted(r["item_id"] for r in await ingest.rows(models.item_snapshots)) == sorted(items[u]["item_id"] for u in items)
+    assert {r["event_id"] for r in await ingest.rows(models.event_keys)} <= set(events)
+    assert ingest.service.unsettled == []
+
+
+async def test_a_batch_begins_writing_while_the_one_before_is_written_and_commits_after_it(ingest):
+    """PostgreSQL: while the batch decided before it is still being written, a batch inserts
+    the rows nothing else can wait for (its new events, snapshots and event keys) in its own
+    transaction; its items, the updates and its messages follow once that batch committed."""
+    if ingest.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite writes one batch at a time")
+    sent: list[str] = []
+    pool = ingest.service.driver_pool
+    held_connections = [await pool.acquire() for _ in range(pool.get_max_size())]
+    for connection in held_connections:
+        connection.add_query_logger(lambda query: sent.append(query.query))
+        await pool.release(connection)
+    held = HeldWrites(ingest.service)
+    first = asyncio.create_task(ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/first", content=STORY, metrics=Metrics(views=10))]))
+    await held.holding.wait()
+    second = asyncio.create_task(ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/second", content=OTHER),
+        item(ingest, url="https://weibo.com/repost", content="转发：" + STORY.replace("反映", "反应"))]))
+
+    def free_inserts() -> list[str]:
+        return [q for q in sent if 'INSERT INTO "event_keys"' in q and 'INSERT INTO "items"' not in q]
+    async with asyncio.timeout(10):
+        while not free_inserts():                   # the second writes ahead; the first is held
+            await asyncio.sleep(0.01)
+    assert await ingest.count(models.items) == 0 and await ingest.count(models.event_keys) == 0   # none committed
+    held.release.set()
+    [stored], outcomes = await first, await second
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert outcomes[1].event_id == stored.event_id and outcomes[0].event_id != stored.event_id
+    statements = [q for q in sent if "INSERT INTO" in q]
+    ahead = statements.index(free_inserts()[0])
+    first_items = next(n for n, q in enumerate(statements) if 'INSERT INTO "items"' in q)
+    assert ahead < first_items                      # written ahead of the first batch's items
+    assert [m.item_id for m in await ingest.messages()] == [stored.item_id] + [o.item_id for o in outcomes]
+    event = (await ingest.rows(models.events, models.events.c.event_id == stored.event_id))[0]
+    assert event["item_count"] == 2
+    assert {r["event_id"] for r in await ingest.rows(models.event_keys)} == {stored.event_id, outcomes[0].event_id}
+    assert await ingest.count(models.item_snapshots) == 3
     assert ingest.service.unsettled == []
 
 
