@@ -122,13 +122,25 @@ def _check_idle_connections(engine: AsyncEngine) -> None:
             raise DisconnectionError(f"pooled connection unusable: {error}") from error
 
 
+# asyncpg keeps a connection's prepared statements, and PostgreSQL each one's generic plan,
+# until the statement leaves the cache. A plan made while a table was nearly empty joins a
+# batch to it by reading the whole table, and nothing replans it before autovacuum's first
+# ANALYZE (a minute or more): on a young schema — a fresh install importing its backlog, every
+# benchmark — each update of a stored event read every event (1,700 sequential scans on a 30 s
+# run at 200 items/s, growing with the table). Prepared again after this long, a statement's
+# plan follows the table as it grows; the cost is one more round trip per statement and
+# connection in that time.
+STATEMENT_LIFETIME_SECONDS = 10
+
+
 def create_engine(settings: CoreSettings, service: str, **kwargs) -> AsyncEngine:
     url = database_url(settings, service)
     if url.get_backend_name() == "postgresql":
         schema = schema_name(settings, service)
         pooling = {} if "poolclass" in kwargs else {"pool_size": 10, "max_overflow": 10}
-        engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}}, **pooling,
-                                     **kwargs)
+        engine = create_async_engine(url, connect_args={"server_settings": {"search_path": schema},
+                                                        "max_cached_statement_lifetime": STATEMENT_LIFETIME_SECONDS},
+                                     **pooling, **kwargs)
         _check_idle_connections(engine)
         return engine
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -189,7 +201,7 @@ async def open_driver_pool(settings: CoreSettings, service: str, min_size: int =
     return await asyncpg.create_pool(
         url.set(drivername="postgresql").render_as_string(hide_password=False), min_size=min_size, max_size=max_size,
         server_settings={"search_path": schema_name(settings, service)}, init=_same_codecs_as_sqlalchemy,
-        reset=_keep_session_state)
+        reset=_keep_session_state, max_cached_statement_lifetime=STATEMENT_LIFETIME_SECONDS)
 
 
 @contextlib.asynccontextmanager
