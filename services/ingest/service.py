@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import itertools
 import pickle
 import time
@@ -104,6 +105,11 @@ class _Decision:
     attachments: list[dict]
     event_keys: tuple[list[int], list[str], list[str]]
     unsettled: Unsettled
+
+    @functools.cached_property
+    def stored_event_changes(self) -> list[dict]:
+        """The increments of the events stored before this batch."""
+        return [c for event_id, c in self.changes.items() if event_id not in self.new_events]
 
 
 @dataclass
@@ -542,12 +548,8 @@ class IngestService:
         return _Staged(ordered, free, bound, IngestRepository.event_snapshot_rows(decision.new_events.values()),
                        announcements)
 
-    def _stored_events(self, decision: _Decision) -> list[dict]:
-        """The increments of the events stored before this batch."""
-        return [c for event_id, c in decision.changes.items() if event_id not in decision.new_events]
-
     async def _write(self, decision: _Decision, staged: _Staged, now: dt.datetime) -> None:
-        if self.driver_pool is not None and not decision.stored_item_metrics and not self._stored_events(decision):
+        if self.driver_pool is not None and not decision.stored_item_metrics and not decision.stored_event_changes:
             # Nothing stored before changes: the batch is one statement (PostgreSQL), atomic by
             # itself, so it runs without BEGIN and COMMIT (two of a single item's round trips).
             async with self._statements() as repo:
@@ -574,7 +576,7 @@ class IngestService:
         """Rows stored before are updated first (snapshots' figures, events' increments and what
         joins them), then `rows` and the rest of what the batch adds, in one statement."""
         await repo.update_item_metrics(decision.stored_item_metrics)
-        changed = await repo.apply_event_changes(self._stored_events(decision), now)
+        changed = await repo.apply_event_changes(decision.stored_event_changes, now)
         await self._add(repo, decision, staged, rows, await self._finish_stored_events(repo, changed, decision.joined))
 
     async def _add(self, repo: IngestRepository, decision: _Decision, staged: _Staged, rows: list[StagedRows],
