@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import functools
 import itertools
+import logging
 import pickle
 import time
 from collections import Counter, OrderedDict, defaultdict
@@ -50,7 +51,7 @@ from yuqing.core.db import StagedRows, driver_connection, new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unavailable
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
-from yuqing.core.monitoring import ITEMS_INGESTED
+from yuqing.core.monitoring import BATCH_RETRIES, ITEMS_INGESTED
 from yuqing.core.protobuf import metrics_message, timestamp
 from yuqing.core.telemetry import inject_context
 from yuqing.ingest.v1 import ingest_pb2
@@ -58,7 +59,13 @@ from yuqing.ingest.v1 import ingest_pb2
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 AUTHOR_WINDOW = dt.timedelta(days=30)
 MAX_EVENTS_PER_KEY = 20
+# A batch is stored after at most this many failures of its own (each a row another writer
+# committed meanwhile, or a deadlock), and this many of the batch decided before it.
+MAX_STORE_ATTEMPTS = 8
+MAX_PREVIOUS_BATCH_FAILURES = 32
 WATCHING, CLOSED = "watching", "closed"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -273,10 +280,19 @@ class PreviousBatchFailed(Exception):
 
 
 def _retryable(error: Exception) -> bool:
-    if isinstance(error, IntegrityError | PreviousBatchFailed):
+    if isinstance(error, IntegrityError):
         return True
     text = str(getattr(error, "orig", error)).lower()
     return "deadlock" in text or "could not serialize" in text or "database is locked" in text
+
+
+def _gave_up(items: int, own_failures: int, previous_failures: int, error: Exception) -> Unavailable:
+    """What a batch that failed too often answers (the sender resends it); the last error is
+    logged, so a failure that is no race (a bug) shows as itself."""
+    BATCH_RETRIES.labels("gave_up").inc()
+    logger.error("ingest batch not stored", extra={"items": items, "own_failures": own_failures,
+                                                   "previous_batch_failures": previous_failures, "error": str(error)})
+    return Unavailable("入库暂时失败，请稍后重试")
 
 
 def _headline(title: str, content: str) -> str:
@@ -432,18 +448,7 @@ class IngestService:
     async def _submit_prepared(self, outcomes: list[ItemOutcome | None], pending: list[_Pending],
                                now: dt.datetime) -> list[ItemOutcome]:
         if pending:
-            # Another replica's batch may win a unique index (the same URL at the same moment):
-            # the retry finds that row and records a snapshot instead. PostgreSQL
-            # may also pick this batch as a deadlock victim; the whole batch is then retried.
-            for attempt in range(4):
-                try:
-                    stored = await self._store(pending, now)
-                    break
-                except (IntegrityError, OperationalError, DBAPIError, PreviousBatchFailed) as error:
-                    if attempt == 3 and isinstance(error, PreviousBatchFailed):
-                        raise Unavailable("入库暂时失败，请稍后重试") from error
-                    if attempt == 3 or not _retryable(error):
-                        raise
+            stored = await self._store_retrying(pending, now)
             self.outbox.notify()
             for outcome in stored:
                 outcomes[outcome.index] = outcome
@@ -451,6 +456,31 @@ class IngestService:
         for status in (ACCEPTED, DUPLICATE, REJECTED):
             ITEMS_INGESTED.labels(status).inc(sum(1 for o in done if o.status == status))
         return done
+
+    async def _store_retrying(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
+        """_store, decided and written again after a failure another writer caused: another
+        replica's batch won a unique index (the same URL at the same moment; that row is
+        committed by then, so the next decision makes the item a snapshot of it), PostgreSQL
+        picked this batch as a deadlock victim, or the batch decided before this one failed.
+        The last is counted apart: one failure makes every batch written ahead behind it fail
+        too, and batches decided again in a new order may fail behind each other a few times
+        before the one at fault is through."""
+        own_failures = previous_failures = 0
+        while True:
+            try:
+                return await self._store(pending, now)
+            except PreviousBatchFailed as error:
+                previous_failures += 1
+                if previous_failures == MAX_PREVIOUS_BATCH_FAILURES:
+                    raise _gave_up(len(pending), own_failures, previous_failures, error) from error
+                BATCH_RETRIES.labels("previous_batch").inc()
+            except (IntegrityError, OperationalError, DBAPIError) as error:
+                if not _retryable(error):
+                    raise
+                own_failures += 1
+                if own_failures == MAX_STORE_ATTEMPTS:
+                    raise _gave_up(len(pending), own_failures, previous_failures, error) from error
+                BATCH_RETRIES.labels("conflict").inc()
 
     async def _prepare(self, pending: list[_Pending]) -> None:
         """Cleaning, topic scan and fingerprint: no database, so it runs while another batch

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import random
+from collections import Counter
 
 import pytest
 from PIL import Image
+from sqlalchemy.exc import IntegrityError
 
 from services.ingest import models
 from services.ingest.clustering import fingerprint
@@ -15,11 +18,13 @@ from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
 from services.ingest.preparing import Preparer
 from services.ingest.repository import PROBED_KEYS, IngestRepository
-from services.ingest.service import MAX_EVENTS_PER_KEY, IngestService
+from services.ingest.service import MAX_EVENTS_PER_KEY, MAX_STORE_ATTEMPTS, IngestService
 from tests.integration.conftest import stray_rows
 from yuqing.core.bus import Outbox
-from yuqing.core.errors import InvalidInput
+from yuqing.core.db import open_driver_pool
+from yuqing.core.errors import InvalidInput, Unavailable
 from yuqing.core.metrics import Metrics
+from yuqing.core.monitoring import BATCH_RETRIES
 from yuqing.ingest.v1 import ingest_pb2
 
 STORY = ("城关镇幸福路菜市场11月18日晚发生火灾，现场浓烟滚滚，消防部门出动3辆消防车前往扑救。"
@@ -617,3 +622,67 @@ async def test_items_and_snapshots_always_have_their_parents_and_a_stray_one_is_
             snapshot_id="stray", event_id="no-such-event", observed_at=ingest.clock(), item_count=1, views=0,
             comments=0, reposts=0, likes=0, mainstream_sites=0))
     assert await stray_rows(ingest.sessions, models.UNENFORCED_REFERENCES) == [0, 0, 1]
+
+
+async def test_two_replicas_reporting_the_same_urls_at_once_answer_every_item_and_store_each_url_once(ingest):
+    """Two replicas (a process each in production) are sent batches that report the same URLs
+    at the same moment, each writing several batches ahead. A batch that loses a URL to the
+    other replica is decided again (the item becomes a snapshot), and so is every batch written
+    behind it: none gives up, and every report is stored once, as an item or as its snapshot."""
+    if ingest.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("replicas share a PostgreSQL database (SQLite is the single-process local run)")
+    rng = random.Random(7)
+    alphabet = sorted({ch for ch in STORY + OTHER if "\u4e00" <= ch <= "\u9fff"})
+
+    def text() -> str:
+        return "，".join("".join(rng.choices(alphabet, k=12)) for _ in range(4)) + "。"
+
+    hot = {f"https://weibo.com/hot/{n}": text() for n in range(80)}
+    sent: Counter[str] = Counter()
+
+    def batch(name: str, number: int) -> list[NewItem]:
+        urls = rng.sample(sorted(hot), 50)
+        sent.update(urls)
+        return ([item(ingest, url=url, content=hot[url], metrics=Metrics(views=rng.randint(1, 999))) for url in urls]
+                + [item(ingest, url=f"https://weibo.com/{name}/{number}/{n}", content=text()) for n in range(30)])
+
+    replica_pool = await open_driver_pool(ingest.settings, "ingest")
+    replica = IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), ingest.clock,
+                            driver_pool=replica_pool)
+    conflicts = BATCH_RETRIES.labels("conflict")._value.get()
+    try:
+        batches = [(service, batch(name, number)) for number in range(4)
+                   for name, service in (("a", ingest.service), ("b", replica))]
+        results = await asyncio.gather(*(service.submit_many(items) for service, items in batches))
+    finally:
+        await replica_pool.close()
+    assert BATCH_RETRIES.labels("conflict")._value.get() > conflicts     # the replicas did collide
+    for (_, items), outcomes in zip(batches, results, strict=True):
+        assert [o.index for o in outcomes] == list(range(len(items)))
+        assert {o.status for o in outcomes} <= {"accepted", "duplicate"}
+    stored = {row["url"]: row for row in await ingest.rows(models.items)}
+    assert len(stored) == len(sent) + 8 * 30
+    assert {url: stored[url]["snapshot_count"] for url in sent} == dict(sent)
+    snapshots = Counter(row["item_id"] for row in await ingest.rows(models.item_snapshots))
+    assert {url: snapshots[stored[url]["item_id"]] for url in sent} == dict(sent)
+    assert len(await ingest.messages()) == sum(len(items) for _, items in batches)
+    assert await stray_rows(ingest.sessions, models.UNENFORCED_REFERENCES) == [0, 0, 0]
+
+
+async def test_a_batch_that_keeps_failing_gives_up_with_a_clear_answer_and_stores_nothing(ingest, caplog):
+    """A batch that keeps losing is answered 503 (the sender resends it) after MAX_STORE_ATTEMPTS
+    tries, and the last error is logged: a failure that is no race shows as itself."""
+    calls = []
+    store = ingest.service._store
+
+    async def losing(pending, now):
+        calls.append(1)
+        raise IntegrityError("INSERT INTO items", None, Exception("duplicate key value violates unique constraint"))
+
+    ingest.service._store = losing
+    with pytest.raises(Unavailable) as raised:
+        await ingest.service.submit_many([item(ingest, url="https://weibo.com/lost", content=STORY)])
+    ingest.service._store = store
+    assert raised.value.message == "入库暂时失败，请稍后重试" and len(calls) == MAX_STORE_ATTEMPTS
+    assert "ingest batch not stored" in caplog.text
+    assert await ingest.count(models.items) == 0 and await ingest.messages() == []
