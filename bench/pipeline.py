@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from ingest_batch import drive, make_items, wait_ready  # noqa: E402
+from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import func, select  # noqa: E402
 
 from services.dispatch import models as dispatch_models  # noqa: E402

@@ -142,7 +142,8 @@ def import_file(args) -> int:
 
     from tqdm import tqdm
 
-    from services.ingest.file_import import FileImportError, import_file as run_import
+    from services.ingest.file_import import FileImportError
+    from services.ingest.file_import import import_file as run_import
     from yuqing.core import service_token
     from yuqing.core.grpc_server import client_channel
     from yuqing.core.identity import Caller

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.publish import models
 from services.publish.domain import (
     KINDS,
     OFFLINE_KINDS,
@@ -24,7 +25,6 @@ from services.publish.domain import (
     next_approval,
     require_drafter,
 )
-from services.publish import models
 from services.publish.repository import PublishRepository
 from yuqing.core import streams
 from yuqing.core.bus import Envelope, Outbox, handle_alone

@@ -7,9 +7,9 @@ only: the embedded SQLite default runs one process per service."""
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 import time
 import uuid
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx

@@ -85,8 +85,8 @@ def test_batched_minhash_equals_datasketch_per_item():
     import numpy as np
     from datasketch import MinHash
 
-    from services.ingest.clustering import _PERMUTATIONS, _SHINGLE_MIX, NUM_PERM, _minhash_values, _shingle_ids
     from services.ingest.cleaning import match_form
+    from services.ingest.clustering import _PERMUTATIONS, _SHINGLE_MIX, NUM_PERM, _minhash_values, _shingle_ids
 
     forms = [match_form(clean_text(t)) for t in (STORY, "转发：" + STORY[:40], "白水乡敬老院被曝伙食差，老人每顿只有一个素菜")]
     ids = [_shingle_ids(f) for f in forms]

@@ -9,7 +9,6 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from yuqing.common.v1 import common_pb2
 from yuqing.core.metrics import Metrics
 
-
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
