@@ -47,7 +47,7 @@ from services.ingest.preparing import Prepared, Preparer, new_item
 from services.ingest.repository import PROBED_KEYS, IngestRepository
 from yuqing.core import streams
 from yuqing.core.bus import Outbox
-from yuqing.core.db import StagedRows, driver_connection, new_id, utcnow
+from yuqing.core.db import StagedRows, driver_connection, is_write_conflict, new_id, utcnow
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unavailable
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
@@ -279,13 +279,6 @@ class PreviousBatchFailed(Exception):
     """The batch written before this one failed: what this one decided from it may not hold."""
 
 
-def _retryable(error: Exception) -> bool:
-    if isinstance(error, IntegrityError):
-        return True
-    text = str(getattr(error, "orig", error)).lower()
-    return "deadlock" in text or "could not serialize" in text or "database is locked" in text
-
-
 def _gave_up(items: int, own_failures: int, previous_failures: int, error: Exception) -> Unavailable:
     """What a batch that failed too often answers (the sender resends it); the last error is
     logged, so a failure that is no race (a bug) shows as itself."""
@@ -475,7 +468,7 @@ class IngestService:
                     raise _gave_up(len(pending), own_failures, previous_failures, error) from error
                 BATCH_RETRIES.labels("previous_batch").inc()
             except (IntegrityError, OperationalError, DBAPIError) as error:
-                if not _retryable(error):
+                if not is_write_conflict(error):
                     raise
                 own_failures += 1
                 if own_failures == MAX_STORE_ATTEMPTS:

@@ -35,6 +35,7 @@ from yuqing.core.db import (
     session_factory,
     update_rows,
 )
+from yuqing.core.monitoring import STREAM_BATCH_RETRIES
 from yuqing.core.ports import free_port
 from yuqing.core.redis import EmbeddedRedis, HiredisPackingConnection, client
 from yuqing.core.settings import CoreSettings
@@ -678,3 +679,52 @@ async def test_the_services_redis_client_packs_with_hiredis_and_round_trips_any_
                     ("SET", "键", 1.5), ("CLIENT SETNAME", "ingest")]:
         assert b"".join(HiredisPackingConnection().pack_command(*command)) == \
             b"".join(aioredis.Connection().pack_command(*command))
+
+
+class RivalledBatchHandler:
+    """Like grading with a new event: reads which rows its messages need exist, and creates the
+    missing ones when the batch finishes. Before the first batch writes them, another replica
+    commits one of them (the same new event graded at the same moment)."""
+
+    def __init__(self, sessions) -> None:
+        self.sessions = sessions
+        self.batches: list[int] = []
+
+    async def start(self, session, envelopes):
+        self.batches.append(len(envelopes))
+        wanted = [e.parse(ingest_pb2.ItemIngested).item_id for e in envelopes]
+        stored = set((await session.execute(select(parents.c.parent_id).where(parents.c.parent_id.in_(wanted)))).scalars())
+        return {"stored": stored, "new": []}
+
+    async def handle(self, session, envelope, batch):
+        item_id = envelope.parse(ingest_pb2.ItemIngested).item_id
+        if item_id not in batch["stored"]:
+            batch["new"].append({"parent_id": item_id, "note": {"by": "consumer"}})
+
+    async def finish(self, session, batch):
+        if len(self.batches) == 1:
+            async with self.sessions() as rival, rival.begin():
+                await rival.execute(parents.insert().values(parent_id=batch["new"][0]["parent_id"], note={"by": "rival"}))
+        if batch["new"]:
+            await session.execute(parents.insert(), batch["new"])
+
+
+async def test_a_batch_another_replica_got_in_the_way_of_runs_again_whole_and_takes_effect_once(bus):
+    """Another transaction commits a row the batch then inserts too: the unique key fails the
+    batch, which is run again whole — it now reads that row — instead of one message at a time."""
+    engine, sessions, redis, outbox, stream = bus
+    if engine.dialect.name != "postgresql":
+        pytest.skip("replicas share a PostgreSQL database (SQLite is the single-process local run)")
+    for n in range(10):
+        await produce(sessions, outbox, f"r{n}")
+    await OutboxRelay(engine, redis, outbox).relay_once()
+    conflicts = STREAM_BATCH_RETRIES.labels(stream, "tests", "conflict")._value.get()
+    splits = STREAM_BATCH_RETRIES.labels(stream, "tests", "split")._value.get()
+    handler = RivalledBatchHandler(sessions)
+    await run_until_drained(consumer(redis, sessions, stream, "rivalled", handler, batch=100))
+    assert handler.batches == [10, 10]
+    assert STREAM_BATCH_RETRIES.labels(stream, "tests", "conflict")._value.get() == conflicts + 1
+    assert STREAM_BATCH_RETRIES.labels(stream, "tests", "split")._value.get() == splits
+    async with sessions() as session:
+        notes = dict((await session.execute(select(parents.c.parent_id, parents.c.note))).all())
+    assert notes == {"r0": {"by": "rival"}, **{f"r{n}": {"by": "consumer"} for n in range(1, 10)}}

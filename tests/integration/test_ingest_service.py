@@ -8,6 +8,7 @@ import io
 import random
 from collections import Counter
 
+import asyncpg
 import pytest
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
@@ -677,7 +678,7 @@ async def test_a_batch_that_keeps_failing_gives_up_with_a_clear_answer_and_store
 
     async def losing(pending, now):
         calls.append(1)
-        raise IntegrityError("INSERT INTO items", None, Exception("duplicate key value violates unique constraint"))
+        raise IntegrityError("INSERT INTO items", None, asyncpg.UniqueViolationError("duplicate key value"))
 
     ingest.service._store = losing
     with pytest.raises(Unavailable) as raised:

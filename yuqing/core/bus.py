@@ -44,8 +44,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from yuqing.core.db import UtcDateTime, driver_connection, fetch_rows, insert_rows, new_id, utcnow
-from yuqing.core.monitoring import MESSAGE_LATENCY, stream_entry_age
+from yuqing.core.db import UtcDateTime, driver_connection, fetch_rows, insert_rows, is_write_conflict, new_id, utcnow
+from yuqing.core.monitoring import MESSAGE_LATENCY, STREAM_BATCH_RETRIES, stream_entry_age
 from yuqing.core.telemetry import extract_context, inject_context
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ BATCH_COUNT = "messaging.batch.message_count"
 _tracer = trace.get_tracer(__name__)
 
 MAX_DELIVERIES = 5
+# A batch that another transaction got in the way of is run again whole at most this often.
+MAX_CONFLICT_RETRIES = 5
 # A consumer lingers for a fuller batch, and a relay for more commits, when its previous batch
 # or take ended less than this many lingers ago.
 BUSY_WITHIN_LINGERS = 5
@@ -463,18 +465,30 @@ class StreamConsumer:
             return True
 
     async def _process(self, envelopes: list) -> None:
-        """Effects of a batch commit together; if the batch fails, each entry is retried alone
-        so one bad message cannot hold back the others."""
-        try:
-            await self._commit(envelopes)
-        except Exception:
-            if len(envelopes) > 1:
-                for single in envelopes:
-                    await self._process([single])
+        """Effects of a batch commit together. A batch another transaction got in the way of
+        (another replica creating the same event's row at the same moment, a deadlock) is run
+        again whole: that transaction's rows are committed by then and read. If the batch fails
+        otherwise, each entry is retried alone so one bad message cannot hold back the others.
+        (Split at once, two grading replicas under batch load graded a tenth of their messages
+        one transaction each: four times the CPU.)"""
+        conflicts = 0
+        while True:
+            try:
+                await self._commit(envelopes)
+                break
+            except Exception as error:
+                if is_write_conflict(error) and conflicts < MAX_CONFLICT_RETRIES:
+                    conflicts += 1
+                    STREAM_BATCH_RETRIES.labels(self.stream, self.group, "conflict").inc()
+                    continue
+                if len(envelopes) > 1:
+                    STREAM_BATCH_RETRIES.labels(self.stream, self.group, "split").inc()
+                    for single in envelopes:
+                        await self._process([single])
+                    return
+                logger.exception("message failed; it stays pending for redelivery",
+                                 extra={"stream": self.stream, "message_id": envelopes[0][0].message_id})
                 return
-            logger.exception("message failed; it stays pending for redelivery",
-                             extra={"stream": self.stream, "message_id": envelopes[0][0].message_id})
-            return
         await self._ack(envelopes)
         now = dt.datetime.now(dt.UTC)
         for envelope, _ in envelopes:

@@ -261,6 +261,23 @@ async def _open_transaction(adapter, connection: AsyncConnection) -> None:
         raise OperationalError("BEGIN", None, error) from error
 
 
+# PostgreSQL's codes for a unique key another transaction committed first, a deadlock and a
+# serialization failure.
+_WRITE_CONFLICT_CODES = frozenset({"23505", "40P01", "40001"})
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """Whether `error` is a failure another transaction caused by writing the same rows at the
+    same moment (two replicas creating one event's row, a deadlock, SQLite's lock): the same
+    work, read and written again, gets past it. Other failures would fail again."""
+    cause = getattr(error, "orig", None) or error
+    if (getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)) in _WRITE_CONFLICT_CODES:
+        return True
+    text = str(cause).lower()
+    return any(sign in text for sign in ("deadlock", "could not serialize", "database is locked",
+                                         "unique constraint failed"))
+
+
 @contextlib.contextmanager
 def _driver_errors(statement: str) -> Iterator[None]:
     """asyncpg's errors as the ones SQLAlchemy would have raised, so callers' retry rules see them alike."""

@@ -28,6 +28,10 @@ MESSAGE_LATENCY = Histogram(
     "yuqing_stream_message_latency_seconds",
     "From a message's arrival on a stream to the commit of its effect in the consuming group; "
     "for group=grading on ingest.items this is grading latency", ["stream", "group"], buckets=_SECONDS)
+STREAM_BATCH_RETRIES = Counter(
+    "yuqing_stream_batch_retries_total",
+    "Consumer batches run again: conflict (another transaction wrote the same rows at the same moment; "
+    "run again whole) or split (failed otherwise; each message retried alone)", ["stream", "group", "cause"])
 STREAM_LAG = Gauge("yuqing_stream_lag_messages", "Stream entries not yet delivered to the consumer group",
                    ["stream", "group"])
 STREAM_PENDING = Gauge("yuqing_stream_pending_messages", "Entries delivered to the group but not yet acknowledged",
