@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+from prometheus_client import REGISTRY
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ def backends() -> list[Backend]:
 @pytest.fixture(params=backends(), ids=lambda b: b.name, scope="session")
 def backend(request) -> Backend:
     return request.param
+
+
+def counted(sample: str, **labels: str) -> float:
+    """A Prometheus counter sample of this process (0 before its first increment)."""
+    return REGISTRY.get_sample_value(sample, labels) or 0.0
 
 
 def run_id() -> str:

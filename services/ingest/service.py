@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from google.protobuf.timestamp_pb2 import Timestamp
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.ingest import models
@@ -51,7 +51,7 @@ from yuqing.core.db import StagedRows, driver_connection, is_write_conflict, new
 from yuqing.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unavailable
 from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
-from yuqing.core.monitoring import BATCH_RETRIES, ITEMS_INGESTED
+from yuqing.core.monitoring import INGEST_BATCH_RETRIES, ITEMS_INGESTED
 from yuqing.core.protobuf import metrics_message, timestamp
 from yuqing.core.telemetry import inject_context
 from yuqing.ingest.v1 import ingest_pb2
@@ -282,7 +282,7 @@ class PreviousBatchFailed(Exception):
 def _gave_up(items: int, own_failures: int, previous_failures: int, error: Exception) -> Unavailable:
     """What a batch that failed too often answers (the sender resends it); the last error is
     logged, so a failure that is no race (a bug) shows as itself."""
-    BATCH_RETRIES.labels("gave_up").inc()
+    INGEST_BATCH_RETRIES.labels("gave_up").inc()
     logger.error("ingest batch not stored", extra={"items": items, "own_failures": own_failures,
                                                    "previous_batch_failures": previous_failures, "error": str(error)})
     return Unavailable("入库暂时失败，请稍后重试")
@@ -466,14 +466,14 @@ class IngestService:
                 previous_failures += 1
                 if previous_failures == MAX_PREVIOUS_BATCH_FAILURES:
                     raise _gave_up(len(pending), own_failures, previous_failures, error) from error
-                BATCH_RETRIES.labels("previous_batch").inc()
-            except (IntegrityError, OperationalError, DBAPIError) as error:
+                INGEST_BATCH_RETRIES.labels("previous_batch").inc()
+            except DBAPIError as error:   # IntegrityError and OperationalError among them
                 if not is_write_conflict(error):
                     raise
                 own_failures += 1
                 if own_failures == MAX_STORE_ATTEMPTS:
                     raise _gave_up(len(pending), own_failures, previous_failures, error) from error
-                BATCH_RETRIES.labels("conflict").inc()
+                INGEST_BATCH_RETRIES.labels("conflict").inc()
 
     async def _prepare(self, pending: list[_Pending]) -> None:
         """Cleaning, topic scan and fingerprint: no database, so it runs while another batch

@@ -11,7 +11,7 @@ from opentelemetry import trace
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, event, func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tests.conftest import run_id
+from tests.conftest import counted, run_id
 from yuqing.core.bus import (
     InboxPruner,
     Outbox,
@@ -35,7 +35,6 @@ from yuqing.core.db import (
     session_factory,
     update_rows,
 )
-from yuqing.core.monitoring import STREAM_BATCH_RETRIES
 from yuqing.core.ports import free_port
 from yuqing.core.redis import EmbeddedRedis, HiredisPackingConnection, client
 from yuqing.core.settings import CoreSettings
@@ -718,13 +717,14 @@ async def test_a_batch_another_replica_got_in_the_way_of_runs_again_whole_and_ta
     for n in range(10):
         await produce(sessions, outbox, f"r{n}")
     await OutboxRelay(engine, redis, outbox).relay_once()
-    conflicts = STREAM_BATCH_RETRIES.labels(stream, "tests", "conflict")._value.get()
-    splits = STREAM_BATCH_RETRIES.labels(stream, "tests", "split")._value.get()
+    retries = "yuqing_stream_batch_retries_total"
+    conflicts = counted(retries, stream=stream, group="tests", cause="conflict")
+    splits = counted(retries, stream=stream, group="tests", cause="split")
     handler = RivalledBatchHandler(sessions)
     await run_until_drained(consumer(redis, sessions, stream, "rivalled", handler, batch=100))
     assert handler.batches == [10, 10]
-    assert STREAM_BATCH_RETRIES.labels(stream, "tests", "conflict")._value.get() == conflicts + 1
-    assert STREAM_BATCH_RETRIES.labels(stream, "tests", "split")._value.get() == splits
+    assert counted(retries, stream=stream, group="tests", cause="conflict") == conflicts + 1
+    assert counted(retries, stream=stream, group="tests", cause="split") == splits
     async with sessions() as session:
         notes = dict((await session.execute(select(parents.c.parent_id, parents.c.note))).all())
     assert notes == {"r0": {"by": "rival"}, **{f"r{n}": {"by": "consumer"} for n in range(1, 10)}}

@@ -20,12 +20,12 @@ from services.ingest.matching import Topic, WordList
 from services.ingest.preparing import Preparer
 from services.ingest.repository import PROBED_KEYS, IngestRepository
 from services.ingest.service import MAX_EVENTS_PER_KEY, MAX_STORE_ATTEMPTS, IngestService
+from tests.conftest import counted
 from tests.integration.conftest import stray_rows
 from yuqing.core.bus import Outbox
 from yuqing.core.db import open_driver_pool
 from yuqing.core.errors import InvalidInput, Unavailable
 from yuqing.core.metrics import Metrics
-from yuqing.core.monitoring import BATCH_RETRIES
 from yuqing.ingest.v1 import ingest_pb2
 
 STORY = ("城关镇幸福路菜市场11月18日晚发生火灾，现场浓烟滚滚，消防部门出动3辆消防车前往扑救。"
@@ -650,14 +650,14 @@ async def test_two_replicas_reporting_the_same_urls_at_once_answer_every_item_an
     replica_pool = await open_driver_pool(ingest.settings, "ingest")
     replica = IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), ingest.clock,
                             driver_pool=replica_pool)
-    conflicts = BATCH_RETRIES.labels("conflict")._value.get()
+    conflicts = counted("yuqing_ingest_batch_retries_total", cause="conflict")
     try:
         batches = [(service, batch(name, number)) for number in range(4)
                    for name, service in (("a", ingest.service), ("b", replica))]
         results = await asyncio.gather(*(service.submit_many(items) for service, items in batches))
     finally:
         await replica_pool.close()
-    assert BATCH_RETRIES.labels("conflict")._value.get() > conflicts     # the replicas did collide
+    assert counted("yuqing_ingest_batch_retries_total", cause="conflict") > conflicts     # the replicas did collide
     for (_, items), outcomes in zip(batches, results, strict=True):
         assert [o.index for o in outcomes] == list(range(len(items)))
         assert {o.status for o in outcomes} <= {"accepted", "duplicate"}

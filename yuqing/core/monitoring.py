@@ -21,9 +21,10 @@ _SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300
 
 ITEMS_INGESTED = Counter("yuqing_items_ingested_total", "Items ingest took in, by outcome "
                          "(accepted, duplicate, rejected)", ["outcome"])
-BATCH_RETRIES = Counter("yuqing_ingest_batch_retries_total", "Batches ingest decided and wrote again, by cause "
-                        "(conflict: another writer's row or a deadlock; previous_batch: the batch before it "
-                        "failed; gave_up: answered 503 after too many)", ["cause"])
+INGEST_BATCH_RETRIES = Counter(
+    "yuqing_ingest_batch_retries_total", "Batches ingest decided and wrote again, by cause (conflict: another "
+    "writer's row or a deadlock; previous_batch: the batch before it failed; gave_up: answered 503 after too many)",
+    ["cause"])
 MESSAGE_LATENCY = Histogram(
     "yuqing_stream_message_latency_seconds",
     "From a message's arrival on a stream to the commit of its effect in the consuming group; "
