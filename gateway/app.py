@@ -29,6 +29,7 @@ from gateway import (
     users_api,
 )
 from gateway.auth import VerifiedTokens
+from gateway.batching import SingleItems
 from gateway.clients import ServiceClients
 from gateway.inputs import unstorable_url_part
 from gateway.limits import BodySizeLimit
@@ -63,6 +64,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.verified_tokens = VerifiedTokens()
         app.state.sessions = session_factory(engine)
         app.state.clients = ServiceClients.connect(settings)
+        app.state.single_items = SingleItems(app.state.clients)
         app.state.redis = redis_core.connect(settings)
         yield
         await app.state.clients.close()

@@ -124,9 +124,7 @@ def item_input(body: ItemIn, reporter: str) -> ingest_pb2.ItemInput:
 
 
 async def submit(request: Request, caller: Caller, item: ingest_pb2.ItemInput) -> ItemAccepted:
-    clients = request.app.state.clients
-    result = await clients.ingest.SubmitItem(ingest_pb2.SubmitItemRequest(item=item), timeout=clients.timeout,
-                                             metadata=caller.metadata())
+    result = await request.app.state.single_items.submit(caller, item)
     return ItemAccepted(item_id=result.item_id, event_id=result.event_id, duplicate=result.duplicate)
 
 

@@ -415,14 +415,16 @@ class IngestService:
         if self.preparer.in_worker(len(request.items)) and not any(m.attachments for m in request.items):
             await self.matchers.current(self.sessions)
             admitted = await self.preparer.admit(request, now, self.matchers.pickled())
+        # Items grouped from several requests (the gateway's) each carry their request's trace.
+        traces = [dict(m.trace_context) for m in request.items]
         if admitted is None:
-            return await self.submit_many([new_item(message, now) for message in request.items])
+            return await self.submit_many([new_item(message, now) for message in request.items], traces)
         outcomes: list[ItemOutcome | None] = [None] * len(request.items)
         for index, message, problems in admitted.rejected:
             outcomes[index] = ItemOutcome(index, REJECTED, message=message, problems=problems)
         pending: list[_Pending] = []
         for (index, item), prepared, scan in zip(admitted.items, admitted.prepared, admitted.scans, strict=True):
-            p = self._admit(index, item, outcomes, pending, {})
+            p = self._admit(index, item, outcomes, pending, traces[index])
             if p is not None:
                 _set_prepared(p, prepared, scan)
         return await self._submit_prepared(outcomes, pending, now)

@@ -20,6 +20,7 @@ class ReceivedSpan:
     span_id: str
     parent_span_id: str
     kind: int
+    links: tuple[tuple[str, str], ...] = ()   # (trace id, span id) of each linked span
 
 
 class OtlpReceiver:
@@ -39,7 +40,8 @@ class OtlpReceiver:
                             for span in scope.spans:
                                 receiver.spans.append(ReceivedSpan(
                                     attributes.get("service.name", ""), span.name, span.trace_id.hex(),
-                                    span.span_id.hex(), span.parent_span_id.hex(), span.kind))
+                                    span.span_id.hex(), span.parent_span_id.hex(), span.kind,
+                                    tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links)))
                 payload = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("content-type", "application/x-protobuf")

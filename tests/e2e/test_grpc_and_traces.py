@@ -1,13 +1,16 @@
 """Every service answers the standard health check and server reflection from a plain gRPC
 client; one item's trace runs gateway → ingest → grading → dispatch → publish, each edge a
-parent span in one service and its child in the next."""
+parent span in one service and its child in the next; single items the gateway sent to ingest
+together each keep their own answer and their own trace."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
 import grpc
+import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -68,3 +71,52 @@ def test_one_trace_from_gateway_through_every_stream_hop(client, otlp):
     assert any(svc == "dispatch" and "grading.levels process" in n for svc, n in names)
     assert any(svc == "ingest" and "SubmitItem" in n for svc, n in names)
     assert any(svc == "publish" and "dispatch.assignments process" in n for svc, n in names)
+
+
+def test_single_items_sent_at_once_go_together_each_with_its_own_answer_and_trace(client, otlp):
+    run = uuid.uuid4().hex[:8]
+    bodies = [{"source": "platform", "platform": "微博", "url": f"https://weibo.com/{run}/{n}",
+               "content": f"{run} 第{n}条：滨江小区第{n}栋电梯困人，业主质疑维保"} for n in range(30)]
+    bodies += [{"source": "platform", "url": f"ftp://files.example.cn/{run}/{n}", "content": "网址不对"} for n in range(4)]
+
+    # Each request begins its own trace (a caller's traceparent): the trace names the request.
+    trace_ids = [uuid.uuid4().hex for _ in bodies]
+
+    async def send_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=str(client.base_url), headers=client.headers, timeout=30) as http:
+            return await asyncio.gather(*(http.post("/api/v1/items", json=b, headers={
+                "traceparent": f"00-{t}-{uuid.uuid4().hex[:16]}-01"}) for b, t in zip(bodies, trace_ids, strict=True)))
+
+    answers = asyncio.run(send_all())
+    stored, refused = answers[:30], answers[30:]
+    assert [a.status_code for a in stored] == [201] * 30, [a.text for a in stored if a.status_code != 201]
+    assert len({a.json()["item_id"] for a in stored}) == 30
+    for answer in refused:   # ingest's refusal, read the same whether the item went alone or grouped
+        assert answer.status_code == 422 and answer.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in answer.json()["errors"]] == ["url"]
+    for answer, body in zip(stored[:3], bodies, strict=False):
+        event = client.get(f"/api/v1/events/{answer.json()['event_id']}").json()
+        assert answer.json()["item_id"] in {i["item_id"] for i in event["items"]}
+        assert any(i["url"] == body["url"] for i in event["items"])
+
+    # Most came while another call was in flight: they went in grouped calls, whose spans link to
+    # each request; each grouped item's message continues its own request's trace into grading.
+    requests, stored_traces = set(trace_ids), set(trace_ids[:30])
+
+    def grouped_and_graded():
+        spans = otlp.snapshot()
+        links = {link for s in spans if s.name == "gateway.single_items.group" for link in s.links
+                 if link[0] in requests}   # (the receiver keeps other tests' spans too)
+        graded = {(s.trace_id, s.parent_span_id) for s in spans
+                  if s.service == "grading" and s.name.endswith("ingest.items process")}
+        return links, graded
+    deadline = time.monotonic() + 20
+    while True:
+        links, graded = grouped_and_graded()
+        grouped_stored = {link for link in links if link[0] in stored_traces}
+        if (grouped_stored and grouped_stored <= graded) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(grouped_stored) >= 10, "the items were not grouped"
+    assert grouped_stored <= graded, f"{len(grouped_stored - graded)} grouped items' traces never reached grading"
+    assert not {t for t, _ in graded} & set(trace_ids[30:])   # refused: never announced

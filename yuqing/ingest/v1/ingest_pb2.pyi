@@ -22,7 +22,14 @@ class AttachmentInput(_message.Message):
     def __init__(self, filename: _Optional[str] = ..., content_type: _Optional[str] = ..., data: _Optional[bytes] = ...) -> None: ...
 
 class ItemInput(_message.Message):
-    __slots__ = ("source", "platform", "url", "title", "content", "author", "published_at", "discovered_at", "region_hint", "metrics", "source_item_id", "reporter", "attachments", "reporter_contact", "feedback_deadline", "issuing_agency", "drill_id")
+    __slots__ = ("source", "platform", "url", "title", "content", "author", "published_at", "discovered_at", "region_hint", "metrics", "source_item_id", "reporter", "attachments", "reporter_contact", "feedback_deadline", "issuing_agency", "drill_id", "trace_context")
+    class TraceContextEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_FIELD_NUMBER: _ClassVar[int]
     URL_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +47,7 @@ class ItemInput(_message.Message):
     FEEDBACK_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ISSUING_AGENCY_FIELD_NUMBER: _ClassVar[int]
     DRILL_ID_FIELD_NUMBER: _ClassVar[int]
+    TRACE_CONTEXT_FIELD_NUMBER: _ClassVar[int]
     source: str
     platform: str
     url: str
@@ -57,7 +65,8 @@ class ItemInput(_message.Message):
     feedback_deadline: _timestamp_pb2.Timestamp
     issuing_agency: str
     drill_id: str
-    def __init__(self, source: _Optional[str] = ..., platform: _Optional[str] = ..., url: _Optional[str] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., author: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region_hint: _Optional[str] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., source_item_id: _Optional[str] = ..., reporter: _Optional[str] = ..., attachments: _Optional[_Iterable[_Union[AttachmentInput, _Mapping]]] = ..., reporter_contact: _Optional[str] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issuing_agency: _Optional[str] = ..., drill_id: _Optional[str] = ...) -> None: ...
+    trace_context: _containers.ScalarMap[str, str]
+    def __init__(self, source: _Optional[str] = ..., platform: _Optional[str] = ..., url: _Optional[str] = ..., title: _Optional[str] = ..., content: _Optional[str] = ..., author: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., region_hint: _Optional[str] = ..., metrics: _Optional[_Union[_common_pb2.Metrics, _Mapping]] = ..., source_item_id: _Optional[str] = ..., reporter: _Optional[str] = ..., attachments: _Optional[_Iterable[_Union[AttachmentInput, _Mapping]]] = ..., reporter_contact: _Optional[str] = ..., feedback_deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., issuing_agency: _Optional[str] = ..., drill_id: _Optional[str] = ..., trace_context: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class SubmitItemRequest(_message.Message):
     __slots__ = ("item",)
