@@ -40,7 +40,8 @@ _tracer = trace.get_tracer(__name__)
 class _Waiting:
     item: ingest_pb2.ItemInput
     answer: asyncio.Future
-    span: trace.SpanContext   # the request's: the grouped call links to it
+    request: contextvars.Context   # the request's: an item sent alone after all is sent in it
+    span: trace.SpanContext        # the request's span: the grouped call links to it
 
 
 @dataclass
@@ -72,7 +73,8 @@ class SingleItems:
                 self._returned(metadata, lane)
         item.trace_context.update(inject_context())
         answer = asyncio.get_running_loop().create_future()
-        lane.waiting.append(_Waiting(item, answer, trace.get_current_span().get_span_context()))
+        lane.waiting.append(_Waiting(item, answer, contextvars.copy_context(),
+                                     trace.get_current_span().get_span_context()))
         return await answer
 
     async def _call_alone(self, metadata: tuple, item: ingest_pb2.ItemInput) -> ingest_pb2.SubmitItemResponse:
@@ -80,7 +82,9 @@ class SingleItems:
                                                     timeout=self.clients.timeout, metadata=metadata)
 
     def _returned(self, metadata: tuple, lane: _Lane) -> None:
-        """A call returned: the items that waited meanwhile go in the next, or the lane is free."""
+        """A call returned: the items that waited meanwhile go in the next, or the lane is free.
+        An item whose request gave up meanwhile (its client went away) is not sent."""
+        lane.waiting = [w for w in lane.waiting if not w.answer.done()]
         if not lane.waiting:
             lane.busy = False
             del self.lanes[metadata]
@@ -102,7 +106,8 @@ class SingleItems:
                 _answer(group[result.index].answer, result)
         except grpc.aio.AioRpcError as error:
             if error.code() in _SENT_ALONE_AFTER and len(group) > 1:
-                await asyncio.gather(*(self._answer_alone(metadata, w) for w in group))
+                await asyncio.gather(*(asyncio.create_task(self._answer_alone(metadata, w), context=w.request)
+                                       for w in group))
             else:
                 _fail(group, error)
         except asyncio.CancelledError:   # the gateway is stopping
@@ -117,7 +122,7 @@ class SingleItems:
     async def _answer_alone(self, metadata: tuple, waiting: _Waiting) -> None:
         try:
             response = await self._call_alone(metadata, waiting.item)
-        except grpc.aio.AioRpcError as error:
+        except Exception as error:   # its own answer, whatever it is: its request must not hang
             _fail([waiting], error)
             return
         if not waiting.answer.done():

@@ -98,6 +98,20 @@ async def test_items_arriving_while_a_call_is_in_flight_go_together_each_with_it
     assert not single_items.lanes   # the lane is freed once nothing waits
 
 
+async def test_an_item_whose_request_gave_up_while_waiting_is_not_sent(ingest):
+    stand_in, single_items = ingest
+    first = asyncio.create_task(single_items.submit(MONITOR, item("first")))
+    while not stand_in.single_calls:
+        await asyncio.sleep(0.01)
+    gone, kept = (asyncio.create_task(single_items.submit(MONITOR, item(t))) for t in ("gone", "kept"))
+    await asyncio.sleep(0.05)
+    gone.cancel()   # as uvicorn cancels a request whose client disconnected
+    stand_in.release.set()
+    assert [(await first).item_id, (await kept).item_id] == ["item-first", "item-kept"]
+    assert gone.cancelled()
+    assert stand_in.single_calls == ["first"] and [[m.title for m in c] for c in stand_in.group_calls] == [["kept"]]
+
+
 async def test_a_grouped_item_carries_its_own_requests_trace(ingest):
     stand_in, single_items = ingest
     tracer = TracerProvider().get_tracer("test")
@@ -140,23 +154,25 @@ async def test_items_with_screenshots_always_go_alone(ingest):
     assert sorted(stand_in.single_calls) == ["first", "r1", "r2"] and not stand_in.group_calls
 
 
-async def test_a_group_ingest_could_not_take_fails_whole_and_is_never_sent_again(ingest):
+async def answers_when_the_group_fails(ingest, code: grpc.StatusCode, titles: list[str]) -> list:
+    """Each item's answer (or error) when the grouped call carrying `titles` fails with `code`."""
     stand_in, single_items = ingest
-    stand_in.group_fails = grpc.StatusCode.UNAVAILABLE
-    first, behind = await while_one_is_in_flight(stand_in, single_items, MONITOR, ["a", "b", "c"])
+    stand_in.group_fails = code
+    first, behind = await while_one_is_in_flight(stand_in, single_items, MONITOR, titles)
     await first
-    answers = await asyncio.gather(*behind, return_exceptions=True)
+    return await asyncio.gather(*behind, return_exceptions=True)
+
+
+async def test_a_group_ingest_could_not_take_fails_whole_and_is_never_sent_again(ingest):
+    answers = await answers_when_the_group_fails(ingest, grpc.StatusCode.UNAVAILABLE, ["a", "b", "c"])
     assert all(isinstance(a, grpc.aio.AioRpcError) and a.code() == grpc.StatusCode.UNAVAILABLE for a in answers)
     # Perhaps stored before the failure reached the gateway: sending them again could store them twice.
+    stand_in = ingest[0]
     assert stand_in.single_calls == ["first"] and len(stand_in.group_calls) == 1
 
 
 async def test_a_group_that_failed_inside_ingest_is_sent_item_by_item(ingest):
-    stand_in, single_items = ingest
-    stand_in.group_fails = grpc.StatusCode.INTERNAL
-    first, behind = await while_one_is_in_flight(stand_in, single_items, MONITOR, ["a", "bad-url", "c"])
-    await first
-    answers = await asyncio.gather(*behind, return_exceptions=True)
-    assert sorted(stand_in.single_calls) == ["a", "bad-url", "c", "first"]
+    answers = await answers_when_the_group_fails(ingest, grpc.StatusCode.INTERNAL, ["a", "bad-url", "c"])
+    assert sorted(ingest[0].single_calls) == ["a", "bad-url", "c", "first"]
     assert [answers[0].item_id, answers[2].item_id] == ["item-a", "item-c"]
     assert isinstance(answers[1], grpc.aio.AioRpcError) and answers[1].code() == grpc.StatusCode.INVALID_ARGUMENT
