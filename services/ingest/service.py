@@ -53,7 +53,7 @@ from yuqing.core.files import Evidence, check_attachments
 from yuqing.core.metrics import METRIC_FIELDS, Metrics
 from yuqing.core.monitoring import INGEST_BATCH_RETRIES, ITEMS_INGESTED
 from yuqing.core.protobuf import metrics_message, timestamp
-from yuqing.core.telemetry import inject_context
+from yuqing.core.telemetry import caller_trace_fields, inject_context
 from yuqing.ingest.v1 import ingest_pb2
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
@@ -416,7 +416,7 @@ class IngestService:
             await self.matchers.current(self.sessions)
             admitted = await self.preparer.admit(request, now, self.matchers.pickled())
         # Items grouped from several requests (the gateway's) each carry their request's trace.
-        traces = [dict(m.trace_context) for m in request.items]
+        traces = [caller_trace_fields(m.trace_context) for m in request.items]
         if admitted is None:
             return await self.submit_many([new_item(message, now) for message in request.items], traces)
         outcomes: list[ItemOutcome | None] = [None] * len(request.items)

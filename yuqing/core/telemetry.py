@@ -64,6 +64,19 @@ def inject_context() -> dict[str, str]:
     return carrier
 
 
+# W3C Trace Context: what a caller-supplied context may hold, and how long (traceparent is 55
+# characters in version 00; a tracestate of 512 characters is what every platform must pass on).
+_TRACE_FIELD_LIMITS = {"traceparent": 128, "tracestate": 512}
+
+
+def caller_trace_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """The trace context fields a caller sent with an item, kept for its message: the W3C
+    fields within their sizes; anything else is dropped, as the standard has a receiver ignore
+    a context it cannot use (the message then continues the call's own trace)."""
+    return {key: value for key, value in fields.items()
+            if key in _TRACE_FIELD_LIMITS and len(value) <= _TRACE_FIELD_LIMITS[key]}
+
+
 def extract_context(fields: Mapping[str, str]):
     return propagate.extract(dict(fields))
 
