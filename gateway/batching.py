@@ -26,6 +26,7 @@ from opentelemetry import trace
 from gateway.clients import ServiceClients
 from gateway.problems import Problem
 from yuqing.core.identity import Caller
+from yuqing.core.monitoring import SINGLE_ITEMS_SENT
 from yuqing.core.telemetry import inject_context
 from yuqing.ingest.v1 import ingest_pb2
 
@@ -78,6 +79,7 @@ class SingleItems:
         return await answer
 
     async def _call_alone(self, metadata: tuple, item: ingest_pb2.ItemInput) -> ingest_pb2.SubmitItemResponse:
+        SINGLE_ITEMS_SENT.labels("alone").inc()
         return await self.clients.ingest.SubmitItem(ingest_pb2.SubmitItemRequest(item=item),
                                                     timeout=self.clients.timeout, metadata=metadata)
 
@@ -96,6 +98,7 @@ class SingleItems:
         task.add_done_callback(self.sending.discard)
 
     async def _send(self, metadata: tuple, lane: _Lane, group: list[_Waiting]) -> None:
+        SINGLE_ITEMS_SENT.labels("grouped").inc(len(group))
         try:
             with _tracer.start_as_current_span("gateway.single_items.group", links=[trace.Link(w.span) for w in group],
                                                attributes={"yuqing.batch_size": len(group)}):

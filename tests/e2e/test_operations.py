@@ -54,6 +54,8 @@ def test_every_process_serves_the_figures_an_operator_watches(suite, client):
     assert value(scrape(suite, "publish"), "yuqing_outbox_backlog_messages", service="publish") is not None
     gateway = scrape(suite, "gateway")
     assert value(gateway, "yuqing_http_request_seconds_count", route="/api/v1/items", method="POST", status="2xx") >= 1
+    assert value(gateway, "yuqing_gateway_single_items_total", way="alone") >= (
+        value(before["gateway"], "yuqing_gateway_single_items_total", way="alone") or 0) + 1
     # Route templates, never raw paths: one series for every event's page.
     routes = {dict(labels).get("route") for (name, labels) in gateway if name == "yuqing_http_request_seconds_count"}
     assert "/api/v1/events/{event_id}" in routes and not any(accepted["event_id"] in (r or "") for r in routes)

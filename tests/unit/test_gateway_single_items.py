@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from gateway.batching import SingleItems
 from gateway.clients import ServiceClients
 from gateway.problems import Problem
+from tests.conftest import counted
 from yuqing.core.identity import Caller
 from yuqing.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 
@@ -83,8 +84,13 @@ async def while_one_is_in_flight(stand_in: StandIn, single_items: SingleItems, c
     return first, behind
 
 
+def sent(way: str) -> float:
+    return counted("yuqing_gateway_single_items_total", way=way)
+
+
 async def test_items_arriving_while_a_call_is_in_flight_go_together_each_with_its_own_answer(ingest):
     stand_in, single_items = ingest
+    alone, grouped = sent("alone"), sent("grouped")
     first, behind = await while_one_is_in_flight(stand_in, single_items, MONITOR, ["a", "bad-url", "dup-b", "c"])
     assert (await first).item_id == "item-first"
     answers = await asyncio.gather(*behind, return_exceptions=True)
@@ -96,6 +102,7 @@ async def test_items_arriving_while_a_call_is_in_flight_go_together_each_with_it
     assert isinstance(refused, Problem) and refused.status == 422 and refused.type_ == "validation"
     assert refused.title == "信息内容不符合要求" and refused.errors == [{"field": "url", "reason": "网址必须以 http 开头"}]
     assert not single_items.lanes   # the lane is freed once nothing waits
+    assert (sent("alone") - alone, sent("grouped") - grouped) == (1, 4)   # what an operator sees
 
 
 async def test_an_item_whose_request_gave_up_while_waiting_is_not_sent(ingest):

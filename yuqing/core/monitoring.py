@@ -43,6 +43,9 @@ TIMER_LATENESS = Histogram("yuqing_timer_lateness_seconds", "How long after its 
                            buckets=_SECONDS)
 ASSIGNMENTS_OPEN = Gauge("yuqing_assignments_open", "Assignments not yet closed, returned, reassigned or merged")
 ASSIGNMENTS_OVERDUE = Gauge("yuqing_assignments_overdue", "Open assignments with a unit step past its time limit")
+SINGLE_ITEMS_SENT = Counter(
+    "yuqing_gateway_single_items_total", "Single items the gateway sent to ingest: alone (SubmitItem) or grouped "
+    "with others that arrived for the same caller while its call was in flight (SubmitItems)", ["way"])
 HTTP_LATENCY = Histogram("yuqing_http_request_seconds", "Gateway request time by route template and status class",
                          ["method", "route", "status"], buckets=_SECONDS)
 
