@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import grpc
 from opentelemetry import trace
 
 from gateway.clients import ServiceClients
-from gateway.problems import Problem
+from gateway.problems import service_problem
 from yuqing.core.identity import Caller
 from yuqing.core.monitoring import SINGLE_ITEMS_SENT
 from yuqing.core.telemetry import inject_context
@@ -45,37 +45,29 @@ class _Waiting:
     span: trace.SpanContext        # the request's span: the grouped call links to it
 
 
-@dataclass
-class _Lane:
-    """One caller's: whether a call is in flight, and the items waiting for it to return."""
-
-    busy: bool = False
-    waiting: list[_Waiting] = field(default_factory=list)
-
-
 class SingleItems:
     def __init__(self, clients: ServiceClients) -> None:
         self.clients = clients
-        self.lanes: dict[tuple, _Lane] = {}
+        # A caller's items waiting for its call in flight; a caller is here exactly while it has one.
+        self.lanes: dict[tuple, list[_Waiting]] = {}
         self.sending: set[asyncio.Task] = set()   # held: the loop keeps only weak references to tasks
 
     async def submit(self, caller: Caller, item: ingest_pb2.ItemInput) -> ingest_pb2.SubmitItemResponse:
-        """The item's answer, as SubmitItem gives it; a refused item raises a Problem (422) with
-        its reasons, as SubmitItem's INVALID_ARGUMENT reads in the gateway."""
+        """The item's answer, as SubmitItem gives it; a refused item raises the Problem (422, with
+        its reasons) that SubmitItem's INVALID_ARGUMENT answers in the gateway."""
         metadata = caller.metadata()
         if item.attachments:   # screenshots (megabytes) go alone: a group must stay one message
             return await self._call_alone(metadata, item)
-        lane = self.lanes.setdefault(metadata, _Lane())
-        if not lane.busy:
-            lane.busy = True
+        waiting = self.lanes.get(metadata)
+        if waiting is None:
+            self.lanes[metadata] = []
             try:
                 return await self._call_alone(metadata, item)
             finally:
-                self._returned(metadata, lane)
+                self._returned(metadata)
         item.trace_context.update(inject_context())
         answer = asyncio.get_running_loop().create_future()
-        lane.waiting.append(_Waiting(item, answer, contextvars.copy_context(),
-                                     trace.get_current_span().get_span_context()))
+        waiting.append(_Waiting(item, answer, contextvars.copy_context(), trace.get_current_span().get_span_context()))
         return await answer
 
     async def _call_alone(self, metadata: tuple, item: ingest_pb2.ItemInput) -> ingest_pb2.SubmitItemResponse:
@@ -83,21 +75,20 @@ class SingleItems:
         return await self.clients.ingest.SubmitItem(ingest_pb2.SubmitItemRequest(item=item),
                                                     timeout=self.clients.timeout, metadata=metadata)
 
-    def _returned(self, metadata: tuple, lane: _Lane) -> None:
-        """A call returned: the items that waited meanwhile go in the next, or the lane is free.
-        An item whose request gave up meanwhile (its client went away) is not sent."""
-        lane.waiting = [w for w in lane.waiting if not w.answer.done()]
-        if not lane.waiting:
-            lane.busy = False
+    def _returned(self, metadata: tuple) -> None:
+        """A call returned: the items that waited meanwhile go in the next, or the caller's lane
+        is gone. An item whose request gave up meanwhile (its client went away) is not sent."""
+        waiting = [w for w in self.lanes[metadata] if not w.answer.done()]
+        if not waiting:
             del self.lanes[metadata]
             return
-        group, lane.waiting = lane.waiting[:MAX_GROUP_ITEMS], lane.waiting[MAX_GROUP_ITEMS:]
+        group, self.lanes[metadata] = waiting[:MAX_GROUP_ITEMS], waiting[MAX_GROUP_ITEMS:]
         # A context of its own: the group belongs to no one request's trace (its span links to each).
-        task = asyncio.create_task(self._send(metadata, lane, group), context=contextvars.Context())
+        task = asyncio.create_task(self._send(metadata, group), context=contextvars.Context())
         self.sending.add(task)
         task.add_done_callback(self.sending.discard)
 
-    async def _send(self, metadata: tuple, lane: _Lane, group: list[_Waiting]) -> None:
+    async def _send(self, metadata: tuple, group: list[_Waiting]) -> None:
         SINGLE_ITEMS_SENT.labels("grouped").inc(len(group))
         try:
             with _tracer.start_as_current_span("gateway.single_items.group", links=[trace.Link(w.span) for w in group],
@@ -120,7 +111,7 @@ class SingleItems:
         except Exception as error:   # answered as a failed single call would be (500)
             _fail(group, error)
         finally:
-            self._returned(metadata, lane)
+            self._returned(metadata)
 
     async def _answer_alone(self, metadata: tuple, waiting: _Waiting) -> None:
         try:
@@ -141,10 +132,9 @@ def _fail(group: list[_Waiting], error: BaseException) -> None:
 def _answer(answer: asyncio.Future, result: ingest_pb2.ItemResult) -> None:
     if answer.done():   # its request gave up (the client went away)
         return
-    if result.status == ingest_pb2.ItemResult.REJECTED:
-        # As problems.grpc_handler reads SubmitItem's INVALID_ARGUMENT.
-        answer.set_exception(Problem(422, result.message, result.message, type_="validation",
-                                     errors=[{"field": p.field, "reason": p.reason} for p in result.problems]))
+    if result.status == ingest_pb2.ItemResult.REJECTED:   # as SubmitItem's INVALID_ARGUMENT reads
+        answer.set_exception(service_problem(grpc.StatusCode.INVALID_ARGUMENT, result.message,
+                                             [{"field": p.field, "reason": p.reason} for p in result.problems]))
         return
     answer.set_result(ingest_pb2.SubmitItemResponse(item_id=result.item_id, event_id=result.event_id,
                                                     duplicate=result.status == ingest_pb2.ItemResult.DUPLICATE))

@@ -107,12 +107,16 @@ def http_status(error: Exception) -> int:
     return 422
 
 
+def service_problem(code: grpc.StatusCode, details: str, errors: list[dict]) -> Problem:
+    """How the gateway answers a service's refusal: its gRPC code, its details, its field errors."""
+    status, type_ = _GRPC_STATUS.get(code, (502, "service-error"))
+    title = {503: "后台服务暂不可用，请稍后重试", 504: "后台服务响应超时", 502: "后台服务出错"}.get(status, details)
+    return Problem(status, title, details, type_=type_, errors=errors)
+
+
 async def grpc_handler(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
-    status, type_ = _GRPC_STATUS.get(error.code(), (502, "service-error"))
     errors = [{"field": p.field, "reason": p.reason} for p in field_violations(error)]
-    title = {503: "后台服务暂不可用，请稍后重试", 504: "后台服务响应超时", 502: "后台服务出错"}.get(
-        status, error.details() or "")
-    return Problem(status, title, error.details() or "", type_=type_, errors=errors).response(request)
+    return service_problem(error.code(), error.details() or "", errors).response(request)
 
 
 def install(app) -> None:
