@@ -80,9 +80,8 @@ def _messages(error: Exception) -> list[str]:
         return problems or [error.details() or "操作失败"]
     if isinstance(error, ValidationError):
         return [f"{e['field']}：{e['reason']}" for e in pydantic_errors(error.errors())]
-    if isinstance(error, Problem):   # field errors first, as a service's refusal reads above
-        return ([f"{e['field']}：{e['reason']}" for e in error.errors]
-                or [f"{error.title}：{error.detail}" if error.detail else error.title])
+    if isinstance(error, Problem):
+        return [f"{error.title}：{error.detail}" if error.detail else error.title]
     raise error
 
 
