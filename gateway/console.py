@@ -81,7 +81,12 @@ def _messages(error: Exception) -> list[str]:
     if isinstance(error, ValidationError):
         return [f"{e['field']}：{e['reason']}" for e in pydantic_errors(error.errors())]
     if isinstance(error, Problem):
-        return [f"{error.title}：{error.detail}" if error.detail else error.title]
+        # The detail first (a form's own check says there what it wants, e.g. "开始时间须为…"),
+        # then each field error it does not already say (a service's refusal, as grouped items
+        # carry it: title and detail are its summary, the field errors are what to mend).
+        headline = f"{error.title}：{error.detail}" if error.detail and error.detail != error.title else error.title
+        fields = [f"{e['field']}：{e['reason']}" for e in error.errors if e.get("reason") and e["reason"] not in headline]
+        return [headline, *fields]
     raise error
 
 

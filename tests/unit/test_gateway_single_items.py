@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from gateway.batching import SingleItems
 from gateway.clients import ServiceClients
+from gateway.console import _messages as console_messages
 from gateway.problems import Problem
 from tests.conftest import counted
 from yuqing.core.identity import Caller
@@ -101,6 +102,8 @@ async def test_items_arriving_while_a_call_is_in_flight_go_together_each_with_it
     refused = answers[1]
     assert isinstance(refused, Problem) and refused.status == 422 and refused.type_ == "validation"
     assert refused.title == "信息内容不符合要求" and refused.errors == [{"field": "url", "reason": "网址必须以 http 开头"}]
+    # The console's report form names the field to mend, as it does for an item refused alone.
+    assert console_messages(refused) == ["信息内容不符合要求", "url：网址必须以 http 开头"]
     assert not single_items.lanes   # the lane is freed once nothing waits
     assert (sent("alone") - alone, sent("grouped") - grouped) == (1, 4)   # what an operator sees
 
