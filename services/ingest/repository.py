@@ -280,7 +280,11 @@ class IngestRepository:
         return [dict(row) for row in await self.events([c["event_id"] for c in changes])]
 
     async def set_event_fields(self, event_id: str, **values) -> None:
-        await update_rows(self.session, models.events, "event_id", [{"event_id": event_id, **values}])
+        await self.set_events_fields([{"event_id": event_id, **values}])
+
+    async def set_events_fields(self, rows: list[dict]) -> None:
+        """rows: event_id and the same fields for every event."""
+        await update_rows(self.session, models.events, "event_id", rows)
 
     async def event(self, event_id: str):
         return (await self.session.execute(

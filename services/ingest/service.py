@@ -64,6 +64,9 @@ MAX_EVENTS_PER_KEY = 20
 MAX_STORE_ATTEMPTS = 8
 MAX_PREVIOUS_BATCH_FAILURES = 32
 WATCHING, CLOSED = "watching", "closed"
+# What a batch's items may change on an event stored before, besides its figures.
+_JOINING_FIELDS = ("topics", "sensitive_categories", "mainstream_hosts", "mainstream_sites", "feedback_deadline",
+                   "status", "closed_at", "reopen_count")
 
 logger = logging.getLogger(__name__)
 
@@ -855,8 +858,9 @@ class IngestService:
                                     joined: dict[str, dict]) -> dict[str, dict]:
         """Topics, sensitive categories, mainstream sites and superior deadlines join a stored
         event (rows: as the batch's increments left them); a closed event that receives
-        anything is watched again."""
-        events = {}
+        anything is watched again. Every event changed so is written by one statement: its
+        row is locked by the increments, so the fields it keeps are written back as they are."""
+        events, changed = {}, []
         for row in rows:
             event_id, extra = row["event_id"], joined[row["event_id"]]
             values: dict = {}
@@ -878,9 +882,10 @@ class IngestService:
             reopened = row["status"] == CLOSED
             if reopened:
                 values.update(status=WATCHING, closed_at=None, reopen_count=row["reopen_count"] + 1)
-            if values:
-                await repo.set_event_fields(event_id, **values)
             events[event_id] = {**row, **values, "reopened": reopened}
+            if values:
+                changed.append({"event_id": event_id, **{name: events[event_id][name] for name in _JOINING_FIELDS}})
+        await repo.set_events_fields(changed)
         return events
 
     @asynccontextmanager

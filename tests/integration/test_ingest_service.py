@@ -160,6 +160,31 @@ async def test_closed_event_reopens_when_the_matter_resurfaces_or_its_author_pos
     assert reason == "same_author"
 
 
+async def test_one_batch_changes_each_stored_event_only_as_its_own_items_say(ingest):
+    fire = (await ingest.service.submit_many([item(ingest, url="https://weibo.com/fire", content=STORY)]))[0]
+    home = (await ingest.service.submit_many([item(ingest, url="https://weibo.com/home", content=OTHER)]))[0]
+    await ingest.service.close_event(fire.event_id, "已处置完毕")
+    await ingest.service.save_word_list(WordList("", "民生", "涉稳", ("敬老院",)))
+    deadline = ingest.clock() + dt.timedelta(hours=4)
+    ingest.clock.advance(hours=1)
+    # One batch: a repost of the closed fire, a notice and a repost of the care home's matter.
+    outcomes = await ingest.service.submit_many([
+        item(ingest, url="https://weibo.com/fire-again", content="转发：" + STORY),
+        item(ingest, source="superior_notice", title="市委网信办通报", content=OTHER, issuing_agency="市委网信办",
+             feedback_deadline=deadline),
+        item(ingest, url="https://weibo.com/home-again", content="转发：" + OTHER)])
+    assert [o.event_id for o in outcomes] == [fire.event_id, home.event_id, home.event_id]
+    events = {e["event_id"]: e for e in await ingest.rows(models.events)}
+    reopened, joined = events[fire.event_id], events[home.event_id]
+    assert (reopened["status"], reopened["reopen_count"], reopened["closed_at"]) == ("watching", 1, None)
+    assert reopened["sensitive_categories"] == [] and reopened["feedback_deadline"] is None
+    assert (joined["status"], joined["reopen_count"]) == ("watching", 0)
+    assert joined["sensitive_categories"] == ["涉稳"] and joined["feedback_deadline"] == deadline
+    announced = {m.event_id: m for m in (await ingest.messages())[-3:]}
+    assert announced[fire.event_id].reopened and not announced[home.event_id].reopened
+    assert list(announced[home.event_id].sensitive_categories) == ["涉稳"]
+
+
 async def test_event_trend_grows_with_each_change(ingest):
     first = (await ingest.service.submit_many([item(ingest, url="https://weibo.com/t", content=STORY,
                                                     metrics=Metrics(views=100))]))[0]
