@@ -7,9 +7,11 @@ are the API's own."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -44,6 +46,36 @@ class AdminPage:
     load: Loader
     actions: dict[str, Action]
     readers: frozenset[str] = READERS
+
+
+# Rows of a long list (units, the directory, the gazetteer) shown per page.
+LIST_PAGE_ROWS = 50
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a long list, narrowed by the page's filter box (`q`, any part of the row's
+    names, case ignored); `param` is the query parameter that holds this list's page number."""
+
+    rows: list
+    page: int
+    pages: int
+    total: int
+    param: str
+    query: dict[str, str]
+
+    def link(self, page: int) -> str:
+        return "?" + urlencode({**self.query, self.param: page})
+
+
+def listing(request: Request, rows: Iterable[dict], text_of: Callable[[dict], str], param: str = "page") -> Listing:
+    wanted = request.query_params.get("q", "").strip().casefold()
+    chosen = [row for row in rows if wanted in text_of(row).casefold()] if wanted else list(rows)
+    pages = max(1, math.ceil(len(chosen) / LIST_PAGE_ROWS))
+    number = request.query_params.get(param, "1")
+    page = min(int(number), pages) if number.isdigit() and int(number) > 0 else 1
+    return Listing(chosen[(page - 1) * LIST_PAGE_ROWS:page * LIST_PAGE_ROWS], page, pages, len(chosen), param,
+                   dict(request.query_params))
 
 
 def words(text: str) -> list[str]:
@@ -89,8 +121,12 @@ async def _create_or_update(row_id: str, body, create, update, request: Request,
 async def _units(request: Request, caller: Caller) -> dict:
     units = (await dispatch_api.list_units(request, caller))["items"]
     people = (await dispatch_api.list_people(request, caller))["items"]
-    return {"units": units, "people": people, "unit_kinds": UNIT_KINDS, "categories": SENSITIVE_CATEGORIES,
-            "role_names": users_api.ROLE_NAMES, "unit_names": {u["code"]: u["name"] for u in units}}
+    names = {u["code"]: u["name"] for u in units}
+    return {"units": units, "unit_kinds": UNIT_KINDS, "categories": SENSITIVE_CATEGORIES,
+            "role_names": users_api.ROLE_NAMES, "unit_names": names,
+            "unit_list": listing(request, units, lambda u: " ".join((u["code"], u["name"], *u["keywords"]))),
+            "people_list": listing(request, people, lambda p: " ".join(
+                (p["username"], p["display_name"], p["unit_code"], names.get(p["unit_code"], ""))), "people_page")}
 
 
 async def _save_unit(request: Request, caller: Caller, form: FormData) -> str:
@@ -189,9 +225,11 @@ async def _poll_feed(request: Request, caller: Caller, form: FormData) -> str:
 
 async def _places(request: Request, caller: Caller) -> dict:
     units = (await dispatch_api.list_units(request, caller))["items"]
-    return {"places": (await ingest_admin.list_places(request, caller))["items"], "place_kinds": PLACE_KINDS,
-            "townships": [u for u in units if u["kind"] == "township"],
-            "unit_names": {u["code"]: u["name"] for u in units}}
+    names = {u["code"]: u["name"] for u in units}
+    places = (await ingest_admin.list_places(request, caller))["items"]
+    return {"place_list": listing(request, places, lambda p: " ".join(
+                (p["name"], p["alias_of"] or "", names.get(p["locality"], p["locality"])))),
+            "place_kinds": PLACE_KINDS, "townships": [u for u in units if u["kind"] == "township"], "unit_names": names}
 
 
 async def _save_place(request: Request, caller: Caller, form: FormData) -> str:
@@ -289,8 +327,10 @@ PAGES = (
 
 
 async def _render(request: Request, page: AdminPage, caller: Caller, status_code: int = 200, **context) -> Response:
+    # view: the page's filter and page numbers, kept by its forms so a saved row stays in view.
     return _page(request, page.template, status_code, page=page,
-                 pages=[p for p in PAGES if caller.roles & p.readers],
+                 pages=[p for p in PAGES if caller.roles & p.readers], q=request.query_params.get("q", ""),
+                 view=f"?{request.url.query}" if request.url.query else "",
                  **await page.load(request, caller), **context)
 
 

@@ -39,6 +39,9 @@ def test_units_and_the_directory(suite, client):
         assert "<img src=x" not in created.text and "&lt;img src=x onerror=alert(1)&gt;" in created.text
         unit = next(u for u in client.get("/api/v1/admin/units").json()["items"] if u["code"] == f"u_{tag}")
         assert unit["keywords"] == ["景区", "门票", "游客"] and unit["categories"] == ["安全生产"]
+        found = admin.get("/console/admin/units", params={"q": f"U_{tag}"})   # case ignored
+        assert f"含“U_{tag}”的单位共 1 条" in found.text and f"<code>u_{tag}</code>" in found.text
+        assert f"含“U_{tag}”的人员共 0 条" in found.text and "<code>wxb</code>" not in found.text
 
         refused = post(admin, "/console/admin/units", "save_unit", {
             "code": f"v_{tag}", "name": "县某局", "kind": "ministry", "parent_code": "nowhere"})
@@ -113,6 +116,15 @@ def test_topics_word_lists_and_the_gazetteer(suite, client):
         assert place.status_code == 200 and f"城关第{tag}小学" in place.text
         places = {p["name"]: p for p in client.get("/api/v1/admin/places").json()["items"]}
         assert places[f"城关第{tag}小学"]["locality"] == "chengguan" and f"城关{tag}小" not in places
+        # The filter box narrows the list, and a form sent from a filtered page keeps the filter.
+        filtered = admin.get(f"/console/admin/places?q=第{tag}")
+        assert f"含“第{tag}”的地名共 1 条" in filtered.text and f"<td>城关第{tag}小学</td>" in filtered.text
+        assert "<td>县人民医院</td>" in admin.get("/console/admin/places").text
+        assert "<td>县人民医院</td>" not in filtered.text
+        kept = post(admin, f"/console/admin/places?q=第{tag}", "save_place", {
+            "name": f"城关第{tag}小学", "locality": "chengguan", "kind": "school", "alias_of": ""})
+        assert kept.status_code == 200 and f"含“第{tag}”的地名共 1 条" in kept.text
+        assert "没有含" in admin.get(f"/console/admin/places?q=无此地名{tag}").text
         post(admin, "/console/admin/places", "delete_place", {"name": f"城关第{tag}小学"})
         assert f"城关第{tag}小学" not in {p["name"] for p in client.get("/api/v1/admin/places").json()["items"]}
 
