@@ -83,6 +83,11 @@ class ScanResult:
         return sorted({m.name for m in self.matches if m.kind == "sensitive"})
 
 
+# What most items' scans find: one shared result (immutable), so a batch's thousand of them are
+# built once and, from the preparation worker, pickled once.
+NOTHING_FOUND = ScanResult()
+
+
 def _clean_words(words, field_name: str, problems: list[FieldProblem]) -> tuple[str, ...]:
     cleaned = []
     for word in words:
@@ -224,6 +229,8 @@ class Matcher:
         for name in sorted(place_names):
             place = self._place_by_name[name]
             matches.append(MatchRecord("place", place.canonical, place.kind, (name,)))
+        if not matches and not locality:
+            return NOTHING_FOUND
         canonical = frozenset(place_key(self._place_by_name[name].kind, self._place_by_name[name].canonical)
                               for name in place_names)
         return ScanResult(tuple(matches), locality, canonical)
