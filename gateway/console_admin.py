@@ -73,7 +73,7 @@ def listing(request: Request, rows: Iterable[dict], text_of: Callable[[dict], st
     chosen = [row for row in rows if wanted in text_of(row).casefold()] if wanted else list(rows)
     pages = max(1, math.ceil(len(chosen) / LIST_PAGE_ROWS))
     number = request.query_params.get(param, "1")
-    page = min(int(number), pages) if number.isdigit() and int(number) > 0 else 1
+    page = min(int(number), pages) if number.isdecimal() and int(number) > 0 else 1
     return Listing(chosen[(page - 1) * LIST_PAGE_ROWS:page * LIST_PAGE_ROWS], page, pages, len(chosen), param,
                    dict(request.query_params))
 
