@@ -13,7 +13,7 @@ import itertools
 import logging
 import pickle
 import time
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -236,7 +236,7 @@ class RecentItems:
             self.entries.popitem(last=False)
 
 
-@dataclass
+@dataclass(eq=False)   # a batch is itself: two batches with the same content are two
 class Unsettled:
     """A batch decided and still being written, as the batches decided after it must see it:
     the items it stores or updates (with their newest figures), the event keys it adds, its
@@ -268,6 +268,58 @@ class Unsettled:
                 batch.fingerprints[p.item_id] = (Known(p.item_id, p.event_id, p.fp, p.item.platform, p.item.author),
                                                  p.item.drill_id)
         return batch
+
+
+class BatchesInFlight:
+    """The batches this process decided that a read of the database may not show: those still
+    being written (unsettled), and those written since a read that is yet to be decided from
+    began. A batch's reads run before its turn to decide, while the batch before it is decided
+    (on PostgreSQL), so a batch written meanwhile is seen from here, not from those reads."""
+
+    def __init__(self) -> None:
+        self.unsettled: list[Unsettled] = []            # decide order
+        self._decided = 0
+        self._order: dict[int, int] = {}                # id(Unsettled) → its place in decide order
+        self._written: deque[tuple[int, Unsettled]] = deque()   # (write count when written, batch)
+        self._write_count = 0
+        self._reads: Counter[int] = Counter()           # write count when each open read began
+
+    def begin_read(self) -> int:
+        """Before a batch's reads: the mark to decide it from (see seen_since; end_read once decided)."""
+        self._reads[self._write_count] += 1
+        return self._write_count
+
+    def end_read(self, mark: int) -> None:
+        self._reads[mark] -= 1
+        if not self._reads[mark]:
+            del self._reads[mark]
+        self._forget_written()
+
+    def seen_since(self, mark: int) -> list[Unsettled]:
+        """What reads begun at `mark` may have missed, oldest decided first: a later batch's
+        figures are newer."""
+        batches = [batch for count, batch in self._written if count > mark] + self.unsettled
+        return sorted(batches, key=lambda batch: self._order[id(batch)])
+
+    def decided(self, batch: Unsettled) -> None:
+        self._decided += 1
+        self._order[id(batch)] = self._decided
+        self.unsettled.append(batch)
+
+    def settled(self, batch: Unsettled, written: bool) -> None:
+        """The batch is committed (written) or failed: a failed one is seen no more."""
+        self.unsettled.remove(batch)
+        if written:
+            self._write_count += 1
+            self._written.append((self._write_count, batch))
+        else:
+            del self._order[id(batch)]
+        self._forget_written()
+
+    def _forget_written(self) -> None:
+        oldest_read = min(self._reads, default=self._write_count)
+        while self._written and self._written[0][0] <= oldest_read:
+            del self._order[id(self._written.popleft()[1])]
 
 
 @dataclass
@@ -381,7 +433,7 @@ class IngestService:
         # next batch is decided while the one before it is written (it sees that one's
         # Unsettled), and prepared while both happen.
         self.deciding = asyncio.Lock()
-        self.unsettled: list[Unsettled] = []
+        self.in_flight = BatchesInFlight()
         self.last_written: asyncio.Future[bool] | None = None
 
     async def submit(self, item: NewItem) -> ItemOutcome:
@@ -489,15 +541,27 @@ class IngestService:
             _set_prepared(p, one, matcher.scan(one[0], one[1], p.item.region_hint))
 
     async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
-        async with self.deciding:
-            previous = self.last_written
-            # A batch still being written is seen through its Unsettled; one already done, in
-            # the database (its Unsettled is dropped the moment it is done).
-            saw_previous = previous is not None and not previous.done()
-            decision = await self._decide(pending, now, list(self.unsettled))
-            written = asyncio.get_running_loop().create_future()
-            self.last_written = written
-            self.unsettled.append(decision.unsettled)
+        # On PostgreSQL the batch's reads run before its turn to decide, beside the deciding of
+        # the batch before it; SQLite (one writer, one file) reads in turn.
+        read_early = self.driver_pool is not None
+        mark = self.in_flight.begin_read() if read_early else None
+        try:
+            stored = await self._look_up(pending, now) if read_early else None
+            async with self.deciding:
+                if not read_early:
+                    mark = self.in_flight.begin_read()
+                    stored = await self._look_up(pending, now)
+                previous = self.last_written
+                # A batch still being written, or written after the reads began, is seen
+                # through its Unsettled; one done before, in the database.
+                saw_previous = previous is not None and not previous.done()
+                decision = await self._decide(pending, now, stored, self.in_flight.seen_since(mark))
+                written = asyncio.get_running_loop().create_future()
+                self.last_written = written
+                self.in_flight.decided(decision.unsettled)
+        finally:
+            if mark is not None:
+                self.in_flight.end_read(mark)
         try:
             staged = self._stage(decision)
             # Written only once the batch decided before it is done, and decided again if that
@@ -510,7 +574,7 @@ class IngestService:
                 await self._write(decision, staged, now)
         except BaseException:
             written.set_result(False)
-            self.unsettled.remove(decision.unsettled)
+            self.in_flight.settled(decision.unsettled, written=False)
             raise
         written.set_result(True)
         try:
@@ -523,17 +587,17 @@ class IngestService:
             # (until then, and until here, its Unsettled stands for them).
             for known, drill_id in decision.unsettled.fingerprints.values():
                 self.recent.put(known, drill_id)
-            self.unsettled.remove(decision.unsettled)
+            self.in_flight.settled(decision.unsettled, written=True)
         return [ItemOutcome(p.index, DUPLICATE if p.duplicate else ACCEPTED, p.item_id, p.event_id)
                 for p in staged.ordered]
 
-    async def _decide(self, pending: list[_Pending], now: dt.datetime, unsettled: list[Unsettled]) -> _Decision:
-        """Which items are new and which event each joins, from the database and the batches
-        still being written; and the rows that follow from it."""
+    async def _decide(self, pending: list[_Pending], now: dt.datetime, stored: _Stored,
+                      unsettled: list[Unsettled]) -> _Decision:
+        """Which items are new and which event each joins, from the database's answers and the
+        batches those may not show; and the rows that follow from it."""
         for p in pending:   # a batch decided again starts afresh
             p.item_id = p.event_id = p.reason = ""
             p.new_event = p.duplicate = False
-        stored = await self._look_up(pending, now)
         new, duplicates, known_items = self._split_known(stored.items, pending, unsettled)
         stored_keys, boilerplate = await self._cluster(stored, new, now, unsettled)
         changes = self._event_changes(new, duplicates)

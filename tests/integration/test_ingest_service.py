@@ -477,7 +477,7 @@ async def test_a_batch_decided_while_the_one_before_is_written_sees_that_ones_it
         item(ingest, url="https://weibo.com/held", content="再次报送", metrics=Metrics(views=25)),   # snapshot
         item(ingest, url="https://weibo.com/repost", content="转发：" + STORY.replace("反映", "反应")),
         item(ingest, url="https://weibo.com/other", content=OTHER, author="甲")]))
-    while len(ingest.service.unsettled) < 2:                # the second is decided, the first still being written
+    while len(ingest.service.in_flight.unsettled) < 2:                # the second is decided, the first still being written
         await asyncio.sleep(0.01)
     held.release.set()
     [stored], outcomes = await first, await second
@@ -490,7 +490,48 @@ async def test_a_batch_decided_while_the_one_before_is_written_sees_that_ones_it
     assert event["item_count"] == 2 and event["views"] == 25          # 10, then +15 from the snapshot
     keys = [(r["key"], r["event_id"]) for r in await ingest.rows(models.event_keys)]
     assert len(keys) == len(set(keys))
-    assert ingest.service.unsettled == []
+    assert ingest.service.in_flight.unsettled == []
+
+
+async def test_a_batch_whose_reads_began_before_the_one_before_committed_sees_that_ones_items_and_events(ingest):
+    """PostgreSQL: a batch reads the database before its turn to decide. The batch before it
+    commits after those reads and before that turn: neither the reads nor the batches still
+    being written show it then, so it is seen from what this process wrote since the reads."""
+    if ingest.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite reads in turn, after the batch before is decided")
+    service = ingest.service
+    held = HeldWrites(service)
+    read_done, real_look_up = asyncio.Event(), service._look_up
+
+    async def look_up(pending, now):
+        stored = await real_look_up(pending, now)
+        read_done.set()
+        return stored
+    service._look_up = look_up
+    first = asyncio.create_task(service.submit_many([
+        item(ingest, url="https://weibo.com/early", content=STORY, author="甲", metrics=Metrics(views=10))]))
+    await held.holding.wait()
+    read_done.clear()
+    await service.deciding.acquire()        # the second's turn to decide waits …
+    # (No item with the first's URL: the unique index would have the second decided again.)
+    second = asyncio.create_task(service.submit_many([
+        item(ingest, url="https://weibo.com/early-repost", content="转发：" + STORY.replace("反映", "反应"),
+             metrics=Metrics(views=5)),
+        item(ingest, url="https://weibo.com/early-other", content=OTHER)]))
+    await read_done.wait()                  # … after its reads, made while the first was not committed
+    held.release.set()
+    [stored] = await first
+    assert service.in_flight.unsettled == []
+    service.deciding.release()
+    outcomes = await second
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert outcomes[0].event_id == stored.event_id and outcomes[1].event_id != stored.event_id
+    assert await ingest.count(models.items) == 3 and await ingest.count(models.events) == 2
+    event = (await ingest.rows(models.events, models.events.c.event_id == stored.event_id))[0]
+    assert event["item_count"] == 2 and event["views"] == 15
+    keys = [(r["key"], r["event_id"]) for r in await ingest.rows(models.event_keys)]
+    assert len(keys) == len(set(keys))
+    assert service.in_flight.seen_since(service.in_flight.begin_read()) == []   # nothing kept longer than needed
 
 
 async def test_a_batch_decided_from_one_that_then_fails_is_decided_again(ingest):
@@ -503,7 +544,7 @@ async def test_a_batch_decided_from_one_that_then_fails_is_decided_again(ingest)
     second = asyncio.create_task(ingest.service.submit_many([
         item(ingest, url="https://weibo.com/lost", content="再次报送", metrics=Metrics(views=25)),
         item(ingest, url="https://weibo.com/repost", content="转发：" + STORY.replace("反映", "反应"))]))
-    while len(ingest.service.unsettled) < 2:
+    while len(ingest.service.in_flight.unsettled) < 2:
         await asyncio.sleep(0.01)
     held.release.set()
     (failed, outcomes) = await asyncio.gather(first, second, return_exceptions=True)
@@ -521,7 +562,7 @@ async def test_a_batch_decided_from_one_that_then_fails_is_decided_again(ingest)
     # Nothing of the first decision is left (on PostgreSQL it began writing ahead, see below).
     assert sorted(r["item_id"] for r in await ingest.rows(models.item_snapshots)) == sorted(items[u]["item_id"] for u in items)
     assert {r["event_id"] for r in await ingest.rows(models.event_keys)} <= set(events)
-    assert ingest.service.unsettled == []
+    assert ingest.service.in_flight.unsettled == []
 
 
 async def test_a_batch_begins_writing_while_the_one_before_is_written_and_commits_after_it(ingest):
@@ -563,7 +604,7 @@ async def test_a_batch_begins_writing_while_the_one_before_is_written_and_commit
     assert event["item_count"] == 2
     assert {r["event_id"] for r in await ingest.rows(models.event_keys)} == {stored.event_id, outcomes[0].event_id}
     assert await ingest.count(models.item_snapshots) == 3
-    assert ingest.service.unsettled == []
+    assert ingest.service.in_flight.unsettled == []
 
 
 async def test_new_matters_are_written_by_one_statement_outside_a_transaction_and_a_failed_one_leaves_nothing(ingest):
