@@ -23,6 +23,7 @@ from yuqing.core.bus import (
 )
 from yuqing.core.db import (
     FEW_ROWS,
+    MIN_ROWS_GIVEN_ONCE,
     Tokens,
     create_engine,
     driver_connection,
@@ -33,6 +34,7 @@ from yuqing.core.db import (
     schema_name,
     service_metadata,
     session_factory,
+    stage_rows,
     update_rows,
 )
 from yuqing.core.ports import free_port
@@ -555,31 +557,51 @@ async def test_insert_tables_writes_parents_and_children_together_or_nothing(bus
     assert [tuple(r) for r in stored_children] == [("c1", "p1"), ("c2", "p2")]
 
 
-async def test_insert_tables_gives_a_value_shared_by_every_row_to_each_row(bus):
-    """Columns with one value throughout (sent as that one value on PostgreSQL) reach every
-    row, JSON included; the order follows the columns that differ; rows equal in every
-    column are still rows (here they collide on the key and nothing is stored)."""
+@pytest.mark.parametrize("count", [3, MIN_ROWS_GIVEN_ONCE])
+async def test_insert_tables_gives_a_value_shared_by_every_row_to_each_row(bus, count):
+    """Columns with one value throughout (sent as that one value on PostgreSQL from
+    MIN_ROWS_GIVEN_ONCE rows on, as arrays below) reach every row, JSON included; the order
+    follows the columns that differ; rows equal in every column are still rows (here they
+    collide on the key and nothing is stored)."""
     engine, sessions, redis, outbox, stream = bus
     at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+    message_ids = [f"m{n:02}" for n in reversed(range(count))]
     async with sessions() as session, session.begin():
         await insert_tables(session, [
-            (parents, {"parent_id": ["p1", "p2", "p3"], "note": [{"县": "演示县"}] * 3}, ()),
-            (outbox_table, {"message_id": ["m3", "m1", "m2"], "stream": ["s"] * 3, "type": ["t"] * 3,
-                            "payload": [b"\x01"] * 3, "headers": [{}] * 3, "created_at": [at] * 3},
+            (parents, {"parent_id": [f"p{n}" for n in range(count)], "note": [{"县": "演示县"}] * count}, ()),
+            (outbox_table, {"message_id": message_ids, "stream": ["s"] * count, "type": ["t"] * count,
+                            "payload": [b"\x01"] * count, "headers": [{}] * count, "created_at": [at] * count},
              ("stream", "message_id")),
         ])
     with pytest.raises(IntegrityError):
         async with sessions() as session, session.begin():
-            await insert_tables(session, [(effects, {"item_id": ["e1", "e1"]}, ())])
+            await insert_tables(session, [(effects, {"item_id": ["e1"] * count}, ())])
     async with sessions() as session:
         notes = (await session.execute(select(parents.c.note))).scalars().all()
         messages = (await session.execute(select(outbox_table.c.message_id, outbox_table.c.stream,
                                                  outbox_table.c.payload, outbox_table.c.created_at)
                                           .order_by(outbox_table.c.seq))).all()
         effects_stored = (await session.execute(select(func.count()).select_from(effects))).scalar_one()
-    assert notes == [{"县": "演示县"}] * 3
-    assert [tuple(r) for r in messages] == [(m, "s", b"\x01", at) for m in ("m1", "m2", "m3")]
+    assert notes == [{"县": "演示县"}] * count
+    assert [tuple(r) for r in messages] == [(m, "s", b"\x01", at) for m in sorted(message_ids)]
     assert effects_stored == 0
+
+
+def test_small_batches_are_one_statement_whatever_their_columns_share():
+    """Below MIN_ROWS_GIVEN_ONCE rows every column is an array: a few rows that happen to share
+    a column's value do not make a statement of their own (prepared and planned anew)."""
+    at = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+
+    def shape(count: int, same_stream: bool) -> tuple:
+        columns = {"message_id": [f"m{n}" for n in range(count)],
+                   "stream": ["s"] * count if same_stream else [f"s{n}" for n in range(count)],
+                   "type": ["t"] * count, "payload": [b"\x01"] * count, "headers": [{}] * count,
+                   "created_at": [at] * count}
+        [staged] = stage_rows([(outbox_table, columns, ())], on_postgresql=True)
+        return staged.shape
+
+    assert shape(2, True) == shape(3, False) == shape(MIN_ROWS_GIVEN_ONCE - 1, True)
+    assert shape(MIN_ROWS_GIVEN_ONCE, True) != shape(MIN_ROWS_GIVEN_ONCE, False)   # a big batch's shared values go once
 
 
 async def test_insert_tables_stores_token_columns_value_for_value_beside_array_columns(bus):

@@ -359,6 +359,11 @@ class Tokens(list):
 # in order of (empty: as given).
 TableRows = tuple[Table, dict[str, list], tuple[str, ...]]
 _ONE, _ARRAY, _TOKENS = "one", "array", "tokens"   # how a column's values are given
+# A column with one value in every row is given once only from this many rows on. Each set of
+# such columns is a statement of its own, prepared and planned on first use per connection;
+# a few single items grouped together made a new set in one insert in ten (≈ 6 a second at
+# 200 items/s), while encoding a handful of rows' arrays costs next to nothing.
+MIN_ROWS_GIVEN_ONCE = 32
 
 
 @functools.lru_cache(maxsize=64)
@@ -416,7 +421,7 @@ def stage_rows(writes: list[TableRows], on_postgresql: bool) -> list[StagedRows]
             staged.append(StagedRows(table, columns, order_by))
             continue
         values = [_for_driver(table, name, v) for name, v in columns.items()]
-        same = [len(v) > 1 and _same_throughout(v) for v in values]
+        same = [len(v) >= MIN_ROWS_GIVEN_ONCE and _same_throughout(v) for v in values]
         if all(same):   # unnest needs one array
             same[0] = False
         given_as = [_ONE if one else _TOKENS if isinstance(v, Tokens) else _ARRAY for v, one in zip(values, same)]
