@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from yuqing.core.errors import FieldProblem, InvalidInput
@@ -60,13 +60,19 @@ class NewItem:
     def canonical_url(self) -> str | None:
         return canonical_url(self.url, self.url_parts) if self.url else None
 
+    @cached_property
+    def host(self) -> str:
+        """The URL's host name, lower case ("" without one)."""
+        return (self.url_parts.hostname or "") if self.url else ""
+
     @property
     def headline(self) -> str:
         return self.title or self.content[:60]
 
     def __getstate__(self) -> dict:
-        # Pickled by the preparation worker: the canonical URL travels (worked out there), its
-        # parts are worked out again if ever wanted (≈ a fifth of the item's unpickling).
+        # Pickled by the preparation worker: the canonical URL and host travel (worked out
+        # there), the URL's parts are worked out again if ever wanted (≈ a fifth of the item's
+        # unpickling).
         state = dict(self.__dict__)
         state.pop("url_parts", None)
         return state
@@ -143,11 +149,18 @@ MAINSTREAM_SITES = (
 
 
 def mainstream_site(host: str | None, sites: tuple[str, ...]) -> str | None:
-    """The mainstream site (registrable name from `sites`) serving this host name, if any."""
+    """The mainstream site (registrable name from `sites`) serving this host name, if any: the
+    host itself or the name after one of its dots (the most specific, were sites nested)."""
     if not host:
         return None
-    host = host.lower()
-    for site in sites:
-        if host == site or host.endswith("." + site):
-            return site
-    return None
+    names, name = _site_names(sites), host.lower()
+    while name not in names:
+        _, dot, name = name.partition(".")
+        if not dot:
+            return None
+    return name
+
+
+@lru_cache(maxsize=8)
+def _site_names(sites: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(sites)

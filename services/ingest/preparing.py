@@ -111,7 +111,7 @@ def _matcher_from(payload: bytes) -> Matcher:
 def admit_packed(request: bytes, now: dt.datetime, matcher: bytes) -> tuple:
     """In the worker: a serialized SubmitItemsRequest's items turned into items and validated;
     the valid ones cleaned, fingerprinted (packed as by prepare_packed) and matched against
-    the pickled matcher. Each item's canonical URL is worked out here and travels with it."""
+    the pickled matcher. Each item's canonical URL and host are worked out here and travel with it."""
     items, rejected = [], []
     for index, message in enumerate(ingest_pb2.SubmitItemsRequest.FromString(request).items):
         try:
@@ -119,7 +119,7 @@ def admit_packed(request: bytes, now: dt.datetime, matcher: bytes) -> tuple:
         except InvalidInput as error:
             rejected.append((index, error.message, tuple(error.problems)))
             continue
-        item.canonical_url   # noqa: B018  (cached on the item)
+        item.canonical_url, item.host   # noqa: B018  (cached on the item)
         items.append((index, item))
     packed = prepare_packed([item.title for _, item in items], [item.content for _, item in items])
     scanner = _matcher_from(matcher)

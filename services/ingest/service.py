@@ -518,7 +518,10 @@ class IngestService:
         own_failures = previous_failures = 0
         while True:
             try:
-                return await self._store(pending, now)
+                # Decided again, a batch reads in turn: reads made early, before the turns of
+                # the batches decided again with it, would miss what the other replica has
+                # committed meanwhile, and fail on it again.
+                return await self._store(pending, now, read_early=not own_failures + previous_failures)
             except PreviousBatchFailed as error:
                 previous_failures += 1
                 if previous_failures == MAX_PREVIOUS_BATCH_FAILURES:
@@ -540,10 +543,10 @@ class IngestService:
         for p, one in zip(pending, prepared, strict=True):
             _set_prepared(p, one, matcher.scan(one[0], one[1], p.item.region_hint))
 
-    async def _store(self, pending: list[_Pending], now: dt.datetime) -> list[ItemOutcome]:
+    async def _store(self, pending: list[_Pending], now: dt.datetime, read_early: bool = True) -> list[ItemOutcome]:
         # On PostgreSQL the batch's reads run before its turn to decide, beside the deciding of
         # the batch before it; SQLite (one writer, one file) reads in turn.
-        read_early = self.driver_pool is not None
+        read_early = read_early and self.driver_pool is not None
         mark = self.in_flight.begin_read() if read_early else None
         try:
             stored = await self._look_up(pending, now) if read_early else None
@@ -895,7 +898,7 @@ class IngestService:
             if not p.duplicate:   # a snapshot brings figures only: its text was matched when stored
                 extra["topics"].update(p.scan.topics)
                 extra["sensitive"].update(p.scan.sensitive_categories)
-            site = mainstream_site(p.item.url_parts.hostname if p.item.url else None, self.mainstream_sites)
+            site = mainstream_site(p.item.host, self.mainstream_sites)
             if site:
                 extra["sites"].add(site)
             if p.item.feedback_deadline:

@@ -742,7 +742,7 @@ async def test_a_batch_that_keeps_failing_gives_up_with_a_clear_answer_and_store
     calls = []
     store = ingest.service._store
 
-    async def losing(pending, now):
+    async def losing(pending, now, read_early=True):
         calls.append(1)
         raise IntegrityError("INSERT INTO items", None, asyncpg.UniqueViolationError("duplicate key value"))
 

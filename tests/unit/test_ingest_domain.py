@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from services.ingest.domain import NewItem, canonical_url, validate_item
+from services.ingest.domain import NewItem, canonical_url, mainstream_site, validate_item
 from yuqing.core.errors import InvalidInput
 from yuqing.core.metrics import Metrics
 
@@ -53,3 +53,22 @@ def test_nul_characters_are_refused_by_field():
     with pytest.raises(InvalidInput) as caught:
         validate_item(NewItem(source="s", discovered_at=NOW, title="a\x00b", content="ok"), NOW)
     assert [p.field for p in caught.value.problems] == ["title"]
+
+
+@pytest.mark.parametrize("url, site", [
+    ("https://www.people.com.cn/n1/2026/1201/c1.html", "people.com.cn"),
+    ("https://PEOPLE.com.cn/a", "people.com.cn"),                  # host names fold case
+    ("https://news.sina.people.com.cn/a", "people.com.cn"),        # any depth of subdomain
+    ("https://notpeople.com.cn/a", None),                          # a look-alike name is not the site
+    ("https://people.com.cn.example.org/a", None),                 # nor the site's name as a subdomain
+    ("", None),
+])
+def test_an_items_mainstream_site_is_read_off_its_host_even_after_pickling(url, site):
+    import pickle
+
+    item = NewItem(source="platform", discovered_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), url=url)
+    sites = ("xinhuanet.com", "people.com.cn")
+    assert mainstream_site(item.host, sites) == site
+    travelled = pickle.loads(pickle.dumps(item))     # as from the preparation worker
+    assert travelled.host == item.host and "url_parts" not in travelled.__dict__
+    assert mainstream_site(travelled.host, sites) == site
