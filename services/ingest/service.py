@@ -249,6 +249,7 @@ class Unsettled:
     by_source_id: dict[tuple[str, str], str] = field(default_factory=dict)
     by_author: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     fingerprints: dict[str, tuple[Known, str]] = field(default_factory=dict)   # item id → (known, drill id)
+    decided_as: int = 0      # its place in this process's decide order (BatchesInFlight.decided)
 
     @classmethod
     def of(cls, known_items: dict[str, dict], new: list[_Pending], event_keys, author_since: dt.datetime):
@@ -279,7 +280,6 @@ class BatchesInFlight:
     def __init__(self) -> None:
         self.unsettled: list[Unsettled] = []            # decide order
         self._decided = 0
-        self._order: dict[int, int] = {}                # id(Unsettled) → its place in decide order
         self._written: deque[tuple[int, Unsettled]] = deque()   # (write count when written, batch)
         self._write_count = 0
         self._reads: Counter[int] = Counter()           # write count when each open read began
@@ -299,11 +299,11 @@ class BatchesInFlight:
         """What reads begun at `mark` may have missed, oldest decided first: a later batch's
         figures are newer."""
         batches = [batch for count, batch in self._written if count > mark] + self.unsettled
-        return sorted(batches, key=lambda batch: self._order[id(batch)])
+        return sorted(batches, key=lambda batch: batch.decided_as)
 
     def decided(self, batch: Unsettled) -> None:
         self._decided += 1
-        self._order[id(batch)] = self._decided
+        batch.decided_as = self._decided
         self.unsettled.append(batch)
 
     def settled(self, batch: Unsettled, written: bool) -> None:
@@ -312,14 +312,12 @@ class BatchesInFlight:
         if written:
             self._write_count += 1
             self._written.append((self._write_count, batch))
-        else:
-            del self._order[id(batch)]
         self._forget_written()
 
     def _forget_written(self) -> None:
         oldest_read = min(self._reads, default=self._write_count)
         while self._written and self._written[0][0] <= oldest_read:
-            del self._order[id(self._written.popleft()[1])]
+            self._written.popleft()
 
 
 @dataclass

@@ -439,8 +439,8 @@ async def insert_tables(session: Database, writes: list[TableRows]) -> None:
     built in Python, the server sorts; foreign keys are checked when the statement ends, so
     a child may come with its parent. A column with one value in every row (a batch's
     timestamps, empty fields) is sent as that one value from MIN_ROWS_GIVEN_ONCE rows on: the
-    driver encodes arrays element by element. JSON columns are encoded here. SQLite: an executemany per table, in the
-    order given (parents first)."""
+    driver encodes arrays element by element. JSON columns are encoded here. SQLite: an
+    executemany per table, in the order given (parents first)."""
     await insert_staged(session, stage_rows(writes, is_postgresql(session)))
 
 
