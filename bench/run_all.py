@@ -64,7 +64,8 @@ def main() -> int:
         ("1. Throughput: batch ingest until graded and assigned, all services (and 5. memory)",
          ["bench/pipeline.py", "--items", "4000" if quick else "20000", "--json", str(scratch / "pipeline.json")]),
         ("2. Latency at 200 items/s through POST /api/v1/items",
-         ["bench/latency.py", "--seconds", "10" if quick else "30", "--json", str(scratch / "latency.json")]),
+         ["bench/latency.py", "--seconds", "10" if quick else "30", *(["--runs", "1"] if quick else []),
+          "--json", str(scratch / "latency.json")]),
         ("3. Timers: open clocks, lateness and idle CPU", ["bench/timers.py", *(["--open", "10000"] if quick else [])]),
         ("4. Bulletins: monthly bulletin to JSON and DOCX",
          ["bench/bulletins.py", *(["--items", "100000", "--events", "2000", "--runs", "1"] if quick else [])]),
@@ -101,8 +102,11 @@ def main() -> int:
                      f"{'met' if pipeline['items_per_second'] >= 5000 else '**not met**'} |")
     if latency:
         http, echo, to = latency["http"], latency["echo"], latency["to_assignment"]
-        lines.append(f"| 2. HTTP latency at {latency['rate']:.0f} items/s | p50 {http['p50_ms']:.1f} ms, p99 "
-                     f"{http['p99_ms']:.1f} ms ({http['errors']} errors) | bare FastAPI echo p50 {echo['p50_ms']:.1f} ms, "
+        p99s = sorted(run["http"]["p99_ms"] for run in latency["runs"])
+        lines.append(f"| 2. HTTP latency at {latency['rate']:.0f} items/s (median of {len(p99s)} runs) | p50 "
+                     f"{http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms "
+                     f"(runs' p99 {p99s[0]:.1f}–{p99s[-1]:.1f} ms; "
+                     f"{http['errors']} errors) | bare FastAPI echo p50 {echo['p50_ms']:.1f} ms, "
                      f"p99 {echo['p99_ms']:.1f} ms | p99 < 25 ms: {'met' if http['p99_ms'] < 25 else '**not met**'} |")
         lines.append(f"| 2. item sent → its assignment stored (accepted → assignment, queue included) | p50 {to['p50_ms']:.0f} ms, p99 {to['p99_ms']:.0f} ms "
                      f"({to['events']:,} events, {to['never_assigned']} never assigned) | — | p99 < 1 s: "
