@@ -68,6 +68,12 @@ WATCHING, CLOSED = "watching", "closed"
 _JOINING_FIELDS = ("topics", "sensitive_categories", "mainstream_hosts", "mainstream_sites", "feedback_deadline",
                    "status", "closed_at", "reopen_count")
 
+# Placing a thousand items in events is tens of milliseconds of CPU with nothing to wait on;
+# it yields to the loop this often, so the batch written before it sends its next statement
+# when the database answers instead of after the whole decision (batch ingest: faster in 16
+# of 23 interleaved pairs, by 1-2 % at the median — small, on a machine whose noise is larger).
+YIELD_EVERY = 200
+
 logger = logging.getLogger(__name__)
 
 
@@ -601,6 +607,7 @@ class IngestService:
             p.new_event = p.duplicate = False
         new, duplicates, known_items = self._split_known(stored.items, pending, unsettled)
         stored_keys, boilerplate = await self._cluster(stored, new, now, unsettled)
+        await asyncio.sleep(0)
         changes = self._event_changes(new, duplicates)
         joined = self._joined(pending)
         # A new event is written once with its figures; only events stored before are updated.
@@ -811,7 +818,9 @@ class IngestService:
             known = Known(row["item_id"], row["event_id"], fp, row["platform"], row["author"])
             indexes[row["drill_id"]].add(known, pairing_keys(fp))
             self.recent.put(known, row["drill_id"])
-        for p in new:
+        for n, p in enumerate(new, 1):
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
             event_id, verdict = indexes[p.item.drill_id].assign(p.item_id, p.fp, new_id(), p.item.platform,
                                                                 p.item.author, pairing_keys(p.fp))
             p.event_id = event_id

@@ -14,12 +14,12 @@ from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from services.ingest import models
-from services.ingest.clustering import fingerprint
+from services.ingest.clustering import CandidateIndex, fingerprint
 from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
 from services.ingest.preparing import Preparer
 from services.ingest.repository import PROBED_KEYS, IngestRepository
-from services.ingest.service import MAX_EVENTS_PER_KEY, MAX_STORE_ATTEMPTS, IngestService
+from services.ingest.service import MAX_EVENTS_PER_KEY, MAX_STORE_ATTEMPTS, YIELD_EVERY, IngestService
 from tests.conftest import counted
 from tests.integration.conftest import stray_rows
 from yuqing.core.bus import Outbox
@@ -334,6 +334,41 @@ async def test_concurrent_single_items_share_transactions_and_keep_their_own_out
     assert all(rows[url]["event_id"] == o.event_id for url, o in zip(urls, stored))
     assert sum(transactions) == 41 and len(transactions) < 41     # grouped: fewer transactions than items
     assert len({o.event_id for o in stored}) == 2                  # the two matters, clustered as usual
+
+
+async def test_deciding_a_big_batch_lets_other_work_run_between_its_items(ingest, monkeypatch):
+    """A thousand items take tens of milliseconds to place in events: the batch written before
+    this one must not wait that long for its next statement, so the placing yields to the loop
+    every YIELD_EVERY items (and the events come out as if it had not)."""
+    rng = random.Random(5)
+    pool = "城关镇白水乡幸福路菜市场敬老院学校医院消防火灾群众反映视频网上老人家属伙食拍下调查救治烧伤现场浓烟"
+    texts = ["".join(rng.choice(pool) for _ in range(60)) for _ in range(YIELD_EVERY * 2 + 50)]
+    ticks, seen_at_assign = 0, []
+    real_assign = CandidateIndex.assign
+
+    def assign(index, *args, **kwargs):
+        seen_at_assign.append(ticks)
+        return real_assign(index, *args, **kwargs)
+
+    async def other_work():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(CandidateIndex, "assign", assign)
+    ticker = asyncio.create_task(other_work())
+    try:
+        outcomes = await ingest.service.submit_many(
+            [item(ingest, url=f"https://weibo.com/{n}", content=text) for n, text in enumerate(texts)])
+    finally:
+        ticker.cancel()
+    assert len(seen_at_assign) == len(texts) and all(o.status == "accepted" for o in outcomes)
+    # The other task ran while the batch's items were being placed, about once per YIELD_EVERY.
+    assert len(set(seen_at_assign)) >= 3
+    assert seen_at_assign[YIELD_EVERY - 2] == seen_at_assign[0]   # not after every item
+    stored = {r["url"]: r["event_id"] for r in await ingest.rows(models.items)}
+    assert [stored[f"https://weibo.com/{n}"] for n in range(len(texts))] == [o.event_id for o in outcomes]
 
 
 async def test_key_lookups_by_probe_and_by_array_see_the_same_matching_keys(ingest):
