@@ -1,4 +1,5 @@
 import datetime as dt
+import pickle
 
 import pytest
 
@@ -64,8 +65,6 @@ def test_nul_characters_are_refused_by_field():
     ("", None),
 ])
 def test_an_items_mainstream_site_is_read_off_its_host_even_after_pickling(url, site):
-    import pickle
-
     item = NewItem(source="platform", discovered_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), url=url)
     sites = ("xinhuanet.com", "people.com.cn")
     assert mainstream_site(item.host, sites) == site
