@@ -4,8 +4,9 @@ OTEL_TRACES_EXPORTER: otlp | console | none (default none, so the embedded suite
 collector); OTEL_EXPORTER_OTLP_PROTOCOL: grpc | http/protobuf; endpoints, headers, batch
 timings and OTEL_TRACES_SAMPLER are read by the SDK and exporters themselves. With no exporter
 and no sampler named, spans are not recorded (nothing would ever read them) but still carry
-trace and span ids, so logs and messages keep their context. Trace context crosses gRPC through the
-instrumentation's interceptors and crosses Redis Streams as `traceparent` message fields.
+trace and span ids, so logs and messages keep their context. Trace context crosses gRPC
+through the instrumentation's interceptors and crosses Redis Streams as `traceparent` message
+fields.
 """
 
 from __future__ import annotations
