@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench" / "clustering"))
 
 import grpc  # noqa: E402
 import redis  # noqa: E402
+from cpu_time import MACHINE, CpuMeter, describe  # noqa: E402
 from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from stories import STORIES  # noqa: E402
 
@@ -176,6 +177,8 @@ def main() -> int:
         wait_ready(f"127.0.0.1:{port}")
         stream = f"bench{run}.ingest.items"
         client = redis.Redis.from_url(redis_url(settings))
+        meter = CpuMeter({"ingest": service.pid})
+        before = meter.reading()
         start = time.perf_counter()
         send_seconds = asyncio.run(drive(f"127.0.0.1:{port}", items, args.batch, args.concurrency))
         while client.xlen(stream) < len(items):
@@ -183,6 +186,7 @@ def main() -> int:
                 raise SystemExit(f"only {client.xlen(stream)} of {len(items)} messages after 600 s")
             time.sleep(0.01)
         total_seconds = time.perf_counter() - start
+        cpu = meter.spent(before, meter.reading())
         client.delete(stream)
     finally:
         service.terminate()
@@ -195,6 +199,10 @@ def main() -> int:
     print(f"  stored and on the stream: {ours:,.0f} items/s ({total_seconds:.2f} s; calls returned after {send_seconds:.2f} s)")
     print(f"  baseline bare gRPC batch echo: {baseline:,.0f} items/s ({echo_seconds:.2f} s)")
     print(f"  ratio: {ours / baseline:.3f}   target ≥ 5,000 items/s: {'met' if ours >= 5000 else 'NOT met'}")
+    if cpu:
+        print(f"  CPU over the run (ingest with its preparation worker): {describe(cpu, 's')} of the "
+              f"{os.cpu_count()} cores' {(os.cpu_count() or 1) * total_seconds:.1f} "
+              f"({cpu[MACHINE] * 1e6 / len(items):.0f} µs an item)")
     return 0
 
 

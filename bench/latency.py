@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import aiohttp  # noqa: E402
 import httpx  # noqa: E402
+from cpu_time import CpuMeter, describe, per_item_ms  # noqa: E402
 from ingest_batch import make_items  # noqa: E402
 from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from pipeline import suite_environment  # noqa: E402
@@ -142,8 +143,11 @@ def one_run(args) -> dict:
         suite.wait_ready(timeout=120)
         token = httpx.post(f"{suite.gateway_url}/api/v1/auth/token",
                            json={"username": "jiance", "password": PASSWORD}).json()["access_token"]
+        meter = CpuMeter({name: process.pid for name, process in suite.processes.items()})
+        before = meter.reading()
         results, warmup_results = asyncio.run(steady_load(suite.gateway_url, args.rate, args.seconds,
                                                           {"authorization": f"Bearer {token}"}, args.warmup))
+        cpu = per_item_ms(meter.spent(before, meter.reading()), len(results) + len(warmup_results))
         # Events begun in the warm-up are not timed: their clock started before the window.
         begun_before = {body["event_id"] for _, _, _, status, body in warmup_results if status == 201}
         accepted: dict[str, dt.datetime] = {}
@@ -163,7 +167,8 @@ def one_run(args) -> dict:
     waits = [(assigned[e] - at).total_seconds() * 1000 for e, at in accepted.items() if e in assigned]
     return {"http": http_figures(results),
             "to_assignment": {"p50_ms": percentile(waits, 0.5), "p99_ms": percentile(waits, 0.99),
-                              "events": len(waits), "never_assigned": len(missing)}}
+                              "events": len(waits), "never_assigned": len(missing)},
+            "cpu_ms_per_request": cpu}
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -173,7 +178,7 @@ def median_run(runs: list[dict]) -> dict:
         return sorted(values)[len(values) // 2]
     return {part: {name: (sum(r[part][name] for r in runs) if name in ("errors", "requests", "events", "never_assigned")
                           else middle([r[part][name] for r in runs]))
-                   for name in runs[0][part]} for part in ("http", "to_assignment")}
+                   for name in runs[0][part]} for part in ("http", "to_assignment", "cpu_ms_per_request")}
 
 
 def main() -> int:
@@ -191,7 +196,8 @@ def main() -> int:
     middle = median_run(runs)
     ours, to = middle["http"], middle["to_assignment"]
     figures = {"rate": args.rate, "seconds": args.seconds, "warmup_seconds": args.warmup, "http": ours,
-               "echo": baseline, "to_assignment": to, "runs": runs, "cores": os.cpu_count()}
+               "echo": baseline, "to_assignment": to, "cpu_ms_per_request": middle["cpu_ms_per_request"], "runs": runs,
+               "cores": os.cpu_count()}
     print(f"latency at {args.rate:.0f} items/s for {args.seconds:.0f} s through POST /api/v1/items, after "
           f"{args.warmup:.0f} s of warm-up at that rate (PostgreSQL + Redis, whole suite, {os.cpu_count()} cores; "
           f"{len(runs)} runs, each on a suite started afresh)")
@@ -205,6 +211,10 @@ def main() -> int:
     print(f"  sent → assignment stored, median: p50 {to['p50_ms']:.0f} ms, p99 {to['p99_ms']:.0f} ms over "
           f"{to['events']} events ({to['never_assigned']} never assigned); target p99 < 1 s: "
           f"{'met' if to['p99_ms'] < 1000 and not to['never_assigned'] else 'NOT met'}")
+    if middle["cpu_ms_per_request"]:
+        print("  CPU per request, median, warm-up included: "
+              + describe(middle["cpu_ms_per_request"], f"ms (the machine's {os.cpu_count()} cores give "
+                                                       f"{1000 * (os.cpu_count() or 1) / args.rate:.0f} ms a request)"))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0

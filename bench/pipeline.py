@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from cpu_time import MACHINE, CpuMeter, describe  # noqa: E402
 from ingest_batch import drive, make_items, wait_ready  # noqa: E402
 from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import func, select  # noqa: E402
@@ -124,11 +125,14 @@ def main() -> int:
         at_rest = {name: rss_mib(process.pid) for name, process in suite.processes.items()}
         peak = PeakMemory(suite)
         peak.start()
+        meter = CpuMeter({name: process.pid for name, process in suite.processes.items()})
+        before = meter.reading()
         start = time.perf_counter()
         send_seconds = asyncio.run(drive(suite.settings.address_of("ingest"), items, args.batch, args.concurrency))
         stored_seconds = time.perf_counter() - start
         events = asyncio.run(settle(suite, start))
         total_seconds = time.perf_counter() - start
+        cpu = meter.spent(before, meter.reading())
         peak.done.set()
         peak.join()
     finally:
@@ -138,7 +142,7 @@ def main() -> int:
     figures = {"items": len(items), "events": events, "seconds": total_seconds, "items_per_second": ours,
                "calls_returned_seconds": send_seconds, "stored_items_per_second": len(items) / stored_seconds,
                "echo_items_per_second": baseline, "rss_at_rest_mib": at_rest, "rss_peak_mib": peak.peak,
-               "cores": os.cpu_count()}
+               "cpu_seconds": cpu, "cores": os.cpu_count()}
     print(f"pipeline throughput (PostgreSQL + Redis, five processes, {len(items)} items → {events} events, "
           f"batches of {args.batch}, {args.concurrency} in flight, {os.cpu_count()} cores)")
     print(f"  stored, graded and assigned: {ours:,.0f} items/s ({total_seconds:.1f} s; ingest calls returned after "
@@ -147,6 +151,9 @@ def main() -> int:
           f"target ≥ 5,000 items/s: {'met' if ours >= 5000 else 'NOT met'}")
     print("  resident memory (MiB), at rest → peak under this load: " + ", ".join(
         f"{name} {at_rest[name]:.0f} → {peak.peak[name]:.0f}" for name in PROCESSES))
+    if cpu:
+        print(f"  CPU over the run: {describe(cpu, 's')} of the {os.cpu_count()} cores' "
+              f"{(os.cpu_count() or 1) * total_seconds:.1f} ({cpu[MACHINE] * 1e6 / len(items):.0f} µs an item)")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0

@@ -1,0 +1,106 @@
+"""Where a benchmark's CPU went: seconds of CPU (user + system, every thread) that each process
+under test spent between two instants — its worker processes included — beside PostgreSQL's
+and Redis's when they run on this machine, the benchmark's own process (the load) and the whole
+machine's busy time. Read from /proc, so Linux only; elsewhere `CpuMeter.available` is False
+and the figures are left out.
+
+A sampling profiler cannot stand in for this: it counts a thread that waits for a core as
+busy, and on two cores a process that wakes another is often preempted by it (bench/README.md,
+2026-12-01)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Server processes by their command name, as the figures name them.
+SERVERS = {"postgres": "PostgreSQL", "redis-server": "Redis"}
+LOAD = "load generator"
+MACHINE = "machine"
+_PROC = Path("/proc")
+
+
+def _ticks_per_second() -> int:
+    return os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """pid → (command name, parent pid, CPU seconds) of every process now running."""
+    ticks, found = _ticks_per_second(), {}
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:   # gone meanwhile
+            continue
+        # "pid (name) state ppid … utime stime …": the name may hold spaces and parentheses.
+        name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+        found[int(entry.name)] = (name, int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    return found
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all cores spent on anything but idling and waiting for I/O, since boot."""
+    values = [int(v) for v in (_PROC / "stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / _ticks_per_second()
+
+
+class CpuMeter:
+    """`processes`: name → pid of each process under test (its descendants count with it)."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        self.processes = processes
+        self.available = (_PROC / "stat").exists()
+
+    def reading(self) -> dict:
+        """Every process's CPU seconds so far, and the machine's (empty off Linux)."""
+        if not self.available:
+            return {}
+        return {"processes": _processes(), MACHINE: _machine_busy_seconds()}
+
+    def spent(self, before: dict, after: dict) -> dict[str, float]:
+        """CPU seconds between two readings: each named process with its descendants, each
+        server running here (all its processes), this process alone (the load it generates) and
+        the machine. Counted process by process: one started meanwhile counts from zero; one
+        that ended meanwhile is not counted (what it spent is gone with it)."""
+        if not before or not after:
+            return {}
+        then, now = before["processes"], after["processes"]
+        delta = {pid: cpu - (then[pid][2] if pid in then and then[pid][0] == name else 0.0)
+                 for pid, (name, _, cpu) in now.items()}
+        children: dict[int, list[int]] = {}
+        for pid, (_, parent, _) in now.items():
+            children.setdefault(parent, []).append(pid)
+
+        def with_descendants(pid: int) -> float:
+            total, stack = 0.0, [pid]
+            while stack:
+                current = stack.pop()
+                if current in now and now[current][0] not in SERVERS:   # an embedded Redis is Redis's
+                    total += delta[current]
+                stack += children.get(current, [])
+            return total
+
+        spent = {name: with_descendants(pid) for name, pid in self.processes.items()}
+        for command, label in SERVERS.items():
+            pids = [pid for pid, (name, _, _) in now.items() if name == command]
+            if pids:
+                spent[label] = sum(delta[pid] for pid in pids)
+        spent[LOAD] = delta.get(os.getpid(), 0.0)
+        spent[MACHINE] = after[MACHINE] - before[MACHINE]
+        return spent
+
+
+def per_item_ms(spent: dict[str, float], items: int) -> dict[str, float]:
+    return {name: seconds * 1000 / items for name, seconds in spent.items()} if items else {}
+
+
+def describe(figures: dict[str, float], unit: str, digits: int = 2) -> str:
+    """'ingest 2.21, gateway 1.50, …; machine 7.40 ms of CPU per item' (empty without figures)."""
+    if not figures:
+        return ""
+    parts = [f"{name} {value:.{digits}f}" for name, value in figures.items() if name != MACHINE]
+    machine = f"; {MACHINE} {figures[MACHINE]:.{digits}f}" if MACHINE in figures else ""
+    return ", ".join(parts) + machine + f" {unit}"
