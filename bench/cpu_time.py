@@ -104,3 +104,11 @@ def describe(figures: dict[str, float], unit: str, digits: int = 2) -> str:
     parts = [f"{name} {value:.{digits}f}" for name, value in figures.items() if name != MACHINE]
     machine = f"; {MACHINE} {figures[MACHINE]:.{digits}f}" if MACHINE in figures else ""
     return ", ".join(parts) + machine + f" {unit}"
+
+
+def describe_run(spent: dict[str, float], seconds: float, items: int) -> str:
+    """describe() of a run's CPU seconds, with what the cores could give in that time and the
+    machine's CPU per item."""
+    cores = os.cpu_count() or 1
+    return (f"{describe(spent, 's')} of the {cores} cores' {cores * seconds:.1f} "
+            f"({spent[MACHINE] * 1e6 / items:.0f} µs an item)")

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench" / "clustering"))
 
 import grpc  # noqa: E402
 import redis  # noqa: E402
-from cpu_time import MACHINE, CpuMeter, describe  # noqa: E402
+from cpu_time import CpuMeter, describe_run  # noqa: E402
 from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from stories import STORIES  # noqa: E402
 
@@ -200,9 +200,8 @@ def main() -> int:
     print(f"  baseline bare gRPC batch echo: {baseline:,.0f} items/s ({echo_seconds:.2f} s)")
     print(f"  ratio: {ours / baseline:.3f}   target ≥ 5,000 items/s: {'met' if ours >= 5000 else 'NOT met'}")
     if cpu:
-        print(f"  CPU over the run (ingest with its preparation worker): {describe(cpu, 's')} of the "
-              f"{os.cpu_count()} cores' {(os.cpu_count() or 1) * total_seconds:.1f} "
-              f"({cpu[MACHINE] * 1e6 / len(items):.0f} µs an item)")
+        print("  CPU over the run (ingest with its preparation worker): "
+              + describe_run(cpu, total_seconds, len(items)))
     return 0
 
 

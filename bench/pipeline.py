@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from cpu_time import MACHINE, CpuMeter, describe  # noqa: E402
+from cpu_time import CpuMeter, describe_run  # noqa: E402
 from ingest_batch import drive, make_items, wait_ready  # noqa: E402
 from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import func, select  # noqa: E402
@@ -152,8 +152,7 @@ def main() -> int:
     print("  resident memory (MiB), at rest → peak under this load: " + ", ".join(
         f"{name} {at_rest[name]:.0f} → {peak.peak[name]:.0f}" for name in PROCESSES))
     if cpu:
-        print(f"  CPU over the run: {describe(cpu, 's')} of the {os.cpu_count()} cores' "
-              f"{(os.cpu_count() or 1) * total_seconds:.1f} ({cpu[MACHINE] * 1e6 / len(items):.0f} µs an item)")
+        print(f"  CPU over the run: {describe_run(cpu, total_seconds, len(items))}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
 
-from cpu_time import LOAD, MACHINE, CpuMeter, describe, per_item_ms  # noqa: E402
+from cpu_time import LOAD, MACHINE, CpuMeter, describe, describe_run, per_item_ms  # noqa: E402
 
 # A worker that burns about 0.4 s of CPU, says so, and lives 5 s more; and a parent that starts it.
 WORKER = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\n" \
@@ -49,6 +49,10 @@ def test_each_process_counts_from_its_own_start_and_servers_apart_from_who_start
                                                       MACHINE: 4.0})
     assert describe(per_item_ms(spent, 1000), "ms of CPU per item") == (
         "ingest 2.00, PostgreSQL 0.90, Redis 0.30, load generator 0.20; machine 4.00 ms of CPU per item")
+    cores = os.cpu_count() or 1
+    assert describe_run(spent, 2.0, 1000) == (
+        f"ingest 2.00, PostgreSQL 0.90, Redis 0.30, load generator 0.20; machine 4.00 s of the {cores} cores' "
+        f"{2.0 * cores:.1f} (4000 µs an item)")
     # No server here, or no /proc: nothing to say.
     assert "Redis" not in CpuMeter({"ingest": 10}).spent({**before, "processes": {10: ("python", 1, 1.0)}},
                                                          {**after, "processes": {10: ("python", 1, 2.0)}})
