@@ -1,8 +1,7 @@
 """Where a benchmark's CPU went: seconds of CPU (user + system, every thread) that each process
 under test spent between two instants — its worker processes included — beside PostgreSQL's
 and Redis's when they run on this machine, the benchmark's own process (the load) and the whole
-machine's busy time. Read from /proc, so Linux only; elsewhere `CpuMeter.available` is False
-and the figures are left out.
+machine's busy time, as psutil reads them.
 
 A sampling profiler cannot stand in for this: it counts a thread that waits for a core as
 busy, and on two cores a process that wakes another is often preempted by it (bench/README.md,
@@ -11,40 +10,37 @@ busy, and on two cores a process that wakes another is often preempted by it (be
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+import psutil
 
 # Server processes by their command name, as the figures name them.
 SERVERS = {"postgres": "PostgreSQL", "redis-server": "Redis"}
 LOAD = "load generator"
 MACHINE = "machine"
-_PROC = Path("/proc")
+# What the machine's cores spend working (guest time is already inside user and nice).
+_BUSY_FIELDS = ("user", "nice", "system", "irq", "softirq", "steal")
 
 
-def _ticks_per_second() -> int:
-    return os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds one process (all its threads, not its children) has spent so far."""
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def _processes() -> dict[int, tuple[str, int, float]]:
     """pid → (command name, parent pid, CPU seconds) of every process now running."""
-    ticks, found = _ticks_per_second(), {}
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            text = (entry / "stat").read_text()
-        except OSError:   # gone meanwhile
-            continue
-        # "pid (name) state ppid … utime stime …": the name may hold spaces and parentheses.
-        name, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
-        found[int(entry.name)] = (name, int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    found = {}
+    for process in psutil.process_iter(["name", "ppid", "cpu_times"]):
+        info = process.info
+        if info["cpu_times"] is not None:   # None: gone meanwhile, or not ours to read
+            found[process.pid] = (info["name"], info["ppid"], info["cpu_times"].user + info["cpu_times"].system)
     return found
 
 
 def _machine_busy_seconds() -> float:
     """CPU seconds all cores spent on anything but idling and waiting for I/O, since boot."""
-    values = [int(v) for v in (_PROC / "stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    return (sum(values[:8]) - idle) / _ticks_per_second()
+    times = psutil.cpu_times()
+    return sum(getattr(times, name, 0.0) for name in _BUSY_FIELDS)
 
 
 class CpuMeter:
@@ -52,12 +48,10 @@ class CpuMeter:
 
     def __init__(self, processes: dict[str, int]) -> None:
         self.processes = processes
-        self.available = (_PROC / "stat").exists()
 
-    def reading(self) -> dict:
-        """Every process's CPU seconds so far, and the machine's (empty off Linux)."""
-        if not self.available:
-            return {}
+    @staticmethod
+    def reading() -> dict:
+        """Every process's CPU seconds so far, and the machine's."""
         return {"processes": _processes(), MACHINE: _machine_busy_seconds()}
 
     def spent(self, before: dict, after: dict) -> dict[str, float]:
@@ -65,8 +59,6 @@ class CpuMeter:
         server running here (all its processes), this process alone (the load it generates) and
         the machine. Counted process by process: one started meanwhile counts from zero; one
         that ended meanwhile is not counted (what it spent is gone with it)."""
-        if not before or not after:
-            return {}
         then, now = before["processes"], after["processes"]
         delta = {pid: cpu - (then[pid][2] if pid in then and then[pid][0] == name else 0.0)
                  for pid, (name, _, cpu) in now.items()}

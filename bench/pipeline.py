@@ -151,8 +151,7 @@ def main() -> int:
           f"target ≥ 5,000 items/s: {'met' if ours >= 5000 else 'NOT met'}")
     print("  resident memory (MiB), at rest → peak under this load: " + ", ".join(
         f"{name} {at_rest[name]:.0f} → {peak.peak[name]:.0f}" for name in PROCESSES))
-    if cpu:
-        print(f"  CPU over the run: {describe_run(cpu, total_seconds, len(items))}")
+    print(f"  CPU over the run: {describe_run(cpu, total_seconds, len(items))}")
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     return 0

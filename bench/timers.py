@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from cpu_time import process_cpu_seconds  # noqa: E402
 from options import add_server_options  # noqa: E402  (bench/ is the script's folder)
 from sqlalchemy import func, select, text  # noqa: E402
 from timer_load import add_open_timers  # noqa: E402
@@ -41,13 +42,6 @@ from yuqing.core.db import create_engine, schema_name, session_factory  # noqa: 
 from yuqing.core.ports import free_port  # noqa: E402
 from yuqing.core.redis import delete_streams  # noqa: E402
 from yuqing.core.settings import CoreSettings  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -70,9 +64,9 @@ async def asyncio_baseline(fire_times: list[dt.datetime]) -> list[float]:
 def idle_baseline(seconds: float) -> float:
     process = subprocess.Popen([sys.executable, "-c", f"import asyncio; asyncio.run(asyncio.sleep({seconds + 5}))"])
     time.sleep(1)
-    before = cpu_seconds(process.pid)
+    before = process_cpu_seconds(process.pid)
     time.sleep(seconds)
-    used = cpu_seconds(process.pid) - before
+    used = process_cpu_seconds(process.pid) - before
     process.kill()
     process.wait()
     return used / seconds
@@ -119,9 +113,9 @@ async def run(args) -> None:
                                           .where(models.timers.c.fired_at.is_not(None)))).all()
         late = [(fired_at - fire_at).total_seconds() for fire_at, fired_at in rows]
         assert len(late) == args.due, f"only {len(late)} of {args.due} fired (see {data_dir}/dispatch.log)"
-        before = cpu_seconds(process.pid)
+        before = process_cpu_seconds(process.pid)
         time.sleep(args.idle)
-        idle = (cpu_seconds(process.pid) - before) / args.idle
+        idle = (process_cpu_seconds(process.pid) - before) / args.idle
         idle_base = idle_baseline(args.idle)
         backend = "SQLite + embedded Redis" if args.embedded else "PostgreSQL + Redis"
         print(f"timers ({backend}, {args.open:,} open, {args.due:,} firing over {args.window:g} s, {os.cpu_count()} cores)")
