@@ -89,12 +89,12 @@ def per_item_ms(spent: dict[str, float], items: int) -> dict[str, float]:
     return {name: seconds * 1000 / items for name, seconds in spent.items()} if items else {}
 
 
-def describe(figures: dict[str, float], unit: str, digits: int = 2) -> str:
+def describe(figures: dict[str, float], unit: str) -> str:
     """'ingest 2.21, gateway 1.50, …; machine 7.40 ms of CPU per item' (empty without figures)."""
     if not figures:
         return ""
-    parts = [f"{name} {value:.{digits}f}" for name, value in figures.items() if name != MACHINE]
-    machine = f"; {MACHINE} {figures[MACHINE]:.{digits}f}" if MACHINE in figures else ""
+    parts = [f"{name} {value:.2f}" for name, value in figures.items() if name != MACHINE]
+    machine = f"; {MACHINE} {figures[MACHINE]:.2f}" if MACHINE in figures else ""
     return ", ".join(parts) + machine + f" {unit}"
 
 
