@@ -63,6 +63,12 @@ MAX_EVENTS_PER_KEY = 20
 # committed meanwhile, or a deadlock), and this many of the batch decided before it.
 MAX_STORE_ATTEMPTS = 8
 MAX_PREVIOUS_BATCH_FAILURES = 32
+# Batches between their reads and their commit at once; more callers wait their turn. A batch
+# writing ahead holds a pooled connection while it waits for the batch before it, which may
+# still need one: with no bound, two dozen concurrent calls took every connection of the pool
+# (10) that way and the first batch waited for one forever. Throughput gains nothing beyond
+# three or four (bench/README.md: 3, 4 and 6 calls in flight measured alike).
+MAX_BATCHES_STORING = 4
 WATCHING, CLOSED = "watching", "closed"
 # What a batch's items may change on an event stored before, besides its figures.
 _JOINING_FIELDS = ("topics", "sensitive_categories", "mainstream_hosts", "mainstream_sites", "feedback_deadline",
@@ -437,6 +443,9 @@ class IngestService:
         # next batch is decided while the one before it is written (it sees that one's
         # Unsettled), and prepared while both happen.
         self.deciding = asyncio.Lock()
+        if driver_pool is not None and driver_pool.get_max_size() <= MAX_BATCHES_STORING:
+            raise ValueError(f"ingest's driver pool needs more than {MAX_BATCHES_STORING} connections")
+        self.storing = asyncio.Semaphore(MAX_BATCHES_STORING)
         self.in_flight = BatchesInFlight()
         self.last_written: asyncio.Future[bool] | None = None
 
@@ -502,7 +511,8 @@ class IngestService:
     async def _submit_prepared(self, outcomes: list[ItemOutcome | None], pending: list[_Pending],
                                now: dt.datetime) -> list[ItemOutcome]:
         if pending:
-            stored = await self._store_retrying(pending, now)
+            async with self.storing:
+                stored = await self._store_retrying(pending, now)
             self.outbox.notify()
             for outcome in stored:
                 outcomes[outcome.index] = outcome

@@ -19,7 +19,13 @@ from services.ingest.domain import NewItem
 from services.ingest.matching import Topic, WordList
 from services.ingest.preparing import Preparer
 from services.ingest.repository import PROBED_KEYS, IngestRepository
-from services.ingest.service import MAX_EVENTS_PER_KEY, MAX_STORE_ATTEMPTS, YIELD_EVERY, IngestService
+from services.ingest.service import (
+    MAX_BATCHES_STORING,
+    MAX_EVENTS_PER_KEY,
+    MAX_STORE_ATTEMPTS,
+    YIELD_EVERY,
+    IngestService,
+)
 from tests.conftest import counted
 from tests.integration.conftest import stray_rows
 from yuqing.core.bus import Outbox
@@ -724,6 +730,42 @@ async def test_items_and_snapshots_always_have_their_parents_and_a_stray_one_is_
             snapshot_id="stray", event_id="no-such-event", observed_at=ingest.clock(), item_count=1, views=0,
             comments=0, reposts=0, likes=0, mainstream_sites=0))
     assert await stray_rows(ingest.sessions, models.UNENFORCED_REFERENCES) == [0, 0, 1]
+
+
+async def test_more_batches_at_once_than_the_pool_has_connections_are_all_answered_and_stored(ingest):
+    """Forty callers send a batch each at the same moment (platforms pushing, feeds, imports).
+    Each batch waits for the one decided before it; one writing ahead holds a pooled connection
+    meanwhile, so with no bound on the batches storing at once they took all ten and the batch
+    they waited for never got one: every call hung. Now all are answered, each item stored once
+    in its own event, a reposted story joining its original's."""
+    rng = random.Random(11)
+    alphabet = sorted({ch for ch in STORY + OTHER if "\u4e00" <= ch <= "\u9fff"})
+
+    def text() -> str:
+        return "，".join("".join(rng.choices(alphabet, k=14)) for _ in range(5)) + "。"
+
+    stories = [text() for _ in range(40)]
+    first = await ingest.service.submit_many([item(ingest, url="https://weibo.com/first", content=stories[0])])
+    batches = [[item(ingest, url=f"https://weibo.com/{n}/{k}", content=text()) for k in range(3)] for n in range(40)]
+    batches[39].append(item(ingest, url="https://weibo.com/repost", content="转发：" + stories[0]))
+    results = await asyncio.wait_for(asyncio.gather(*(ingest.service.submit_many(b) for b in batches)), timeout=60)
+    assert [[o.status for o in outcomes] for outcomes in results] == [["accepted"] * len(b) for b in batches]
+    stored = {row["url"]: row for row in await ingest.rows(models.items)}
+    assert len(stored) == 1 + 121
+    assert stored["https://weibo.com/repost"]["event_id"] == first[0].event_id
+    assert len({row["event_id"] for row in stored.values()}) == 1 + 120
+    assert len(await ingest.messages()) == 1 + 121
+
+
+async def test_ingest_refuses_a_driver_pool_too_small_for_the_batches_it_stores_at_once(ingest):
+    if ingest.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite has no driver pool")
+    small = await open_driver_pool(ingest.settings, "ingest", min_size=1, max_size=MAX_BATCHES_STORING)
+    try:
+        with pytest.raises(ValueError, match=f"more than {MAX_BATCHES_STORING} connections"):
+            IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), driver_pool=small)
+    finally:
+        await small.close()
 
 
 async def test_two_replicas_reporting_the_same_urls_at_once_answer_every_item_and_store_each_url_once(ingest):
