@@ -226,6 +226,11 @@ class IngestRepository:
         ], on_postgresql)
         return free, bound
 
+    async def lock_event_key_writers(self) -> None:
+        """PostgreSQL: until this transaction ends, no other transaction that stores event keys
+        in this schema gets past this call (see IngestService._claim_event_keys)."""
+        await fetch_rows(self.session, "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '.event_keys', 0))")
+
     async def insert_free(self, free: list[StagedRows]) -> None:
         """stage_batch's free rows, ahead of the rest of the batch (in its transaction)."""
         await insert_staged(self.session, free)

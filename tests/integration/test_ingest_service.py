@@ -648,10 +648,12 @@ async def test_a_batch_begins_writing_while_the_one_before_is_written_and_commit
     assert ingest.service.in_flight.unsettled == []
 
 
-async def test_new_matters_are_written_by_one_statement_outside_a_transaction_and_a_failed_one_leaves_nothing(ingest):
-    """On PostgreSQL a batch that changes nothing stored before is one statement, run without
-    BEGIN and COMMIT; it is atomic by itself: when another replica stored the same URL while it
-    was held, it fails whole (no event of its own is left) and is decided again as a snapshot."""
+async def test_a_batch_is_one_insert_statement_and_one_that_fails_leaves_nothing(ingest):
+    """On PostgreSQL a batch adds its rows with one statement. One with event keys to store
+    claims them in a transaction (see the replicas' test below); one with neither keys nor rows
+    stored before to change runs that statement alone, without BEGIN and COMMIT. When another
+    replica stored the same URL and story while a batch was held, the batch fails whole (no
+    event of its own is left) and is decided again: its item is a snapshot of the replica's."""
     engine = ingest.sessions.kw["bind"]
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite writes a batch as several statements, in a transaction")
@@ -674,8 +676,12 @@ async def test_new_matters_are_written_by_one_statement_outside_a_transaction_an
 
     await on_every_connection(lambda connection: connection.add_query_logger(log_statement))
     try:
+        await ingest.service.submit_many([item(ingest, url="https://weibo.com/short", content="白水乡停电了")])
+        assert written() == ["WITH"]                         # too short to have event keys
+        sent.clear()
         await ingest.service.submit_many([item(ingest, url="https://weibo.com/alone", content=OTHER)])
-        assert written() == ["WITH"]
+        assert written() == ["BEGIN", "WITH", "COMMIT"]     # it claims its new event's keys
+        assert any("PG_ADVISORY_XACT_LOCK" in q for q in sent)
         sent.clear()
         await ingest.service.submit_many([item(ingest, url="https://weibo.com/alone-again", content="转发：" + OTHER)])
         assert written() == ["BEGIN", "WITH", "COMMIT"]     # it changes the stored event
@@ -694,7 +700,7 @@ async def test_new_matters_are_written_by_one_statement_outside_a_transaction_an
     [ours] = await first
     assert (ours.status, ours.item_id, ours.event_id) == ("duplicate", theirs.item_id, theirs.event_id)
     events = {e["event_id"] for e in await ingest.rows(models.events)}
-    assert theirs.event_id in events and len(events) == 3      # the two matters before and the replica's: none left over
+    assert theirs.event_id in events and len(events) == 4      # the three matters before and the replica's: none left over
     [stored] = [i for i in await ingest.rows(models.items) if i["url"] == "https://weibo.com/raced"]
     assert stored["views"] == 10 and stored["snapshot_count"] == 2
 
@@ -810,6 +816,41 @@ async def test_two_replicas_reporting_the_same_urls_at_once_answer_every_item_an
     snapshots = Counter(row["item_id"] for row in await ingest.rows(models.item_snapshots))
     assert {url: snapshots[stored[url]["item_id"]] for url in sent} == dict(sent)
     assert len(await ingest.messages()) == sum(len(items) for _, items in batches)
+    assert await stray_rows(ingest.sessions, models.UNENFORCED_REFERENCES) == [0, 0, 0]
+
+
+async def test_a_post_and_its_repost_reaching_two_replicas_at_once_join_one_event(ingest):
+    """Each replica sees its own batches still being written but not the other's: a post sent to
+    one and its repost to the other at the same moment each started an event (118 stories of
+    120 split so). Writers of event keys now claim them one at a time, and a batch that finds a
+    key of an event it starts stored meanwhile for another event is decided again and joins it."""
+    if ingest.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("replicas share a PostgreSQL database (SQLite is the single-process local run)")
+    rng = random.Random(5)
+    alphabet = sorted({ch for ch in STORY + OTHER if "\u4e00" <= ch <= "\u9fff"})
+
+    def text() -> str:
+        return "，".join("".join(rng.choices(alphabet, k=14)) for _ in range(5)) + "。"
+
+    replica_pool = await open_driver_pool(ingest.settings, "ingest")
+    replica = IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), ingest.clock,
+                            driver_pool=replica_pool)
+    conflicts = counted("yuqing_ingest_batch_retries_total", cause="conflict")
+    stories = [text() for _ in range(60)]
+    try:
+        calls = []
+        for n, story in enumerate(stories):
+            calls.append(ingest.service.submit_many([item(ingest, url=f"https://weibo.com/post/{n}", content=story)]))
+            calls.append(replica.submit_many([item(ingest, url=f"https://weibo.com/repost/{n}", content="转发：" + story)]))
+        results = await asyncio.gather(*calls)
+    finally:
+        await replica_pool.close()
+    assert all(o.status == "accepted" for outcomes in results for o in outcomes)
+    event_of = {row["url"]: row["event_id"] for row in await ingest.rows(models.items)}
+    assert [n for n in range(len(stories))
+            if event_of[f"https://weibo.com/post/{n}"] != event_of[f"https://weibo.com/repost/{n}"]] == []
+    assert counted("yuqing_ingest_batch_retries_total", cause="conflict") > conflicts    # the replicas did race
+    assert len(set(event_of.values())) == len(stories)
     assert await stray_rows(ingest.sessions, models.UNENFORCED_REFERENCES) == [0, 0, 0]
 
 
