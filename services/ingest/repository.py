@@ -226,6 +226,18 @@ class IngestRepository:
         ], on_postgresql)
         return free, bound
 
+    async def others_key_rows(self, keys: list[int], per_key: int) -> list[tuple[int, str]]:
+        """PostgreSQL: (key, event id) of these keys as other transactions stored them, at most
+        `per_key` rows per key; the rows this transaction wrote ahead are not sent back."""
+        others = "event_keys.xmin <> pg_current_xact_id()::xid"
+        if len(keys) <= PROBED_KEYS:
+            return await fetch_rows(
+                self.session, "SELECT wanted.key, found.event_id FROM unnest($1::bigint[]) AS wanted(key) CROSS JOIN "
+                f"LATERAL (SELECT event_id FROM event_keys WHERE event_keys.key = wanted.key AND {others} LIMIT $2) "
+                "AS found", keys, per_key)
+        return await fetch_rows(self.session, f"SELECT key, event_id FROM event_keys WHERE key = ANY($1) AND {others}",
+                                keys)
+
     async def lock_event_key_writers(self) -> None:
         """PostgreSQL: until this transaction ends, no other transaction that stores event keys
         in this schema gets past this call (see IngestService._claim_event_keys)."""

@@ -725,7 +725,7 @@ class IngestService:
         starting = list(dict.fromkeys(key for key, event_id in zip(keys, events) if event_id in decision.new_events))
         if not starting:
             return
-        for key, event_id, _ in await repo.event_key_rows(starting, MAX_EVENTS_PER_KEY + 1):
+        for key, event_id in await repo.others_key_rows(starting, MAX_EVENTS_PER_KEY + 1):
             if event_id not in decision.new_events and key not in decision.key_events.get(event_id, ()):
                 raise KeysStoredMeanwhile()
 
