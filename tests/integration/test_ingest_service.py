@@ -37,6 +37,12 @@ from yuqing.ingest.v1 import ingest_pb2
 STORY = ("城关镇幸福路菜市场11月18日晚发生火灾，现场浓烟滚滚，消防部门出动3辆消防车前往扑救。"
          "据现场群众反映，火灾造成2人轻微烧伤，已送往县人民医院救治。起火原因正在调查中。")
 OTHER = "白水乡敬老院被曝伙食差，老人每顿只有一个素菜，还经常吃剩饭。有老人家属拍下视频发到网上。"
+_STORY_CHARACTERS = sorted({ch for ch in STORY + OTHER if "\u4e00" <= ch <= "\u9fff"})
+
+
+def random_matter(rng: random.Random, phrases: int = 5, length: int = 14) -> str:
+    """A text of its own, near no other: phrases of characters drawn from the stories."""
+    return "，".join("".join(rng.choices(_STORY_CHARACTERS, k=length)) for _ in range(phrases)) + "。"
 
 
 def item(ingest, **fields) -> NewItem:
@@ -745,10 +751,9 @@ async def test_more_batches_at_once_than_the_pool_has_connections_are_all_answer
     they waited for never got one: every call hung. Now all are answered, each item stored once
     in its own event, a reposted story joining its original's."""
     rng = random.Random(11)
-    alphabet = sorted({ch for ch in STORY + OTHER if "\u4e00" <= ch <= "\u9fff"})
 
     def text() -> str:
-        return "，".join("".join(rng.choices(alphabet, k=14)) for _ in range(5)) + "。"
+        return random_matter(rng)
 
     stories = [text() for _ in range(40)]
     first = await ingest.service.submit_many([item(ingest, url="https://weibo.com/first", content=stories[0])])
@@ -782,10 +787,9 @@ async def test_two_replicas_reporting_the_same_urls_at_once_answer_every_item_an
     if ingest.sessions.kw["bind"].dialect.name != "postgresql":
         pytest.skip("replicas share a PostgreSQL database (SQLite is the single-process local run)")
     rng = random.Random(7)
-    alphabet = sorted({ch for ch in STORY + OTHER if "\u4e00" <= ch <= "\u9fff"})
 
     def text() -> str:
-        return "，".join("".join(rng.choices(alphabet, k=12)) for _ in range(4)) + "。"
+        return random_matter(rng, phrases=4, length=12)
 
     hot = {f"https://weibo.com/hot/{n}": text() for n in range(80)}
     sent: Counter[str] = Counter()
@@ -827,10 +831,9 @@ async def test_a_post_and_its_repost_reaching_two_replicas_at_once_join_one_even
     if ingest.sessions.kw["bind"].dialect.name != "postgresql":
         pytest.skip("replicas share a PostgreSQL database (SQLite is the single-process local run)")
     rng = random.Random(5)
-    alphabet = sorted({ch for ch in STORY + OTHER if "\u4e00" <= ch <= "\u9fff"})
 
     def text() -> str:
-        return "，".join("".join(rng.choices(alphabet, k=14)) for _ in range(5)) + "。"
+        return random_matter(rng)
 
     replica_pool = await open_driver_pool(ingest.settings, "ingest")
     replica = IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), ingest.clock,
