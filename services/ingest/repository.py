@@ -84,7 +84,9 @@ _KNOWN_BY_SOURCE_ID = ("FROM unnest({sources}::varchar[], {ids}::varchar[]) AS w
                        "CROSS JOIN LATERAL (SELECT * FROM items WHERE items.source = wanted.source "
                        "AND items.source_item_id = wanted.source_item_id LIMIT 1) AS found")
 _PROBED_KEY_ROWS = ("FROM unnest({keys}::bigint[]) AS wanted(key) CROSS JOIN LATERAL (SELECT event_id, item_id "
-                    "FROM event_keys WHERE event_keys.key = wanted.key LIMIT {per_key}) AS found")
+                    "FROM event_keys WHERE event_keys.key = wanted.key{also} LIMIT {per_key}) AS found")
+# Rows of event keys that other transactions stored (not this one's, written ahead).
+_OTHERS_ONLY = " AND event_keys.xmin <> pg_current_xact_id()::xid"
 _RECENT_BY_AUTHORS = ("FROM unnest({platforms}::varchar[], {authors}::varchar[]) AS wanted(platform, author) "
                       "CROSS JOIN LATERAL (SELECT item_id FROM items WHERE items.platform = wanted.platform "
                       "AND items.author = wanted.author AND items.discovered_at >= {since} "
@@ -98,7 +100,7 @@ _LOOK_UP = (
     + f" UNION ALL SELECT 'item', {_KNOWN}, NULL, NULL, NULL, NULL, NULL "
     + _KNOWN_BY_SOURCE_ID.format(sources="$2", ids="$3")
     + f" UNION ALL SELECT 'key', {_EMPTY_KNOWN}, wanted.key, found.event_id, found.item_id, NULL, NULL "
-    + _PROBED_KEY_ROWS.format(keys="$4", per_key="$5")
+    + _PROBED_KEY_ROWS.format(keys="$4", per_key="$5", also="")
     + f" UNION ALL SELECT 'author', {_EMPTY_KNOWN}, NULL, NULL, recent.item_id, wanted.platform, wanted.author "
     + _RECENT_BY_AUTHORS.format(platforms="$6", authors="$7", since="$8", per_author="$9"))
 
@@ -136,9 +138,12 @@ class IngestRepository:
                 select(table).where(tuple_(table.c.source, table.c.source_item_id).in_(chunk)))).mappings().all()
         return rows
 
-    async def event_key_rows(self, keys: list[int], per_key: int) -> list[tuple[int, str, str]]:
+    async def event_key_rows(self, keys: list[int], per_key: int,
+                             others_only: bool = False) -> list[tuple[int, str, str]]:
         """(key, event id, item id) of stored keys among these, at most `per_key` rows per key
-        (the caller ignores a key on more events than that: it could not help to match)."""
+        (the caller ignores a key on more events than that: it could not help to match).
+        others_only (PostgreSQL): leave out the rows this transaction wrote ahead."""
+        also = _OTHERS_ONLY if others_only else ""
         table = models.event_keys
         columns = (table.c.key, table.c.event_id, table.c.item_id)
         if self._dialect is postgresql:
@@ -147,9 +152,9 @@ class IngestRepository:
             # batch's thousands: one array parameter, the planner picks the scan.
             if len(keys) <= PROBED_KEYS:
                 return await fetch_rows(self.session, "SELECT wanted.key, found.event_id, found.item_id "
-                                        + _PROBED_KEY_ROWS.format(keys="$1", per_key="$2"), keys, per_key)
-            return await fetch_rows(self.session, "SELECT key, event_id, item_id FROM event_keys WHERE key = ANY($1)",
-                                    keys)
+                                        + _PROBED_KEY_ROWS.format(keys="$1", per_key="$2", also=also), keys, per_key)
+            return await fetch_rows(self.session, "SELECT key, event_id, item_id FROM event_keys WHERE key = ANY($1)"
+                                    + also, keys)
         return [row for chunk in _chunks(keys) for row in
                 (await self.session.execute(select(*columns).where(table.c.key.in_(chunk))))]
 
@@ -225,18 +230,6 @@ class IngestRepository:
             (models.attachments, as_columns(attachments), ()),
         ], on_postgresql)
         return free, bound
-
-    async def others_key_rows(self, keys: list[int], per_key: int) -> list[tuple[int, str]]:
-        """PostgreSQL: (key, event id) of these keys as other transactions stored them, at most
-        `per_key` rows per key; the rows this transaction wrote ahead are not sent back."""
-        others = "event_keys.xmin <> pg_current_xact_id()::xid"
-        if len(keys) <= PROBED_KEYS:
-            return await fetch_rows(
-                self.session, "SELECT wanted.key, found.event_id FROM unnest($1::bigint[]) AS wanted(key) CROSS JOIN "
-                f"LATERAL (SELECT event_id FROM event_keys WHERE event_keys.key = wanted.key AND {others} LIMIT $2) "
-                "AS found", keys, per_key)
-        return await fetch_rows(self.session, f"SELECT key, event_id FROM event_keys WHERE key = ANY($1) AND {others}",
-                                keys)
 
     async def lock_event_key_writers(self) -> None:
         """PostgreSQL: until this transaction ends, no other transaction that stores event keys

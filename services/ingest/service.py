@@ -552,13 +552,8 @@ class IngestService:
                 if previous_failures == MAX_PREVIOUS_BATCH_FAILURES:
                     raise _gave_up(len(pending), own_failures, previous_failures, error) from error
                 INGEST_BATCH_RETRIES.labels("previous_batch").inc()
-            except KeysStoredMeanwhile as error:
-                own_failures += 1
-                if own_failures == MAX_STORE_ATTEMPTS:
-                    raise _gave_up(len(pending), own_failures, previous_failures, error) from error
-                INGEST_BATCH_RETRIES.labels("conflict").inc()
-            except DBAPIError as error:   # IntegrityError and OperationalError among them
-                if not is_write_conflict(error):
+            except (KeysStoredMeanwhile, DBAPIError) as error:   # IntegrityError, OperationalError among them
+                if isinstance(error, DBAPIError) and not is_write_conflict(error):
                     raise
                 own_failures += 1
                 if own_failures == MAX_STORE_ATTEMPTS:
@@ -725,7 +720,7 @@ class IngestService:
         starting = list(dict.fromkeys(key for key, event_id in zip(keys, events) if event_id in decision.new_events))
         if not starting:
             return
-        for key, event_id in await repo.others_key_rows(starting, MAX_EVENTS_PER_KEY + 1):
+        for key, event_id, _ in await repo.event_key_rows(starting, MAX_EVENTS_PER_KEY + 1, others_only=True):
             if event_id not in decision.new_events and key not in decision.key_events.get(event_id, ()):
                 raise KeysStoredMeanwhile()
 

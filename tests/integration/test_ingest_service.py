@@ -751,14 +751,11 @@ async def test_more_batches_at_once_than_the_pool_has_connections_are_all_answer
     they waited for never got one: every call hung. Now all are answered, each item stored once
     in its own event, a reposted story joining its original's."""
     rng = random.Random(11)
-
-    def text() -> str:
-        return random_matter(rng)
-
-    stories = [text() for _ in range(40)]
-    first = await ingest.service.submit_many([item(ingest, url="https://weibo.com/first", content=stories[0])])
-    batches = [[item(ingest, url=f"https://weibo.com/{n}/{k}", content=text()) for k in range(3)] for n in range(40)]
-    batches[39].append(item(ingest, url="https://weibo.com/repost", content="转发：" + stories[0]))
+    story = random_matter(rng)
+    first = await ingest.service.submit_many([item(ingest, url="https://weibo.com/first", content=story)])
+    batches = [[item(ingest, url=f"https://weibo.com/{n}/{k}", content=random_matter(rng)) for k in range(3)]
+               for n in range(40)]
+    batches[39].append(item(ingest, url="https://weibo.com/repost", content="转发：" + story))
     results = await asyncio.wait_for(asyncio.gather(*(ingest.service.submit_many(b) for b in batches)), timeout=60)
     assert [[o.status for o in outcomes] for outcomes in results] == [["accepted"] * len(b) for b in batches]
     stored = {row["url"]: row for row in await ingest.rows(models.items)}
@@ -831,15 +828,11 @@ async def test_a_post_and_its_repost_reaching_two_replicas_at_once_join_one_even
     if ingest.sessions.kw["bind"].dialect.name != "postgresql":
         pytest.skip("replicas share a PostgreSQL database (SQLite is the single-process local run)")
     rng = random.Random(5)
-
-    def text() -> str:
-        return random_matter(rng)
-
     replica_pool = await open_driver_pool(ingest.settings, "ingest")
     replica = IngestService(ingest.sessions, Outbox(models.outbox, ingest.settings.stream_prefix), ingest.clock,
                             driver_pool=replica_pool)
     conflicts = counted("yuqing_ingest_batch_retries_total", cause="conflict")
-    stories = [text() for _ in range(60)]
+    stories = [random_matter(rng) for _ in range(60)]
     try:
         calls = []
         for n, story in enumerate(stories):
